@@ -1,0 +1,56 @@
+/**
+ * Runs `task` over `inputs` with at most `limit` in flight and returns the results in input order.
+ *
+ * It stops starting new tasks when one fails or when `shouldStop` says so (quota low, deadline),
+ * waits for the ones in flight, and reports the longest prefix of inputs that all succeeded.
+ * Callers that move a cursor past "handled" inputs rely on that prefix: nothing after a failure
+ * counts as handled, even if it happened to finish.
+ */
+export interface PrefixResult<R> {
+	/** Results of inputs[0 .. results.length - 1], all successful. */
+	results: R[];
+	/** The first failure, if one ended the run. */
+	error?: unknown;
+	/** Why the run stopped early without a failure, if it did. */
+	stopReason?: string;
+}
+
+export async function mapPrefix<I, R>(
+	inputs: readonly I[],
+	limit: number,
+	task: (input: I, index: number) => Promise<R>,
+	shouldStop?: () => string | undefined,
+): Promise<PrefixResult<R>> {
+	const width = Math.max(1, Math.min(limit, inputs.length));
+	const settled: Array<{ ok: true; value: R } | { ok: false; error: unknown } | undefined> = new Array(inputs.length);
+	let nextIndex = 0;
+	let halted = false;
+	let stopReason: string | undefined;
+
+	const worker = async () => {
+		while (!halted && nextIndex < inputs.length) {
+			const reason = shouldStop?.();
+			if (reason) {
+				stopReason ??= reason;
+				halted = true;
+				return;
+			}
+			const index = nextIndex++;
+			try {
+				settled[index] = { ok: true, value: await task(inputs[index], index) };
+			} catch (error) {
+				settled[index] = { ok: false, error };
+				halted = true;
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: width }, worker));
+
+	const results: R[] = [];
+	for (const entry of settled) {
+		if (!entry) break;
+		if (!entry.ok) return { results, error: entry.error };
+		results.push(entry.value);
+	}
+	return { results, stopReason: results.length < inputs.length ? stopReason : undefined };
+}
