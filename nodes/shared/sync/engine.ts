@@ -23,7 +23,10 @@ import type { Candidate, FirstRun, ReadContext, SyncSource } from './types';
 
 export interface SyncSettings {
 	firstRun: FirstRun;
-	/** Candidates read per poll at most; the rest waits for the next poll. */
+	/**
+	 * Changes emitted per poll at most; the rest waits for the next poll. Re-read changes that
+	 * were already emitted do not count: reading is bounded by the time budget.
+	 */
 	maxItemsPerPoll: number;
 	/** Epoch ms at which the poll stops starting new work. */
 	deadline: number;
@@ -78,7 +81,7 @@ export async function runSync<T>(
 }
 
 async function runSample<T>(source: SyncSource<T>, settings: SyncSettings): Promise<INodeExecutionData[][] | null> {
-	const context: ReadContext = { maxItems: settings.sampleSize, deadline: settings.deadline };
+	const context: ReadContext = { maxItems: settings.sampleSize, deadline: settings.deadline, isEmitted: () => false };
 	const out: INodeExecutionData[] = [];
 	for (const stream of source.streams) {
 		if (out.length >= settings.sampleSize) break;
@@ -124,7 +127,7 @@ async function runPoll<T>(
 		const run: StreamRun = {
 			name,
 			state: state.streams[name] ?? { cp: {}, seen: {} },
-			seen: new SeenSet(state.streams[name]?.seen),
+			seen: new SeenSet(state.streams[name]?.seen, source.dedupe),
 			started: state.streams[name] !== undefined,
 			emitted: 0,
 			caughtUp: false,
@@ -138,7 +141,7 @@ async function runPoll<T>(
 				run.state = { cp: await source.start(name, settings.firstRun), seen: {} };
 				run.started = true;
 			}
-			stop = await drainStream(source, settings, run, out, () => read, (n) => (read += n));
+			stop = await drainStream(source, settings, run, out, (n) => (read += n));
 		} catch (error) {
 			if (out.length === 0) throw asNodeError(host.node, error); // nothing to lose: fail the poll, state untouched
 			stop = 'error';
@@ -173,7 +176,7 @@ async function runPoll<T>(
 	};
 	host.logger.info(
 		`${source.name} trigger: read ${read}, emitted ${out.length}, ${describeStop(stop)}` +
-			` [${runs.map((r) => `${r.name}: ${r.emitted}${r.caughtUp ? '' : ' (more pending)'}`).join(', ')}]`,
+			` [${runs.map((r) => `${r.name}: ${r.emitted}${r.caughtUp ? '' : ' (more pending)'}${r.note ? ` — ${r.note}` : ''}`).join(', ')}]`,
 	);
 	onReport?.(report);
 
@@ -187,14 +190,17 @@ async function drainStream<T>(
 	settings: SyncSettings,
 	run: StreamRun,
 	out: INodeExecutionData[],
-	getRead: () => number,
 	addRead: (n: number) => void,
 ): Promise<StopReason> {
 	for (;;) {
-		const remaining = settings.maxItemsPerPoll - getRead();
+		const remaining = settings.maxItemsPerPoll - out.length;
 		if (remaining <= 0) return 'item-cap';
 		if (Date.now() >= settings.deadline) return 'time-budget';
-		const context: ReadContext = { maxItems: remaining, deadline: settings.deadline };
+		const context: ReadContext = {
+			maxItems: remaining,
+			deadline: settings.deadline,
+			isEmitted: (key, version) => run.seen.has(key, version),
+		};
 
 		const result = await source.read(run.name, run.state.cp, context);
 		if (result.candidates.length > remaining) {

@@ -1,13 +1,23 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Bounded memory of emitted changes: key → (version, time). It turns the at-least-once reads of
- * overlapping windows into exactly-once emission. Forgetting an entry can only ever cause a
- * duplicate, never a loss, so the memory is pruned by time and capped by size.
+ * Bounded memory of emitted changes. It turns the at-least-once reads of overlapping windows
+ * into exactly-once emission. Forgetting an entry can only ever cause a duplicate, never a
+ * loss, so the memory is pruned by time and capped by size.
  *
- * Stored form (in workflow static data): `{ [keyHash]: [versionHash, timeSeconds] }`, about 40
+ * Two ways to decide "already emitted", chosen by the source:
+ * - `events`: a change is an immutable event (id + date, file + modification day): each
+ *   (key, version) pair is emitted once, however many versions of a key are in reach.
+ * - `latest`: a read returns the current state of a key (a content hash, an ETag): a state is
+ *   emitted when it differs from the last one emitted for the key, so a revert to an earlier
+ *   state is a change too.
+ * Without a version (id-only APIs) a remembered key counts as emitted in both modes.
+ *
+ * Stored form (in workflow static data): `{ [hash]: [versionHash, timeSeconds] }`, about 40
  * bytes per entry: 1,000 entries stay under 40 KiB.
  */
+export type DedupeMode = 'events' | 'latest';
+
 export type SeenRecord = Record<string, [string, number]>;
 
 export interface SeenEntry {
@@ -31,7 +41,10 @@ export function versionHash(version: string | undefined): string {
 export class SeenSet {
 	private readonly entries: Map<string, SeenEntry>;
 
-	constructor(record: SeenRecord | undefined) {
+	constructor(
+		record: SeenRecord | undefined,
+		private readonly mode: DedupeMode = 'events',
+	) {
 		this.entries = new Map();
 		for (const [key, value] of Object.entries(record ?? {})) {
 			if (Array.isArray(value) && typeof value[0] === 'string' && typeof value[1] === 'number') {
@@ -44,23 +57,24 @@ export class SeenSet {
 		return this.entries.size;
 	}
 
-	get(key: string): SeenEntry | undefined {
-		return this.entries.get(shortHash(key, KEY_HASH_LENGTH));
+	/** Storage key: the key alone, or in `events` mode the (key, version) pair. */
+	private slot(key: string, version: string | undefined): string {
+		return shortHash(this.mode === 'events' && version !== undefined ? `${key}\u0000${version}` : key, KEY_HASH_LENGTH);
 	}
 
-	/**
-	 * Whether a change is already emitted. With a known version, only the same version counts;
-	 * without one (id-only APIs), any remembered entry for the key does.
-	 */
+	/** Whether this change was already emitted (see the class comment for the two modes). */
 	has(key: string, version: string | undefined): boolean {
-		const entry = this.get(key);
+		if (version === undefined) {
+			// Id-only: any remembered entry of the key. In events mode those are stored under the key alone.
+			return this.entries.has(shortHash(key, KEY_HASH_LENGTH));
+		}
+		const entry = this.entries.get(this.slot(key, version));
 		if (!entry) return false;
-		if (version === undefined) return true;
-		return entry.version === versionHash(version);
+		return this.mode === 'events' || entry.version === versionHash(version);
 	}
 
 	remember(key: string, version: string | undefined, timeMs: number): void {
-		const hashed = shortHash(key, KEY_HASH_LENGTH);
+		const hashed = this.slot(key, version);
 		// Re-inserting moves the key to the end, so eviction order stays oldest-first.
 		this.entries.delete(hashed);
 		this.entries.set(hashed, { version: versionHash(version), time: Math.ceil(timeMs / 1000) });

@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import type { DedupeMode } from './seen';
+
 /**
  * The contract between the shared sync engine and a provider. A provider (a "source") knows its
  * API: how to ask for changes after a position, what identifies an item and its version, how far
@@ -43,6 +45,12 @@ export interface ReadContext {
 	maxItems: number;
 	/** Epoch ms; no request should start after it. */
 	deadline: number;
+	/**
+	 * Whether a change is already emitted, by the engine's dedupe memory. A source that reads a
+	 * list in one request may leave such changes out (they count as handled) instead of spending
+	 * the per-poll cap, and further requests, on them.
+	 */
+	isEmitted(key: string, version?: string): boolean;
 }
 
 export interface ReadResult<T> {
@@ -80,6 +88,12 @@ export interface SyncSource<T> {
 	 * state belongs to something else and the trigger starts over with its first-run setting.
 	 */
 	readonly configKey: string;
+
+	/**
+	 * How to tell a new change from one already emitted: `events` when every version is its own
+	 * immutable event (dates), `latest` when a read shows a key's current state (content hash).
+	 */
+	readonly dedupe: DedupeMode;
 
 	/** The starting position of a stream on the first run. May call the API (and so validates it). */
 	start(stream: string, firstRun: FirstRun): Promise<Checkpoint>;

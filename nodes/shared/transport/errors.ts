@@ -110,6 +110,8 @@ export class MediaSyncApiError extends NodeApiError {
 			failure: failureCause(failure),
 		});
 		this.apiFailure = failure;
+		// n8n's UI and execution serializer recognise API errors by this name.
+		this.name = 'NodeApiError';
 	}
 }
 

@@ -12,6 +12,7 @@ import {
 	isRetryableStatus,
 	parseRetryAfter,
 } from './retry';
+import { timing } from './timing';
 
 /**
  * The part of an n8n function context the transport needs. Execute, poll and load-options
@@ -73,8 +74,6 @@ export interface ClientOptions {
 	/** Epoch ms after which no new attempt or backoff starts (the poll budget). */
 	deadline?: number;
 	itemIndex?: number;
-	/** Replaces the sleep between attempts (tests pass a fast clock). */
-	sleep?: (ms: number) => Promise<void>;
 }
 
 export interface ClientStats {
@@ -172,7 +171,7 @@ export class ApiClient {
 			this.ctx.logger.warn(
 				`${this.profile.name}: ${failure.kind === 'http' ? `HTTP ${failure.httpCode}` : failure.kind} while trying to ${request.operation}; attempt ${attempt + 1} of ${this.policy.maxAttempts} in ${delay} ms`,
 			);
-			await (this.options.sleep ?? sleep)(delay);
+			await timing.sleep(delay);
 		}
 	}
 
@@ -203,7 +202,7 @@ export class ApiClient {
 		}
 		if (!retryable) return undefined;
 		if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.policy.maxRetryAfterMs) return undefined;
-		const delay = backoffDelay(attempt, this.policy, failure.retryAfterMs);
+		const delay = backoffDelay(attempt, this.policy, failure.retryAfterMs, timing.random);
 		if (this.options.deadline !== undefined && Date.now() + delay >= this.options.deadline) return undefined;
 		return delay;
 	}
@@ -425,8 +424,4 @@ function describeUrl(url: string, qs: IDataObject | undefined): string {
 	}
 	const query = params.toString();
 	return query ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url;
-}
-
-async function sleep(ms: number): Promise<void> {
-	await new Promise((resolve) => setTimeout(resolve, ms));
 }

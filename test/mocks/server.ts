@@ -1,0 +1,221 @@
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * An HTTP server on 127.0.0.1 (ephemeral port) that plays a provider's API. Provider mocks
+ * supply the handler (their wire format); this base adds what every test needs: a request log
+ * and counters, latency, a server clock that can run behind or ahead, and faults on demand or
+ * at random (error statuses with Retry-After, slow answers, truncated or malformed bodies,
+ * dropped connections).
+ */
+
+export interface MockRequest {
+	method: string;
+	/** Path, percent-decoded. */
+	path: string;
+	/** Path as sent (a product id "A/B" arrives here as "A%2FB"). */
+	rawPath: string;
+	query: URLSearchParams;
+	headers: Record<string, string | string[] | undefined>;
+	body: Buffer;
+	text: string;
+	/** Server clock (ms) when the request arrived. */
+	at: number;
+}
+
+export interface MockReply {
+	status?: number;
+	headers?: Record<string, string>;
+	body?: string | Buffer;
+}
+
+export type Fault =
+	| { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string }
+	| { kind: 'slow'; delayMs: number }
+	| { kind: 'truncate' }
+	| { kind: 'malformed'; body: string; contentType?: string }
+	| { kind: 'reset' };
+
+interface QueuedFault {
+	fault: Fault;
+	times: number;
+	match?: (request: MockRequest) => boolean;
+}
+
+export type Handler = (request: MockRequest, server: MockServer) => MockReply | Promise<MockReply>;
+
+export class MockServer {
+	readonly requests: MockRequest[] = [];
+
+	/** Added to every answer, in ms. */
+	latencyMs = 0;
+
+	/** Server clock offset from the local clock, in ms (negative: the server runs behind). */
+	clockOffsetMs = 0;
+
+	/** Random faults: with probability `rate`, one of `faults` is applied to a request. */
+	randomFaults?: { rate: number; random: () => number; faults: Fault[]; match?: (request: MockRequest) => boolean };
+
+	/** Requests being answered right now, and the most seen at once. */
+	inFlight = 0;
+
+	maxInFlight = 0;
+
+	/** Count of faults applied, by kind. */
+	readonly faultsApplied: Record<string, number> = {};
+
+	private readonly queued: QueuedFault[] = [];
+
+	private server?: Server;
+
+	private readonly sockets = new Set<import('node:net').Socket>();
+
+	baseUrl = '';
+
+	constructor(private readonly handler: Handler) {}
+
+	now(): number {
+		return Date.now() + this.clockOffsetMs;
+	}
+
+	/** Moves the server clock forward (time passes for the provider, instantly). */
+	advance(ms: number): void {
+		this.clockOffsetMs += ms;
+	}
+
+	async start(): Promise<string> {
+		this.server = createServer((req, res) => void this.handle(req, res));
+		this.server.on('connection', (socket) => {
+			this.sockets.add(socket);
+			socket.on('close', () => this.sockets.delete(socket));
+		});
+		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+		const { port } = this.server.address() as AddressInfo;
+		this.baseUrl = `http://127.0.0.1:${port}`;
+		return this.baseUrl;
+	}
+
+	async stop(): Promise<void> {
+		for (const socket of this.sockets) socket.destroy();
+		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+	}
+
+	/** The next `times` matching requests get `fault`. */
+	injectFault(fault: Fault, options: { times?: number; match?: (request: MockRequest) => boolean } = {}): void {
+		this.queued.push({ fault, times: options.times ?? 1, match: options.match });
+	}
+
+	clearFaults(): void {
+		this.queued.length = 0;
+	}
+
+	/** Requests whose path starts with `prefix` (all when omitted). */
+	count(prefix = ''): number {
+		return this.requests.filter((r) => r.path.startsWith(prefix)).length;
+	}
+
+	resetLog(): void {
+		this.requests.length = 0;
+		this.maxInFlight = this.inFlight;
+	}
+
+	private takeFault(request: MockRequest): Fault | undefined {
+		for (const entry of this.queued) {
+			if (entry.times > 0 && (!entry.match || entry.match(request))) {
+				entry.times--;
+				if (entry.times === 0) this.queued.splice(this.queued.indexOf(entry), 1);
+				return entry.fault;
+			}
+		}
+		const random = this.randomFaults;
+		if (random && (!random.match || random.match(request)) && random.random() < random.rate) {
+			return random.faults[Math.floor(random.random() * random.faults.length)];
+		}
+		return undefined;
+	}
+
+	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+		const chunks: Buffer[] = [];
+		for await (const chunk of req) chunks.push(chunk as Buffer);
+		const body = Buffer.concat(chunks);
+		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+		const request: MockRequest = {
+			method: req.method ?? 'GET',
+			path: decodeURIComponentSafe(url.pathname),
+			rawPath: url.pathname,
+			query: url.searchParams,
+			headers: req.headers,
+			body,
+			text: body.toString('utf8'),
+			at: this.now(),
+		};
+		this.requests.push(request);
+		this.inFlight++;
+		this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+		res.on('close', () => this.inFlight--);
+
+		if (this.latencyMs > 0) await delay(this.latencyMs);
+		const fault = this.takeFault(request);
+		if (fault) {
+			this.faultsApplied[fault.kind] = (this.faultsApplied[fault.kind] ?? 0) + 1;
+			if (fault.kind === 'reset') {
+				req.socket.destroy();
+				return;
+			}
+			if (fault.kind === 'slow') await delay(fault.delayMs);
+			if (fault.kind === 'status') {
+				this.send(res, {
+					status: fault.status,
+					headers: {
+						'content-type': fault.contentType ?? 'application/json',
+						...(fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {}),
+					},
+					body: fault.body ?? JSON.stringify({ detail: `Injected ${fault.status}` }),
+				});
+				return;
+			}
+			if (fault.kind === 'malformed') {
+				this.send(res, { status: 200, headers: { 'content-type': fault.contentType ?? 'application/json' }, body: fault.body });
+				return;
+			}
+		}
+
+		let reply: MockReply;
+		try {
+			reply = await this.handler(request, this);
+		} catch (error) {
+			reply = { status: 500, headers: { 'content-type': 'text/plain' }, body: `mock handler failed: ${(error as Error).message}` };
+		}
+		if (fault?.kind === 'truncate') {
+			const full = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body ?? '', 'utf8');
+			res.writeHead(reply.status ?? 200, { ...reply.headers, 'content-length': String(full.length), date: new Date(this.now()).toUTCString() });
+			res.write(full.subarray(0, Math.floor(full.length / 2)));
+			// Close mid-body: the client sees a premature end of the answer.
+			setImmediate(() => req.socket.destroy());
+			return;
+		}
+		this.send(res, reply);
+	}
+
+	private send(res: ServerResponse, reply: MockReply): void {
+		const body = reply.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body, 'utf8');
+		res.writeHead(reply.status ?? 200, {
+			date: new Date(this.now()).toUTCString(),
+			'content-length': String(body.length),
+			...reply.headers,
+		});
+		res.end(body);
+	}
+}
+
+function delay(ms: number): Promise<void> {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function decodeURIComponentSafe(path: string): string {
+	try {
+		return decodeURIComponent(path);
+	} catch {
+		return path;
+	}
+}
