@@ -1,0 +1,125 @@
+import type {
+	IDataObject,
+	INodeExecutionData,
+	INodeType,
+	INodeTypeDescription,
+	IPollFunctions,
+} from 'n8n-workflow';
+import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
+
+import { runSync } from '../shared/sync/engine';
+import { type TriggerDefaults, firstRunProperties, readTriggerSettings, syncOptionsProperty } from '../shared/sync/triggerSettings';
+import { getSuppliers } from './methods/loadOptions';
+import { MEDIA_TYPES } from './model';
+import { PsRestfulClient } from './transport';
+import { PsRestfulSource } from './trigger/source';
+
+const DEFAULTS: TriggerDefaults = {
+	itemNoun: 'product',
+	everythingDescription: 'Every product whose media the supplier reports as changed since 2000 (a full backfill, spread over several polls)',
+	maxItemsPerPoll: 100,
+	maxItemsLimit: 10_000,
+	lookbackMinutes: 15,
+	lookbackDescription:
+		'Each poll asks again for this much time before the last one, to catch changes the supplier indexes late. Repeats are filtered out.',
+	extraOptions: [
+		{
+			displayName: 'Media Requests in Parallel',
+			name: 'concurrency',
+			type: 'number',
+			typeOptions: { minValue: 1, maxValue: 20 },
+			default: 10,
+			description: 'With Include Media Content: how many products’ media are fetched at the same time',
+		},
+		{
+			displayName: 'Quota Reserve',
+			name: 'quotaReserve',
+			type: 'number',
+			typeOptions: { minValue: 0 },
+			default: 5,
+			description:
+				'With Include Media Content: stop fetching media when PSRESTful reports this few calls left today; the remaining products are fetched by a later poll instead of failing',
+		},
+	],
+};
+
+export class PsRestfulTrigger implements INodeType {
+	description: INodeTypeDescription = {
+		displayName: 'PSRESTful Trigger',
+		name: 'psRestfulTrigger',
+		icon: { light: 'file:psrestful.svg', dark: 'file:psrestful.dark.svg' },
+		group: ['trigger'],
+		version: 1,
+		subtitle: '={{"Supplier " + $parameter["supplierCode"]}}',
+		description: 'Starts the workflow when a PromoStandards supplier changes product media (via PSRESTful)',
+		defaults: { name: 'PSRESTful Trigger' },
+		polling: true,
+		inputs: [],
+		outputs: [NodeConnectionTypes.Main],
+		credentials: [{ name: 'psRestfulApi', required: true }],
+		properties: [
+			{
+				displayName:
+					'PSRESTful plans allow 50 (Free) or 300 (Standard) calls a day. Each poll makes 1 call, plus 1 per changed product with Include Media Content. See the README for intervals that fit each plan.',
+				name: 'quotaNotice',
+				type: 'notice',
+				default: '',
+			},
+			{
+				displayName: 'Supplier Name or ID',
+				name: 'supplierCode',
+				type: 'options',
+				typeOptions: { loadOptionsMethod: 'getSuppliers' },
+				default: '',
+				required: true,
+				description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+			},
+			{
+				displayName: 'Include Media Content',
+				name: 'includeMediaContent',
+				type: 'boolean',
+				default: false,
+				description:
+					'Whether to fetch each changed product’s media (one call per product) and emit it with the product. Repeats are then recognised by content, exactly.',
+			},
+			{
+				displayName: 'Media Type',
+				name: 'mediaType',
+				type: 'options',
+				default: '',
+				options: [{ name: 'All', value: '' }, ...MEDIA_TYPES.map((t) => ({ name: t, value: t }))],
+				displayOptions: { show: { includeMediaContent: [true] } },
+				description: 'Only fetch media of this type',
+			},
+			...firstRunProperties(DEFAULTS),
+			syncOptionsProperty(DEFAULTS),
+		],
+	};
+
+	methods = { loadOptions: { getSuppliers } };
+
+	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
+		const supplier = String(this.getNodeParameter('supplierCode', '')).trim();
+		if (!supplier) {
+			throw new NodeOperationError(this.getNode(), 'Supplier is empty', { description: 'Choose a supplier, or enter its PromoStandards code (e.g. HIT).' });
+		}
+		const { settings, host, options } = readTriggerSettings(this, DEFAULTS);
+		const credentials = (await this.getCredentials('psRestfulApi')) as IDataObject;
+		const client = new PsRestfulClient(this, { deadline: settings.deadline });
+		const source = new PsRestfulSource(client, {
+			supplier,
+			includeMedia: this.getNodeParameter('includeMediaContent', false) as boolean,
+			mediaType: (this.getNodeParameter('mediaType', '') as string) || undefined,
+			lookbackMs: options.lookbackMs,
+			concurrency: Math.max(1, Math.min(20, Number(options.concurrency ?? 10))),
+			quotaReserve: Math.max(0, Number(options.quotaReserve ?? 5)),
+			endpointKey: `${String(credentials.baseUrl ?? '')}|${String(credentials.environment ?? 'PROD')}`,
+		});
+		const result = await runSync(host, source, settings);
+		const quota = client.quota();
+		if (quota?.remaining !== undefined) {
+			this.logger.info(`PSRESTful quota: ${quota.remaining} of ${quota.limit ?? '?'} calls left today`);
+		}
+		return result;
+	}
+}

@@ -1,0 +1,30 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { parseDateInput } from '../../../shared/dates';
+import type { PsRestfulClient } from '../../transport';
+import { supplierField } from '../common';
+
+export const description: INodeProperties[] = [
+	supplierField('getModifiedSince'),
+	{
+		displayName: 'Since',
+		name: 'since',
+		type: 'dateTime',
+		required: true,
+		default: '',
+		description: 'Return products whose media changed on or after this time (UTC when no offset is given)',
+		displayOptions: { show: { resource: ['media'], operation: ['getModifiedSince'] } },
+	},
+];
+
+/** getMediaDateModified: one output item per product. */
+export async function execute(this: IExecuteFunctions, client: PsRestfulClient, itemIndex: number): Promise<IDataObject[]> {
+	const supplier = readSupplier.call(this, itemIndex);
+	const since = parseDateInput(this.getNodeParameter('since', itemIndex), 'Since', this.getNode(), itemIndex);
+	const products = await client.modifiedSince(supplier, since);
+	return products.map((product) => ({ ...product, supplier }));
+}
+
+export function readSupplier(this: IExecuteFunctions, itemIndex: number): string {
+	return String(this.getNodeParameter('supplierCode', itemIndex)).trim();
+}
