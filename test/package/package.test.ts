@@ -6,7 +6,16 @@ import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 import { credentialTypes, declaredPaths, nodeTypes } from '../harness/registry';
 
 const root = join(__dirname, '..', '..');
-const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Record<string, any>;
+interface PackageJson {
+	name: string;
+	keywords: string[];
+	license: string;
+	files: string[];
+	dependencies: Record<string, string>;
+	peerDependencies: Record<string, string>;
+	n8n: { n8nNodesApiVersion: number };
+}
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
 
 function iconPaths(icon: unknown): string[] {
 	if (!icon) return [];
