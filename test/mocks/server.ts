@@ -66,6 +66,9 @@ export class MockServer {
 
 	private readonly queued: QueuedFault[] = [];
 
+	/** Pending latency / slow-answer timers, cancelled on stop. */
+	private readonly timers = new Set<NodeJS.Timeout>();
+
 	private server?: Server;
 
 	private readonly sockets = new Set<import('node:net').Socket>();
@@ -96,6 +99,8 @@ export class MockServer {
 	}
 
 	async stop(): Promise<void> {
+		for (const timer of this.timers) clearTimeout(timer);
+		this.timers.clear();
 		for (const socket of this.sockets) socket.destroy();
 		await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
 	}
@@ -154,7 +159,7 @@ export class MockServer {
 		this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
 		res.on('close', () => this.inFlight--);
 
-		if (this.latencyMs > 0) await delay(this.latencyMs);
+		if (this.latencyMs > 0) await this.delay(this.latencyMs);
 		const fault = this.takeFault(request);
 		if (fault) {
 			this.faultsApplied[fault.kind] = (this.faultsApplied[fault.kind] ?? 0) + 1;
@@ -162,7 +167,7 @@ export class MockServer {
 				req.socket.destroy();
 				return;
 			}
-			if (fault.kind === 'slow') await delay(fault.delayMs);
+			if (fault.kind === 'slow') await this.delay(fault.delayMs);
 			if (fault.kind === 'status') {
 				this.send(res, {
 					status: fault.status,
@@ -197,6 +202,16 @@ export class MockServer {
 		this.send(res, reply);
 	}
 
+	private delay(ms: number): Promise<void> {
+		return new Promise((resolve) => {
+			const timer = setTimeout(() => {
+				this.timers.delete(timer);
+				resolve();
+			}, ms);
+			this.timers.add(timer);
+		});
+	}
+
 	private send(res: ServerResponse, reply: MockReply): void {
 		const body = reply.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body, 'utf8');
 		res.writeHead(reply.status ?? 200, {
@@ -208,9 +223,6 @@ export class MockServer {
 	}
 }
 
-function delay(ms: number): Promise<void> {
-	return new Promise((resolve) => setTimeout(resolve, ms));
-}
 
 function decodeURIComponentSafe(path: string): string {
 	try {

@@ -249,6 +249,21 @@ describe('PSRESTful Trigger', () => {
 		expect(logLines.some((l) => /settings changed; starting over/.test(l.message))).toBe(true);
 	});
 
+	it('cuts off a slow answer at the poll budget with a clear error, and moves nothing', async () => {
+		const supplier = newSupplier();
+		const harness = trigger({ supplierCode: supplier });
+		await harness.poll();
+		const before = JSON.stringify(harness.memoryState);
+		mock.server.injectFault({ kind: 'slow', delayMs: 4_000 });
+		// 0.8 × 2 s budget: the request may wait ~1.6 s (at least 1 s), then the poll gives up.
+		const error = await caught(() => harness.poll({ pollBudgetMs: 2_000 }));
+		expect(error.name).toBe('NodeApiError');
+		expect(error.message).toBe('PSRESTful: Timed out waiting for the server');
+		expect(error.description).toMatch(/did not answer in time.*ECONNABORTED/);
+		expect(JSON.stringify(harness.memoryState)).toBe(before);
+		expectNoSecrets(error, [mock.apiKey]);
+	});
+
 	it('stops at n8n’s poll budget and continues where it stopped', async () => {
 		const supplier = newSupplier();
 		const harness = trigger({ supplierCode: supplier, includeMediaContent: true, syncOptions: { concurrency: 1 } });

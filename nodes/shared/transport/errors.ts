@@ -25,6 +25,9 @@ export interface ApiFailure {
 	providerMessage?: string;
 	/** What the user can do about it. */
 	hint?: string;
+	/** Node.js network error code (ECONNRESET, ETIMEDOUT…), for network failures. Kept out of the
+	 * message: n8n replaces any message that contains one with a generic text. */
+	networkCode?: string;
 	/** Delay the server asked for (429/503), if any. */
 	retryAfterMs?: number;
 	/** Overrides the n8n failure cause derived from the status (e.g. a used-up daily quota). */
@@ -164,6 +167,7 @@ function composeDescription(failure: ApiFailure): string {
 	if (hint) parts.push(hint);
 	const facts: string[] = [`while trying to ${failure.operation}`];
 	if (failure.httpCode !== undefined) facts.push(`HTTP ${failure.httpCode}`);
+	if (failure.networkCode !== undefined) facts.push(failure.networkCode);
 	if (failure.retryAfterMs !== undefined) facts.push(`server asks to retry after ${Math.ceil(failure.retryAfterMs / 1000)} s`);
 	parts.push(`(${facts.join(', ')})`);
 	return parts.join(' ');

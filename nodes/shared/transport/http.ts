@@ -322,8 +322,9 @@ function networkFailure(error: unknown, base: Pick<ApiFailure, 'provider' | 'ope
 		failure: {
 			...base,
 			kind: isTimeout ? 'timeout' : 'network',
-			// The code is enough to explain a network failure; the raw message can carry request details.
-			providerMessage: code ? `${isTimeout ? 'Timed out' : 'Network error'} (${code})` : undefined,
+			// The code explains a network failure; the raw message can carry request details.
+			providerMessage: isTimeout ? 'Timed out waiting for the server' : 'The connection to the server failed',
+			networkCode: code,
 		},
 	};
 }
