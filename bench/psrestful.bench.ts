@@ -25,7 +25,7 @@ describe('PSRESTful benchmarks', () => {
 				supplierCode: supplier,
 				includeMediaContent: true,
 				firstRun: 'all',
-				syncOptions: { maxItemsPerPoll: 1000, ...(concurrency ? { concurrency } : {}), budgetSeconds: 3600 },
+				syncOptions: { maxItemsPerPoll: 1000, ...(concurrency ? { concurrency } : {}), budgetSeconds: 3600, minIntervalMinutes: 0 },
 			} as never,
 			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
 		});
@@ -71,7 +71,7 @@ describe('PSRESTful benchmarks', () => {
 
 			const harness = new PollHarness({
 				type: 'psRestfulTrigger',
-				parameters: { supplierCode: 'OVER', firstRun: 'all', syncOptions: { maxItemsPerPoll: n } } as never,
+				parameters: { supplierCode: 'OVER', firstRun: 'all', syncOptions: { maxItemsPerPoll: n, minIntervalMinutes: 0 } } as never,
 				credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
 			});
 			started = performance.now();

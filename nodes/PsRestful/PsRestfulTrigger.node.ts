@@ -20,6 +20,9 @@ const DEFAULTS: TriggerDefaults = {
 	maxItemsPerPoll: 100,
 	maxItemsLimit: 10_000,
 	lookbackMinutes: 15,
+	// 24 listings a day: with 20 changed products and media content ~49 calls, inside the Free plan's 50.
+	minIntervalMinutes: 60,
+	minIntervalReason: 'Protects PSRESTful’s daily quota (Free plan: 50 calls). Lower it on bigger plans.',
 	lookbackDescription:
 		'Each poll asks again for this much time before the last one, to catch changes the supplier indexes late. Repeats are filtered out.',
 	extraOptions: [
@@ -60,7 +63,7 @@ export class PsRestfulTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'PSRESTful plans allow 50 (Free) or 300 (Standard) calls a day. Each poll makes 1 call, plus 1 per changed product with Include Media Content. See the README for intervals that fit each plan.',
+					'PSRESTful plans allow 50 (Free) or 300 (Standard) calls a day. Each poll makes 1 call, plus 1 per changed product with Include Media Content. By default the trigger asks PSRESTful at most once an hour (Options → Minimum Minutes Between Polls), whatever Poll Times says.',
 				name: 'quotaNotice',
 				type: 'notice',
 				default: '',

@@ -42,7 +42,7 @@ describe('PSRESTful Trigger simulation', () => {
 		];
 		const harness = new PollHarness({
 			type: 'psRestfulTrigger',
-			parameters: { supplierCode: supplier, includeMediaContent: includeMedia, syncOptions: { concurrency: 4, maxItemsPerPoll: 5 } } as never,
+			parameters: { supplierCode: supplier, includeMediaContent: includeMedia, syncOptions: { concurrency: 4, maxItemsPerPoll: 5, minIntervalMinutes: 0 } } as never,
 			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
 		});
 

@@ -34,8 +34,10 @@ describe('PSRESTful Trigger', () => {
 
 	const credentials = () => ({ psRestfulApi: { apiKey: mock.apiKey, baseUrl, environment: 'PROD', cultureName: 'us_en' } });
 
+	/** A trigger polled as fast as the test likes (the one-hour default minimum interval is tested on its own). */
 	function trigger(parameters: Record<string, unknown>, behaviour: { durableCursors?: boolean } = {}) {
-		return new PollHarness({ type: 'psRestfulTrigger', parameters: parameters as never, credentials: credentials() }, behaviour);
+		const syncOptions = { minIntervalMinutes: 0, ...(parameters.syncOptions as object | undefined) };
+		return new PollHarness({ type: 'psRestfulTrigger', parameters: { ...parameters, syncOptions } as never, credentials: credentials() }, behaviour);
 	}
 
 	const ids = (out: Awaited<ReturnType<PollHarness['poll']>>) => (out ? out[0].map((i) => i.json.productId) : []);
@@ -68,6 +70,23 @@ describe('PSRESTful Trigger', () => {
 		const since = Date.parse(`${mock.server.requests.at(-1)!.query.get('since')}Z`);
 		// Date headers and `since` have whole seconds: allow two.
 		expect(Math.abs(previousPoll - 15 * 60_000 - since)).toBeLessThanOrEqual(2_000);
+	});
+
+	it('asks PSRESTful at most once per minimum interval, whatever n8n’s Poll Times say', async () => {
+		const supplier = newSupplier();
+		const hourly = new PollHarness({ type: 'psRestfulTrigger', parameters: { supplierCode: supplier } as never, credentials: credentials() });
+		await hourly.poll();
+		const requests = mock.server.requests.length;
+		mock.modify(supplier, 'EARLY');
+		expect(await hourly.poll()).toBeNull(); // the default: one hour
+		expect(mock.server.requests).toHaveLength(requests);
+
+		const fast = trigger({ supplierCode: supplier, syncOptions: { minIntervalMinutes: 0.01 } });
+		await fast.poll();
+		mock.server.advance(1_000);
+		mock.modify(supplier, 'LATER');
+		await new Promise((resolve) => setTimeout(resolve, 700)); // past the 0.6 s interval
+		expect(ids(await fast.poll())).toEqual(['LATER']);
 	});
 
 	it('starts from a date: the first poll emits every change since then', async () => {

@@ -34,6 +34,11 @@ export interface SyncSettings {
 	seenCap: number;
 	/** Items a manual "Fetch Test Event" returns. */
 	sampleSize: number;
+	/**
+	 * Least time between two polls that call the API (n8n's Poll Times field cannot default to
+	 * anything but every minute). Ticks that come sooner return without a request.
+	 */
+	minIntervalMs?: number;
 }
 
 export interface SyncHost {
@@ -115,6 +120,14 @@ async function runPoll<T>(
 		host.logger.info(`${source.name} trigger: the trigger's settings changed; starting over (${describeFirstRun(settings.firstRun)})`);
 	} else if (reset === 'version') {
 		host.logger.warn(`${source.name} trigger: saved state has an unknown format; starting over`);
+	}
+
+	const lastAt = reset === undefined && state.last ? Date.parse(state.last.at) : NaN;
+	if (settings.minIntervalMs && !Number.isNaN(lastAt) && Date.now() - lastAt < settings.minIntervalMs) {
+		host.logger.debug(
+			`${source.name} trigger: last poll ${Math.round((Date.now() - lastAt) / 60_000)} min ago, minimum interval ${Math.round(settings.minIntervalMs / 60_000)} min; not asking the API yet`,
+		);
+		return null;
 	}
 
 	const order = rotate(source.streams, state.rr);

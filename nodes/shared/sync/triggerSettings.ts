@@ -22,6 +22,10 @@ export interface TriggerDefaults {
 	extraOptions?: INodeProperties[];
 	/** Word for one item in the UI ("product", "media", "file"…). */
 	itemNoun: string;
+	/** Default least minutes between two polls that call the API (0: every tick). */
+	minIntervalMinutes?: number;
+	/** Why this provider wants a minimum interval, for the field's description. */
+	minIntervalReason?: string;
 }
 
 export const DEFAULT_BUDGET_SECONDS = 240;
@@ -83,6 +87,15 @@ export function syncOptionsProperty(defaults: TriggerDefaults): INodeProperties 
 			},
 			// eslint-disable-next-line n8n-nodes-base/node-param-default-missing -- the default is the provider's, passed in; the rule only recognises literals
 			{
+				displayName: 'Minimum Minutes Between Polls',
+				name: 'minIntervalMinutes',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: defaults.minIntervalMinutes ?? 0,
+				description: `The trigger asks the API at most this often, whatever Poll Times says; ticks in between do nothing. ${defaults.minIntervalReason ?? ''}`.trim(),
+			},
+			// eslint-disable-next-line n8n-nodes-base/node-param-default-missing -- the default is the provider's, passed in; the rule only recognises literals
+			{
 				displayName: `Max ${capitalize(defaults.itemNoun)}s per Poll`,
 				name: 'maxItemsPerPoll',
 				type: 'number',
@@ -131,6 +144,7 @@ export function readTriggerSettings(
 	);
 	const seenCap = Math.max(100, Math.floor(nonNegative(raw.seenCap, DEFAULT_SEEN_CAP, 'Dedupe Memory Size', node)));
 	const budgetSeconds = Math.max(10, nonNegative(raw.budgetSeconds, DEFAULT_BUDGET_SECONDS, 'Poll Time Budget', node));
+	const minIntervalMinutes = nonNegative(raw.minIntervalMinutes, defaults.minIntervalMinutes ?? 0, 'Minimum Minutes Between Polls', node);
 
 	// n8n 2.x tells a poll how long it may take; leave a fifth of it for emitting and saving.
 	const engineBudgetMs = typeof ctx.getPollBudgetMs === 'function' ? ctx.getPollBudgetMs() * 0.8 : Infinity;
@@ -143,6 +157,7 @@ export function readTriggerSettings(
 		deadline: Date.now() + budgetMs,
 		seenCap,
 		sampleSize: SAMPLE_SIZE,
+		minIntervalMs: minIntervalMinutes * 60_000,
 	};
 	const host: SyncHost = {
 		staticData: ctx.getWorkflowStaticData('node'),
