@@ -1,0 +1,9 @@
+/** Fault soak (`npm run soak`): every trigger polled for thousands of cycles with faults; bounded in time. */
+const base = require('./jest.config');
+
+module.exports = {
+	...base,
+	roots: ['<rootDir>/test/soak'],
+	testMatch: ['**/*.soak.ts'],
+	testTimeout: 60 * 60 * 1000,
+};
