@@ -138,6 +138,8 @@ export class PantherMediaMock {
 
 	private nextId = 40_000_000;
 
+	private readonly versions = new Map<string, number>();
+
 	constructor(options: { seed?: boolean } = {}) {
 		this.server = new MockServer((request) => this.handle(request));
 		if (options.seed !== false) this.loadSeed();
@@ -222,7 +224,9 @@ export class PantherMediaMock {
 	/** A change of an existing media: its changed row moves to the new date. */
 	change(id: string, options: { at?: number; extraLagMs?: number } = {}): GeneratedEvent {
 		const media = this.media.get(id);
-		if (media) media.title = `${media.title.replace(/ \(v\d+\)$/, '')} (v${this.events.filter((e) => e.id === id).length + 1})`;
+		const version = (this.versions.get(id) ?? 1) + 1;
+		this.versions.set(id, version);
+		if (media) media.title = `${media.title.replace(/ \(v\d+\)$/, '')} (v${version})`;
 		return this.record('changed', id, options.at ?? this.now(), options.extraLagMs ?? 0);
 	}
 
