@@ -236,17 +236,41 @@ describe('PantherMedia node', () => {
 		it('pairs every output item with its input item, and continues on fail with an error item', async () => {
 			const { output } = await run(
 				{ operation: 'getInfo', mediaIds: '={{ $json.ids }}' },
-				[{ json: { ids: ['5003'] } }, { json: { ids: '' } }, { json: { ids: '9999999' } }, { json: { ids: '5001,5002' } }],
+				[{ json: { ids: ['5003'] } }, { json: { ids: '' } }, { json: { ids: 'x/y' } }, { json: { ids: '5001,5002' } }],
 				{ continueOnFail: true },
 			);
 			expect(output[0].map((i) => [(i.pairedItem as { item: number }).item, i.json.id ?? i.json.error])).toEqual([
 				[0, '5003'],
 				[1, 'Media IDs is empty'],
-				[2, 'PantherMedia: No media found for id_media 9999999 (code 404)'],
+				[2, 'Media IDs contains an invalid media ID: "x/y"'],
 				[3, '5001'],
 				[3, '5002'],
 			]);
-			expect(output[0][2].json.errorDescription).toMatch(/Check the media ID\(s\)/);
+			expect(output[0][1].json.errorDescription).toMatch(/Enter at least one PantherMedia media ID/);
+		});
+
+		it('reports ids PantherMedia says are not found as found = false, asking each alone when it refuses a whole list', async () => {
+			const { output } = await run({ operation: 'getInfo', mediaIds: '9999999' });
+			expect(output[0].map((i) => i.json)).toEqual([{ id: '9999999', found: false }]);
+			mock.server.resetLog();
+			mock.server.injectFault(
+				{ kind: 'status', status: 404, body: '<rsp stat="fail"><err code="404" msg="media not found"/></rsp>', contentType: 'text/xml' },
+				{ match: (r) => r.path === '/get-media-info' && form(r.text).id_media.includes(',') },
+			);
+			const many = await run({ operation: 'getInfo', mediaIds: '5001,8888888,5002' });
+			expect(mock.server.requests.map((r) => form(r.text).id_media)).toEqual(['5001,8888888,5002', '5001', '8888888', '5002']);
+			expect(many.output[0].map((i) => [i.json.id, i.json.found ?? true])).toEqual([
+				['5001', true],
+				['8888888', false],
+				['5002', true],
+			]);
+		});
+
+		it('a 404 that is not PantherMedia’s answer (wrong base URL) stays an error', async () => {
+			mock.server.injectFault({ kind: 'status', status: 404, body: '<html>Not Found</html>', contentType: 'text/html' });
+			const bare = await caught(() => run({ operation: 'getInfo', mediaIds: '5001' }));
+			expect(bare.message).toBe('PantherMedia: PantherMedia found nothing for this request');
+			expect(bare.description).toMatch(/base URL/);
 		});
 	});
 
@@ -358,8 +382,12 @@ describe('PantherMedia node', () => {
 		it('a fail answer with HTTP 200, and `err` with child elements, is an error too', async () => {
 			mock.failStatus = '200';
 			mock.errForm = 'children';
-			const refused = await caught(() => run({ operation: 'getInfo', mediaIds: '777777' }));
-			expect(refused.message).toBe('PantherMedia: No media found for id_media 777777 (code 404)');
+			mock.partnerKeys.add('partner-key-2');
+			const refused = await caught(() =>
+				run({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 5 }, undefined, { credentials: { apiKey: 'partner-key-2' } }),
+			);
+			expect(refused.message).toBe('PantherMedia: poll is not available for partner media data (code 403)');
+			expect(refused.description).toMatch(/not partner media/);
 			expect(mock.server.requests).toHaveLength(1); // a final answer, not retried
 		});
 

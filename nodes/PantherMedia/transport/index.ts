@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import type { ApiFailure } from '../../shared/transport/errors';
+import { type ApiFailure, MediaSyncApiError } from '../../shared/transport/errors';
 import {
 	ApiClient,
 	type ClientOptions,
@@ -345,19 +345,38 @@ export class PantherMediaClient {
 		return await this.call('poll', fields, `poll ${type} media`, (response) => okAnswer(response, readPollPage));
 	}
 
-	/** get-media-info for a list of ids (one request). Ids PantherMedia does not return are listed as missing. */
+	/**
+	 * get-media-info for a list of ids, in one request. Ids PantherMedia leaves out, or reports as
+	 * not found (404) or gone (410) in its own words, are listed as missing. Should PantherMedia
+	 * refuse a whole list that way, each id is asked alone, so one removed media cannot hide the
+	 * others. (A 404 without PantherMedia's answer — a wrong base URL — stays an error.)
+	 */
 	async mediaInfo(ids: readonly string[], options: MediaInfoOptions = {}): Promise<{ found: MediaInfo[]; missing: string[] }> {
+		const outcome = await this.mediaInfoRequest(ids, options).then(
+			(value) => ({ ok: true as const, value }),
+			(error: unknown) => ({ ok: false as const, error }),
+		);
+		if (!outcome.ok) {
+			if (!isGoneAnswer(outcome.error)) throw outcome.error;
+			if (ids.length === 1) return { found: [], missing: [...ids] };
+			const found: MediaInfo[] = [];
+			const missing: string[] = [];
+			for (const id of ids) {
+				const one = await this.mediaInfo([id], options);
+				found.push(...one.found);
+				missing.push(...one.missing);
+			}
+			return { found, missing };
+		}
+		const byId = new Map(outcome.value.map((info) => [info.id, info]));
+		return { found: ids.filter((id) => byId.has(id)).map((id) => byId.get(id)!), missing: ids.filter((id) => !byId.has(id)) };
+	}
+
+	private async mediaInfoRequest(ids: readonly string[], options: MediaInfoOptions): Promise<MediaInfo[]> {
 		const fields: Record<string, string> = { id_media: ids.join(','), lang: options.lang ?? 'en' };
 		if (options.articles) fields.show_articles = 'yes';
 		if (options.top10Keywords) fields.show_top10_keywords = 'yes';
-		const found = await this.call(
-			'get-media-info',
-			fields,
-			`get the info of media ${describeIds(ids)}`,
-			(response) => okAnswer(response, readMediaInfo),
-		);
-		const byId = new Map(found.map((info) => [info.id, info]));
-		return { found: ids.filter((id) => byId.has(id)).map((id) => byId.get(id)!), missing: ids.filter((id) => !byId.has(id)) };
+		return await this.call('get-media-info', fields, `get the info of media ${describeIds(ids)}`, (response) => okAnswer(response, readMediaInfo));
 	}
 
 	/** download-image-preview: the watermarked preview file of one media. */
@@ -390,6 +409,13 @@ export class PantherMediaClient {
 			}),
 		);
 	}
+}
+
+/** PantherMedia said, in its own answer, that the media is not found (404) or gone (410). */
+function isGoneAnswer(error: unknown): boolean {
+	if (!(error instanceof MediaSyncApiError)) return false;
+	const { providerCode } = error.apiFailure;
+	return providerCode === '404' || providerCode === '410';
 }
 
 function describeIds(ids: readonly string[]): string {

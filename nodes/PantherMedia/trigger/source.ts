@@ -4,7 +4,6 @@ import { mapPrefix } from '../../shared/concurrency';
 import { toIsoSeconds } from '../../shared/dates';
 import type { Candidate, Checkpoint, EnrichResult, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
 import { closedWatermark } from '../../shared/sync/watermark';
-import { MediaSyncApiError } from '../../shared/transport/errors';
 import { type EventType, MAX_POLL_LIMIT, type MediaInfo, parsePantherDate } from '../model';
 import type { MediaInfoOptions, PantherMediaClient } from '../transport';
 import { formatPantherDate } from '../transport/signature';
@@ -254,38 +253,14 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 			batches,
 			this.options.concurrency,
 			async (batch) => {
-				const infos = await this.infoOrGone([...new Set(batch.map((c) => c.key))]);
+				const { found } = await this.client.mediaInfo([...new Set(batch.map((c) => c.key))], this.options.info);
+				const infos = new Map(found.map((info) => [info.id, info]));
 				return batch.map((c) => ({ ...c, item: { ...c.item, media: infos.get(c.key) ?? null } }));
 			},
 			() => (Date.now() >= context.deadline ? 'poll time budget used up; the other media are fetched next poll' : undefined),
 		);
 		return { done: result.results.flat(), stopReason: result.stopReason, error: result.error };
 	}
-
-	/**
-	 * Media info by id; a media PantherMedia no longer has (left out of the answer, or 404 / 410)
-	 * maps to nothing. Should a whole batch be refused as gone, each id is asked alone, so one
-	 * removed media cannot hide the others' info.
-	 */
-	private async infoOrGone(ids: string[]): Promise<Map<string, MediaInfo>> {
-		const outcome = await this.client.mediaInfo(ids, this.options.info).then(
-			(value) => ({ ok: true as const, value }),
-			(error: unknown) => ({ ok: false as const, error }),
-		);
-		if (outcome.ok) return new Map(outcome.value.found.map((info) => [info.id, info]));
-		if (!(outcome.error instanceof MediaSyncApiError && isGone(outcome.error))) throw outcome.error;
-		if (ids.length === 1) return new Map();
-		const out = new Map<string, MediaInfo>();
-		for (const id of ids) {
-			for (const [key, info] of await this.infoOrGone([id])) out.set(key, info);
-		}
-		return out;
-	}
-}
-
-function isGone(error: MediaSyncApiError): boolean {
-	const { httpCode, providerCode } = error.apiFailure;
-	return httpCode === 404 || httpCode === 410 || providerCode === '404' || providerCode === '410';
 }
 
 function secondFloor(ms: number): number {
