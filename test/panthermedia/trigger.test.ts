@@ -174,6 +174,53 @@ describe('PantherMedia Trigger', () => {
 		expect(late.date).toBeLessThan(mock.events.find((e) => e.id === '502')!.date);
 	});
 
+	it('sweeps each stretch once for stragglers, and not at all while nothing new arrives', async () => {
+		const harness = trigger({ syncOptions: { lookbackMinutes: 30 } });
+		await harness.poll();
+		mock.server.advance(HOUR);
+		for (let i = 0; i < 3; i++) mock.addMedia({ id: String(520 + i) });
+		mock.server.advance(3 * DAY + HOUR);
+		mock.server.resetLog();
+		expect(ids(await harness.poll())).toEqual(['new:520', 'new:521', 'new:522']);
+		for (let i = 0; i < 10; i++) {
+			mock.server.advance(HOUR);
+			expect(await harness.poll()).toBeNull();
+		}
+		const newest = mock.events.at(-1)!;
+		const sent = polls();
+		// The read that emitted, 10 reads after the newest row, and one sweep from 30 minutes before it.
+		expect(sent.filter((p) => p.last_polling === rfcDate(newest.date - 30 * 60_000))).toEqual([
+			expect.not.objectContaining({ next_page_id: expect.anything() }),
+		]);
+		const after = sent.filter((p) => p.last_polling === rfcDate(newest.date));
+		expect(after).toHaveLength(10);
+		expect(after.every((p) => Buffer.from(p.next_page_id, 'base64').toString() === `${newest.date}|${newest.id}`)).toBe(true);
+		expect(sent).toHaveLength(12);
+	});
+
+	it('with lookback 0 reads each row exactly once and remembers nothing', async () => {
+		const harness = trigger({ syncOptions: { lookbackMinutes: 0 } });
+		await harness.poll();
+		mock.server.advance(HOUR);
+		for (let i = 0; i < 4; i++) {
+			mock.addMedia({ id: String(540 + i) });
+			mock.server.advance(5_000);
+		}
+		mock.server.advance(3 * DAY + HOUR);
+		expect(ids(await harness.poll())).toHaveLength(4);
+		for (let i = 0; i < 3; i++) {
+			mock.server.advance(HOUR);
+			expect(await harness.poll()).toBeNull();
+		}
+		// Only the newest row's own second could still come back: the memory keeps that one at most.
+		const streams = (harness.memoryState[STATE_KEY] as IDataObject).streams as Record<string, { seen: object }>;
+		expect(Object.keys(streams.new.seen).length).toBeLessThanOrEqual(1);
+		// After the first read every request continues after the newest row: nothing is read twice.
+		const sent = polls().slice(3); // after activation (2 requests) and the read that emitted
+		expect(sent).toHaveLength(3);
+		expect(sent.every((p) => Buffer.from(p.next_page_id, 'base64').toString().endsWith('|543'))).toBe(true);
+	});
+
 	it('misses a straggler older than the lookback (the documented limit)', async () => {
 		const harness = trigger({ syncOptions: { lookbackMinutes: 5 } });
 		await harness.poll();

@@ -159,7 +159,8 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 		if (pos) {
 			// Rows after `pos` only (the next_page_id stays), from the watermark's second on.
 			next.lp = formatPantherDate(Math.max(cp.floor, Math.min(wm, pos.date)));
-			if (this.options.lookbackMs > 0 && !next.mark) {
+			// A new stretch to sweep, unless the sweep already stands at this row (nothing new since).
+			if (this.options.lookbackMs > 0 && !next.mark && next.sweep?.page !== pos.page) {
 				next.mark = { ...pos, at: this.client.http.serverNow() };
 				next.sweep ??= { lp: formatPantherDate(pos.date - this.options.lookbackMs), date: pos.date - this.options.lookbackMs };
 			}
