@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { toEpochMs } from '../shared/dates';
-import { asList, textOf } from '../shared/xml';
+import { asList } from '../shared/xml';
 
 /**
  * PantherMedia's data as this package hands it to workflows, and the readers that turn the
@@ -179,9 +179,9 @@ export function readMediaInfo(rsp: Record<string, unknown>): MediaInfo[] {
 	const paired = metadatas.length === medias.length;
 	return medias.map((raw, index) => {
 		const media = plainRecord(raw);
-		const id = textOf((raw as Record<string, unknown> | undefined)?.id) ?? (typeof media.id === 'string' ? media.id : undefined);
-		if (!id || !id.trim()) throw new AnswerShapeError(`media ${index + 1} of the answer has no id`);
-		const info: MediaInfo = { ...media, id: id.trim() };
+		const id = typeof media.id === 'string' ? media.id.trim() : '';
+		if (!id) throw new AnswerShapeError(`media ${index + 1} of the answer has no id`);
+		const info: MediaInfo = { ...media, id };
 		if (paired) {
 			const metadata = plainRecord(metadatas[index]);
 			for (const field of KEYWORD_FIELDS) {

@@ -121,6 +121,9 @@ export class PantherMediaMock {
 	/** API keys of partner accounts: poll answers 403, as PantherMedia's docs say poll is not for partner media. */
 	readonly partnerKeys = new Set<string>();
 
+	/** Serve previews this way instead of a JPEG with Content-Type and Content-Disposition. */
+	previewAs?: { contentType: string; body: Buffer; disposition?: string };
+
 	/** Echo the access_key in authentication failures (a careless server), to test redaction. */
 	echoAccessKey = false;
 
@@ -415,6 +418,10 @@ export class PantherMediaMock {
 		const media = this.media.get(id);
 		if (!media) return fail(404, '404', `Media ${id} not found`);
 		if (media.deleted) return fail(410, '410', `Media ${id} is no longer available`);
+		if (this.previewAs) {
+			const { contentType, body, disposition } = this.previewAs;
+			return { status: 200, headers: { 'content-type': contentType, ...(disposition ? { 'content-disposition': disposition } : {}) }, body };
+		}
 		return {
 			status: 200,
 			headers: { 'content-type': 'image/jpeg', 'content-disposition': `attachment; filename="${id}_preview.jpg"` },

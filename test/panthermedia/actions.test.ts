@@ -286,6 +286,23 @@ describe('PantherMedia node', () => {
 			expect(item.pairedItem).toEqual({ item: 0 });
 		});
 
+		it('tells the MIME type from the bytes when PantherMedia only says octet-stream, and keeps file names safe', async () => {
+			const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(32, 1)]);
+			try {
+				mock.previewAs = { contentType: 'application/octet-stream', body: png };
+				const sniffed = await run({ operation: 'downloadPreview', mediaId: '5002', binaryPropertyName: 'data' });
+				expect(sniffed.output[0][0].json).toEqual({ id: '5002', fileName: 'panthermedia-5002-preview.png', mimeType: 'image/png', fileSize: png.length });
+				mock.previewAs = { contentType: 'image/png', body: png, disposition: "attachment; filename*=UTF-8''..%2F..%2Fetc%2Fpreview%20%C3%BC.png" };
+				const named = await run({ operation: 'downloadPreview', mediaId: '5002', binaryPropertyName: 'data' });
+				expect(named.output[0][0].binary!.data).toMatchObject({ fileName: 'preview ü.png', mimeType: 'image/png' });
+				mock.previewAs = { contentType: 'text/xml', body: Buffer.from('<?xml version="1.0"?><rsp stat="ok"><nothing/></rsp>') };
+				const notImage = await caught(() => run({ operation: 'downloadPreview', mediaId: '5002' }));
+				expect(notImage.message).toBe('PantherMedia: Malformed answer: expected an image for media 5002, got text/xml');
+			} finally {
+				mock.previewAs = undefined;
+			}
+		});
+
 		it('reports a removed media (410) and an unknown one (404) in PantherMedia’s words, JSON errors included', async () => {
 			const gone = await caught(() => run({ operation: 'downloadPreview', mediaId: '5004' }));
 			expect(gone.message).toBe('PantherMedia: Media 5004 is no longer available (code 410)');

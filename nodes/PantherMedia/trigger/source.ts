@@ -168,22 +168,29 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 		return { candidates, next: next as unknown as Checkpoint, caughtUp: !this.sweepDue(next), floor: this.lowerBound(next) };
 	}
 
-	/** Re-reads the stretch up to the mark once; rows not remembered as emitted are stragglers. */
+	/**
+	 * Re-reads the stretch up to the mark once; rows not remembered as emitted are stragglers.
+	 * Most rows are already emitted and cost nothing against the per-poll cap, so the sweep asks
+	 * for full pages and stops itself when the stragglers it found fill the cap.
+	 */
 	private async readSweep(stream: string, cp: PmCheckpoint, context: ReadContext): Promise<ReadResult<PmItem>> {
 		const sweep = cp.sweep!;
 		const mark = cp.mark!;
-		const limit = Math.max(1, Math.min(MAX_POLL_LIMIT, context.maxItems));
-		const page = await this.client.poll(stream, sweep.lp, limit, sweep.page);
+		const page = await this.client.poll(stream, sweep.lp, MAX_POLL_LIMIT, sweep.page);
 		const candidates: Array<Candidate<PmItem>> = [];
 		let progress = sweep;
-		let done = page.items.length < limit;
+		let done = page.items.length < MAX_POLL_LIMIT;
 		for (const row of page.items) {
 			if (row.date > mark.date) {
 				done = true; // past the mark: the main cursor reads on from here
 				break;
 			}
-			progress = { lp: sweep.lp, page: row.nextPageId, date: row.date };
 			const candidate = this.candidate(row, cp.floor, context);
+			if (candidate && candidates.length >= context.maxItems) {
+				done = false; // the cap is full: the next read continues before this row
+				break;
+			}
+			progress = { lp: sweep.lp, page: row.nextPageId, date: row.date };
 			if (candidate) candidates.push({ ...candidate, resume: { ...cp, sweep: progress } as unknown as Checkpoint });
 			if (row.nextPageId === mark.page) {
 				done = true;
