@@ -1,0 +1,211 @@
+import type { IDataObject } from 'n8n-workflow';
+
+import { toEpochMs } from '../shared/dates';
+import { asList } from '../shared/xml';
+
+/**
+ * PantherMedia's data as this package hands it to workflows, and the readers that turn the
+ * parsed XML of an answer into it. Values stay strings as PantherMedia sends them (ids like
+ * "0123" or "A20276259" are never numbers); only dates become ISO 8601 and keyword lists arrays.
+ */
+
+export const EVENT_TYPES = ['new', 'changed', 'deleted'] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Largest `limit` poll accepts (v1.1). */
+export const MAX_POLL_LIMIT = 10_000;
+
+export const LANGUAGES = ['da', 'de', 'en', 'es', 'it', 'pl', 'pt'] as const;
+
+/** Extra fields search can add to each result (v1.2 documentation). */
+export const SEARCH_EXTRA_INFO = [
+	'preview',
+	'preview_high',
+	'width',
+	'height',
+	'copyright',
+	'date',
+	'keywords',
+	'title',
+	'description',
+	'editorial',
+	'extended',
+	'packet',
+	'subscription',
+	'premium',
+	'spx',
+	'mimetype',
+	'model_release',
+	'property_release',
+	'author_username',
+	'author_realname',
+	'adult_content',
+	'datasets_ai_content',
+	'type',
+	'license',
+	'contributor',
+	'price',
+	'people_number',
+	'isolated',
+	'collection',
+	'orientation',
+] as const;
+
+/** One row of a poll answer. */
+export interface PollItem {
+	id: string;
+	/** Epoch ms (PantherMedia dates have whole seconds). */
+	date: number;
+	/** PantherMedia's cursor: the next request with it returns what comes after this row. */
+	nextPageId: string;
+}
+
+export interface PollPage {
+	type: string;
+	/** Rows PantherMedia counts for this `last_polling` (all pages), when it says. */
+	total?: number;
+	items: PollItem[];
+}
+
+/** One media of get-media-info: the `<media>` fields, its `<metadata>` and (on request) articles. */
+export type MediaInfo = IDataObject & { id: string };
+
+export interface SearchPage {
+	total?: number;
+	items: IDataObject[];
+}
+
+/** Reads `Thu, 02 Aug 2012 05:54:55 UTC` (also GMT / +0000, or an ISO date), as epoch ms. */
+export function parsePantherDate(text: string | undefined): number | undefined {
+	if (!text) return undefined;
+	const value = text.trim();
+	const rfc = /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(UTC|GMT|Z|[+-]0000)?$/.exec(value);
+	if (rfc) {
+		const month = MONTHS.indexOf(rfc[2].charAt(0).toUpperCase() + rfc[2].slice(1).toLowerCase());
+		if (month < 0) return undefined;
+		const [day, year, hour, minute, second] = [rfc[1], rfc[3], rfc[4], rfc[5], rfc[6] ?? '0'].map(Number);
+		if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+		const ms = Date.UTC(year, month, day, hour, minute, second);
+		return new Date(ms).getUTCDate() === day ? ms : undefined;
+	}
+	return toEpochMs(value);
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** Problems found while reading an answer; the transport turns them into "malformed answer". */
+export class AnswerShapeError extends Error {
+	constructor(message: string) {
+		super(message);
+		this.name = 'AnswerShapeError';
+	}
+}
+
+function attr(element: unknown, name: string): string | undefined {
+	if (!element || typeof element !== 'object') return undefined;
+	const value = (element as Record<string, unknown>)[`@_${name}`];
+	return value === undefined || value === null ? undefined : String(value);
+}
+
+function count(text: string | undefined): number | undefined {
+	if (text === undefined || !/^\d+$/.test(text)) return undefined;
+	return Number(text);
+}
+
+/** `<items type total items><media id date next_page_id/>…</items>` of a poll answer. */
+export function readPollPage(rsp: Record<string, unknown>): PollPage {
+	const items = rsp.items;
+	if (items === undefined) throw new AnswerShapeError('the poll answer has no <items> list');
+	const list = asList<Record<string, unknown>>(typeof items === 'object' && items !== null ? (items as Record<string, unknown>).media : undefined);
+	const out: PollItem[] = list.map((media, index) => {
+		const id = attr(media, 'id')?.trim();
+		const dateText = attr(media, 'date');
+		const nextPageId = attr(media, 'next_page_id')?.trim();
+		if (!id) throw new AnswerShapeError(`poll row ${index + 1} has no media id`);
+		const date = parsePantherDate(dateText);
+		if (date === undefined) throw new AnswerShapeError(`poll row ${index + 1} (media ${id}) has no readable date: ${JSON.stringify(dateText ?? null)}`);
+		if (!nextPageId) throw new AnswerShapeError(`poll row ${index + 1} (media ${id}) has no next_page_id`);
+		return { id, date, nextPageId };
+	});
+	return { type: attr(items, 'type') ?? '', total: count(attr(items, 'total')), items: out };
+}
+
+/** Fields whose text is a comma-separated list of keywords. */
+const KEYWORD_FIELDS = new Set(['keywords', 'keywords_top10']);
+
+/** Splits PantherMedia's keyword text ("tree, trees,\nfield") into a clean list. */
+export function splitKeywords(text: string): string[] {
+	return text
+		.split(/\s*,\s*/)
+		.map((k) => k.replace(/\s+/g, ' ').trim())
+		.filter(Boolean);
+}
+
+/**
+ * Turns a parsed XML element into plain JSON: attributes become fields (without the parser's
+ * prefix), elements with only text become strings, the rest recurses.
+ */
+export function toPlain(value: unknown): unknown {
+	if (Array.isArray(value)) return value.map(toPlain);
+	if (value === null || value === undefined) return '';
+	if (typeof value !== 'object') return String(value);
+	const record = value as Record<string, unknown>;
+	const keys = Object.keys(record);
+	if (keys.length === 1 && keys[0] === '#text') return String(record['#text']);
+	const out: IDataObject = {};
+	for (const [key, child] of Object.entries(record)) {
+		const name = key.startsWith('@_') ? key.slice(2) : key === '#text' ? 'value' : key;
+		out[name] = toPlain(child) as IDataObject[string];
+	}
+	return out;
+}
+
+function plainRecord(value: unknown): IDataObject {
+	const plain = toPlain(value);
+	return plain && typeof plain === 'object' && !Array.isArray(plain) ? (plain as IDataObject) : {};
+}
+
+/**
+ * get-media-info: `<media>` (id, thumb and preview URLs, size, MIME type) followed by its
+ * `<metadata>` (keywords, title, description, author…) and, with show_articles, `<articles>`.
+ * PantherMedia documents the answer for one id; for several ids this reads repeated
+ * media/metadata(/articles) groups in order (a guess, see docs/panthermedia.md), and matches
+ * them to the requested ids by the id inside each `<media>`.
+ */
+export function readMediaInfo(rsp: Record<string, unknown>): MediaInfo[] {
+	const medias = asList<unknown>(rsp.media);
+	const metadatas = asList<unknown>(rsp.metadata);
+	const articles = asList<unknown>(rsp.articles);
+	const paired = metadatas.length === medias.length;
+	return medias.map((raw, index) => {
+		const media = plainRecord(raw);
+		const id = typeof media.id === 'string' ? media.id.trim() : '';
+		if (!id) throw new AnswerShapeError(`media ${index + 1} of the answer has no id`);
+		const info: MediaInfo = { ...media, id };
+		if (paired) {
+			const metadata = plainRecord(metadatas[index]);
+			for (const field of KEYWORD_FIELDS) {
+				if (typeof metadata[field] === 'string') metadata[field] = splitKeywords(metadata[field] as string);
+			}
+			info.metadata = metadata;
+		}
+		if (articles.length === medias.length) info.articles = plainRecord(articles[index]);
+		return info;
+	});
+}
+
+/** search: `<items total items><media id thumb …extra info/>…</items>`. */
+export function readSearchPage(rsp: Record<string, unknown>): SearchPage {
+	const items = rsp.items;
+	if (items === undefined) throw new AnswerShapeError('the search answer has no <items> list');
+	const list = asList<unknown>(typeof items === 'object' && items !== null ? (items as Record<string, unknown>).media : undefined);
+	return {
+		total: count(attr(items, 'total')),
+		items: list.map((raw, index) => {
+			const media = plainRecord(raw);
+			if (typeof media.id !== 'string' || !media.id) throw new AnswerShapeError(`search result ${index + 1} has no media id`);
+			if (typeof media.keywords === 'string') media.keywords = splitKeywords(media.keywords);
+			return media;
+		}),
+	};
+}
