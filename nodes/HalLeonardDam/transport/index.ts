@@ -52,7 +52,14 @@ export function parseDamXml(body: Buffer, contentType?: string): Record<string, 
 	const outcome = attempt(() => {
 		let charset = detectCharset(body, headerCharset);
 		if (!declared && !headerCharset && !isUtf8(body)) charset = 'iso-8859-1';
-		return parseXml(decodeBytes(body, charset), { arrays: DAM_LIST_ELEMENTS, maxBytes: MAX_XML_BYTES });
+		const text = decodeBytes(body, charset);
+		// The DAM's DOCTYPE only names its DTD. An internal subset declaring entities (billion
+		// laughs, external entities) is never the DAM's: refuse it rather than carry it along
+		// unexpanded (the parser never expands it either way).
+		if (/<!DOCTYPE[^>[]*\[/i.test(text.slice(0, 4096)) || /<!ENTITY/i.test(text)) {
+			throw new XmlError('the answer declares XML entities in its DOCTYPE, which the DAM never does');
+		}
+		return parseXml(text, { arrays: DAM_LIST_ELEMENTS, maxBytes: MAX_XML_BYTES });
 	});
 	if (outcome.ok) return outcome.value;
 	if (outcome.error instanceof XmlError) throw new MalformedResponseError(outcome.error.message);
