@@ -67,6 +67,11 @@ interface DayCheckpoint {
 	off?: number;
 	/** This machine's time of the last completed query round (for the minimum interval). */
 	q?: number;
+	/**
+	 * Set while a backlog is read range after range: the next range starts where the last one
+	 * stopped (its days are closed and fully read), not a lookback earlier.
+	 */
+	nb?: true;
 }
 
 export interface DamSourceOptions {
@@ -136,7 +141,8 @@ export class DamSource implements SyncSource<DamItem> {
 	}
 
 	private startOf(cp: DayCheckpoint): Day {
-		return cp.cont ? cp.cont.start : Math.max(cp.floor, cp.wm - this.options.lookbackDays);
+		if (cp.cont) return cp.cont.start;
+		return Math.max(cp.floor, cp.nb ? cp.wm : cp.wm - this.options.lookbackDays);
 	}
 
 	async read(stream: string, checkpoint: Checkpoint, context: ReadContext): Promise<ReadResult<DamItem>> {
@@ -209,6 +215,7 @@ export class DamSource implements SyncSource<DamItem> {
 			floor: cp.floor,
 			off,
 			q: caughtUp ? Date.now() : cp.q,
+			...(caughtUp ? {} : { nb: true as const }),
 		};
 		return { candidates, next: next as unknown as Checkpoint, caughtUp, floor: dayMs(this.startOf(next)) };
 	}
