@@ -193,6 +193,7 @@ describe('Hal Leonard DAM node', () => {
 			const result = await testCredential('halLeonardDamApi', { vendorId: '123', vendorKey: mock.vendorKey, endpoint: `${mock.server.baseUrl}/nothing-here` });
 			expect(result.status).toBe('Error');
 			expect(result.message).toMatch(/web page, not the DAM API.*Check the Endpoint URL/);
+			expectNoSecrets(new Error(result.message), [mock.vendorKey]);
 		});
 	});
 
@@ -236,6 +237,8 @@ describe('Hal Leonard DAM node', () => {
 			expect(stop.message).toBe('Stop Date must be after Start Date');
 			expect(stop.description).toMatch(/exclusive/);
 			expect(mock.server.requests).toHaveLength(0);
+			expectNoSecrets(error, [mock.vendorKey]);
+			expectNoSecrets(stop, [mock.vendorKey]);
 		});
 
 		it('fails with the DAM’s status when the answer is not OK', async () => {
@@ -318,6 +321,8 @@ describe('Hal Leonard DAM node', () => {
 			const bad = await caught(() => run({ resource: 'asset', operation: 'getMetadata', selectBy: 'assetIds', assetIds: '1000, 12 34<' }));
 			expect(bad.message).toBe('Asset IDs is not a DAM asset ID: "34<"');
 			expect(mock.server.requests).toHaveLength(0);
+			expectNoSecrets(empty, [mock.vendorKey]);
+			expectNoSecrets(bad, [mock.vendorKey]);
 		});
 	});
 
@@ -377,11 +382,14 @@ describe('Hal Leonard DAM node', () => {
 		});
 
 		it('validates the asset id and country code before sending anything', async () => {
-			expect((await caught(() => run({ resource: 'asset', operation: 'getAccess', assetId: '' }))).message).toBe('Asset ID is empty');
-			expect((await caught(() => run({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'USA' }))).message).toMatch(
-				/^Country Code must be a two-letter ISO code/,
-			);
+			const empty = await caught(() => run({ resource: 'asset', operation: 'getAccess', assetId: '' }));
+			expect(empty.name).toBe('NodeOperationError');
+			expect(empty.message).toBe('Asset ID is empty');
+			const country = await caught(() => run({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'USA' }));
+			expect(country.message).toMatch(/^Country Code must be a two-letter ISO code/);
 			expect(mock.server.requests).toHaveLength(0);
+			expectNoSecrets(empty, [mock.vendorKey]);
+			expectNoSecrets(country, [mock.vendorKey]);
 		});
 	});
 
@@ -407,6 +415,7 @@ describe('Hal Leonard DAM node', () => {
 			const error = await caught(() => run(modifiedFiles('2015-12-07')));
 			expect(error.message).toBe('Hal Leonard DAM: Invalid XML request format (code 1006)');
 			expect(error.description).toMatch(/could not read the request/);
+			expectNoSecrets(error, [mock.vendorKey]);
 		});
 
 		it('retries malformed XML, then says the answer could not be read', async () => {
@@ -436,6 +445,7 @@ describe('Hal Leonard DAM node', () => {
 			mock.serveNext('<html><body>Maintenance</body></html>', 'text/html');
 			const error = await caught(() => run(modifiedFiles('2015-12-07')));
 			expect(error.message).toMatch(/^Hal Leonard DAM: Malformed answer: the answer is not a DAM response \(root element: html\)/);
+			expectNoSecrets(error, [mock.vendorKey]);
 		});
 
 		it('reads an ErrorResponse sent with an HTTP error status', async () => {
@@ -451,6 +461,7 @@ describe('Hal Leonard DAM node', () => {
 			const error = await caught(() => run(modifiedFiles('2015-12-07')));
 			expect(error.message).toBe('Hal Leonard DAM: Internal systems not responding (code 1099)');
 			expect(error.httpCode).toBe('500');
+			expectNoSecrets(error, [mock.vendorKey]);
 		});
 
 		it('does not expand a billion-laughs answer: it fails fast as malformed', async () => {

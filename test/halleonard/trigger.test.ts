@@ -419,15 +419,37 @@ describe('Hal Leonard DAM Trigger', () => {
 		const error = await caught(() => harness.poll());
 		expect(error.message).toMatch(/declares XML entities/);
 		expect(JSON.stringify(harness.memoryState)).toBe(before);
+		expectNoSecrets(error, [mock.vendorKey]);
 	}, 20_000);
 
 	it('validates its settings before asking the DAM', async () => {
-		expect((await caught(() => trigger({ events: [] }).poll())).message).toBe('Events is empty');
-		expect((await caught(() => trigger({ syncOptions: { timeZone: 'Mars/Olympus' } }).poll())).message).toBe(
+		const errors = [
+			await caught(() => trigger({ events: [] }).poll()),
+			await caught(() => trigger({ syncOptions: { timeZone: 'Mars/Olympus' } }).poll()),
+			await caught(() => trigger({ firstRun: 'date', startDate: '2024-02-30' }).poll()),
+			await caught(() => trigger({ syncOptions: { minIntervalHours: -1 } }).poll()),
+		];
+		expect(errors.map((e) => e.message)).toEqual([
+			'Events is empty',
 			'DAM Time Zone is not a time zone: "Mars/Olympus"',
-		);
-		expect((await caught(() => trigger({ firstRun: 'date', startDate: '2024-02-30' }).poll())).message).toMatch(/^Start Date is not a valid date/);
+			'Start Date is not a valid date: "2024-02-30"',
+			'Minimum Hours Between DAM Queries must be 0 or more, not -1',
+		]);
+		expect(errors.every((e) => e.name === 'NodeOperationError')).toBe(true);
 		expect(mock.server.requests).toHaveLength(0);
+		for (const error of errors) expectNoSecrets(error, [mock.vendorKey]);
+	});
+
+	it('says the credential lacks a vendor id before asking the DAM', async () => {
+		const harness = new PollHarness({
+			type: 'halLeonardDamTrigger',
+			parameters: { events: ['modifiedFile'] } as never,
+			credentials: { halLeonardDamApi: { vendorId: '', vendorKey: mock.vendorKey, endpoint: mock.endpoint } },
+		});
+		const error = await caught(() => harness.poll());
+		expect(error.message).toBe('The Hal Leonard DAM credential has no Vendor ID');
+		expect(mock.server.requests).toHaveLength(0);
+		expectNoSecrets(error, [mock.vendorKey]);
 	});
 
 	it('over ten days of changes with 20 % faults: nothing skipped, nothing twice', async () => {
