@@ -5,6 +5,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workf
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { HalLeonardDam } from '../../nodes/HalLeonardDam/HalLeonardDam.node';
+import { formatDamDate, isoDay, todayIn } from '../../nodes/HalLeonardDam/days';
 import { damDocument } from '../../nodes/HalLeonardDam/transport/document';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { ensureBinaryData, executeNode, logLines, registerTestNodeType, testCredential } from '../harness/n8n';
@@ -304,6 +305,17 @@ describe('Hal Leonard DAM node', () => {
 				['2016/5/22', '2016/6/1'],
 			]);
 			expect(output[0].map((i) => i.json.assetId)).toEqual(['1000', '4000', '2000']);
+		});
+
+		it('splits a long range with no Stop Date up to tomorrow, and leaves a short one to the DAM', async () => {
+			const today = todayIn('America/Chicago', Date.now());
+			await run(metadataByRange(isoDay(today - 200)));
+			const sent = mock.received.map((r) => (r.document.DAMRequest as Record<string, Record<string, string>>).AssetMetadataRequest);
+			expect(sent.map((r) => r.StartDate)).toEqual([formatDamDate(today - 200), formatDamDate(today - 111), formatDamDate(today - 22)]);
+			expect(sent.map((r) => r.StopDate)).toEqual([formatDamDate(today - 111), formatDamDate(today - 22), formatDamDate(today + 1)]);
+			mock.received.length = 0;
+			await run(metadataByRange(isoDay(today - 30)));
+			expect(lastDocument()).toContain(`<StartDate>${formatDamDate(today - 30)}</StartDate>\n    </AssetMetadataRequest>`);
 		});
 
 		it('shows the DAM’s own error when it refuses a range', async () => {

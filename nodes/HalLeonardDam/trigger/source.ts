@@ -154,9 +154,10 @@ export class DamSource implements SyncSource<DamItem> {
 			floor: dayMs(this.startOf(next)),
 		});
 
-		// The DAM asks for 1–4 queries a day: a caught-up stream waits out the minimum interval.
+		// The DAM asks for 1–4 queries a day: a caught-up stream waits out the minimum interval
+		// (a stream in the middle of a window or a backlog never waits).
 		const { minIntervalMs } = this.options;
-		if (!cp.cont && minIntervalMs > 0 && cp.q !== undefined) {
+		if (!cp.cont && !cp.nb && minIntervalMs > 0 && cp.q !== undefined) {
 			const elapsed = Date.now() - cp.q;
 			const slack = Math.min(10 * 60_000, minIntervalMs / 10); // poll schedules are not exact
 			if (elapsed >= 0 && elapsed < minIntervalMs - slack) {
