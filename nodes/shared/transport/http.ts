@@ -62,7 +62,8 @@ export interface ProviderProfile {
 	secretFields: readonly string[];
 	/**
 	 * Reads a provider-specific failure out of a response. Called for every response; return
-	 * undefined when the response is a success. The default treats any non-2xx as a failure.
+	 * undefined when the response is a success (a provider may accept a non-2xx answer, e.g. a
+	 * redirect it follows itself). Without it, any non-2xx is a failure.
 	 */
 	describeFailure?(response: RawResponse, request: ApiRequest): Partial<ApiFailure> | undefined;
 	retry?: Partial<RetryPolicy>;
@@ -247,7 +248,7 @@ export class ApiClient {
 		}
 		this.observe(raw);
 
-		const described = this.profile.describeFailure?.(raw, request) ?? defaultFailure(raw);
+		const described = this.profile.describeFailure ? this.profile.describeFailure(raw, request) : defaultFailure(raw);
 		if (described) {
 			return {
 				ok: false,

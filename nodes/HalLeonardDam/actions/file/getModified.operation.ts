@@ -1,0 +1,35 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { modifiedFileJson } from '../../model';
+import type { DamClient } from '../../transport';
+import { FILE_TYPES, dateField, fileTypeValue, readRange } from '../common';
+
+const show = { resource: ['file'], operation: ['getModified'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'File Type',
+		name: 'fileType',
+		type: 'options',
+		options: [...FILE_TYPES],
+		default: 'pdf',
+		description: 'Type of the files to list (the DAM supports PDF only today)',
+		displayOptions: { show },
+	},
+	dateField('startDate', 'Start Date', show, true, 'First day to include (a DAM day; the time of day is ignored)'),
+	dateField(
+		'stopDate',
+		'Stop Date',
+		show,
+		false,
+		'Day to stop before: files modified on this day are not included. Leave empty for everything up to now.',
+	),
+];
+
+/** ModifiedFileRequest: one output item per file whose LastModified day is in the range. */
+export async function execute(this: IExecuteFunctions, client: DamClient, itemIndex: number): Promise<IDataObject[]> {
+	const fileType = fileTypeValue(this.getNodeParameter('fileType', itemIndex, 'pdf'), this.getNode(), itemIndex);
+	const { start, stop } = readRange.call(this, itemIndex);
+	const files = await client.modifiedFiles(fileType, start, stop);
+	return files.map((file) => modifiedFileJson(file, fileType));
+}
