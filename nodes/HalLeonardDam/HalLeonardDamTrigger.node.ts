@@ -16,6 +16,9 @@ const DEFAULTS: TriggerDefaults = {
 	maxItemsPerPoll: 500,
 	maxItemsLimit: 10_000,
 	lookbackMinutes: 1440,
+	// The DAM asks vendors to query 1–4 times a day: 6 hours = at most 4 query rounds once caught up.
+	minIntervalMinutes: 360,
+	minIntervalReason: 'Hal Leonard asks vendors to query the DAM 1–4 times a day; the default, 360 (6 hours), allows 4. Catching up a backlog is never held back.',
 	lookbackDescription:
 		'Each poll asks again from this long before the last closed DAM day, in whole days (rounded up). The default, one day, covers a DAM day that ends in another time zone than assumed. Repeats are filtered out.',
 	extraOptions: [
@@ -27,15 +30,6 @@ const DEFAULTS: TriggerDefaults = {
 			placeholder: 'America/Chicago',
 			description:
 				'IANA time zone of the DAM’s calendar, used to tell which DAM day it is from the server’s clock. Hal Leonard is in US Central Time; the workflow’s own time zone is never used.',
-		},
-		{
-			displayName: 'Minimum Hours Between DAM Queries',
-			name: 'minIntervalHours',
-			type: 'number',
-			typeOptions: { minValue: 0, maxValue: 24, numberPrecision: 2 },
-			default: 6,
-			description:
-				'Hal Leonard asks vendors to query 1–4 times a day. A poll sooner than this after the last query does nothing (catching up a backlog is never held back). 6 hours = at most 4 query rounds a day; 0 queries on every poll.',
 		},
 	],
 };
@@ -57,7 +51,7 @@ export class HalLeonardDamTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Hal Leonard asks vendors to query the DAM 1–4 times a day. n8n gives every polling trigger a Poll Times default of every minute and does not let a node change it, so set Poll Times to e.g. Every X = 6 hours. Whatever you set, this trigger queries the DAM at most every 6 hours (see Options).',
+					'Hal Leonard asks vendors to query the DAM 1–4 times a day. n8n gives every polling trigger a Poll Times default of every minute and does not let a node change it, so set Poll Times to e.g. Every X = 6 hours. Whatever you set, this trigger queries the DAM at most every 6 hours once it is up to date (Options → Minimum Minutes Between Polls).',
 				name: 'pollNotice',
 				type: 'notice',
 				default: '',
@@ -129,10 +123,6 @@ export class HalLeonardDamTrigger implements INodeType {
 				description: 'Use an IANA time zone name such as America/Chicago.',
 			});
 		}
-		const minIntervalHours = options.minIntervalHours === undefined || options.minIntervalHours === '' ? 6 : Number(options.minIntervalHours);
-		if (!Number.isFinite(minIntervalHours) || minIntervalHours < 0) {
-			throw new NodeOperationError(node, `Minimum Hours Between DAM Queries must be 0 or more, not ${JSON.stringify(options.minIntervalHours)}`);
-		}
 		const startDay =
 			settings.firstRun.mode === 'date' ? parseDayInput(this.getNodeParameter('startDate', ''), 'Start Date', node) : undefined;
 
@@ -147,18 +137,10 @@ export class HalLeonardDamTrigger implements INodeType {
 				timeZone,
 				lookbackDays: Math.ceil(options.lookbackMs / 86_400_000),
 				completeDaysOnly: this.getNodeParameter('completeDaysOnly', false) as boolean,
-				minIntervalMs: minIntervalHours * 3_600_000,
 				startDay,
 				accountKey: `${await client.endpoint()}|${String(credentials.vendorId ?? '').trim()}`,
 			},
-			this.logger,
 		);
-		const result = await runSync(host, source, settings);
-		if (source.throttled.length > 0 && !result) {
-			this.logger.info(
-				`Hal Leonard DAM trigger: no DAM query this poll for ${source.throttled.join(', ')}; the last one was less than ${minIntervalHours} h ago (Options → Minimum Hours Between DAM Queries)`,
-			);
-		}
-		return result;
+		return await runSync(host, source, settings);
 	}
 }

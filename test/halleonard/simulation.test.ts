@@ -42,7 +42,7 @@ const variants: Variant[] = [
 	{
 		name: 'every poll queries, 3 changes per poll, durable cursors',
 		seed: 14,
-		parameters: { syncOptions: { minIntervalHours: 0, maxItemsPerPoll: 3 } },
+		parameters: { syncOptions: { minIntervalMinutes: 0, maxItemsPerPoll: 3 } },
 		durableCursors: true,
 	},
 ];

@@ -43,7 +43,7 @@ describe('Hal Leonard DAM Trigger', () => {
 		return new PollHarness(
 			{
 				type: 'halLeonardDamTrigger',
-				parameters: { events: ['modifiedFile', 'assetMetadata'], ...rest, syncOptions: { minIntervalHours: 0, ...(syncOptions as IDataObject) } } as never,
+				parameters: { events: ['modifiedFile', 'assetMetadata'], ...rest, syncOptions: { minIntervalMinutes: 0, ...(syncOptions as IDataObject) } } as never,
 				credentials: credentials(),
 				timezone: options.timezone,
 			},
@@ -139,7 +139,7 @@ describe('Hal Leonard DAM Trigger', () => {
 					dam.putFile('7', 'old.pdf', dayFromParts(2025, 2, 26)!);
 					const harness = new PollHarness({
 						type: 'halLeonardDamTrigger',
-						parameters: { events: ['modifiedFile', 'assetMetadata'], firstRun: 'date', startDate: '2025-02-26T00:00:00', syncOptions: { minIntervalHours: 0 } } as never,
+						parameters: { events: ['modifiedFile', 'assetMetadata'], firstRun: 'date', startDate: '2025-02-26T00:00:00', syncOptions: { minIntervalMinutes: 0 } } as never,
 						credentials: { halLeonardDamApi: { vendorId: dam.vendorId, vendorKey: dam.vendorKey, endpoint: dam.endpoint } },
 						timezone: zone,
 					});
@@ -315,7 +315,7 @@ describe('Hal Leonard DAM Trigger', () => {
 	});
 
 	it('queries the DAM at most every 6 hours by default, but never holds back catching up', async () => {
-		const harness = trigger({ events: ['modifiedFile'], syncOptions: { minIntervalHours: undefined } });
+		const harness = trigger({ events: ['modifiedFile'], syncOptions: { minIntervalMinutes: undefined } });
 		await harness.poll();
 		const queried: boolean[] = [];
 		for (let hour = 1; hour <= 7; hour++) {
@@ -325,11 +325,11 @@ describe('Hal Leonard DAM Trigger', () => {
 			queried.push(mock.received.length > 0);
 		}
 		expect(queried).toEqual([false, false, false, false, false, true, false]);
-		expect(logLines.some((l) => /no DAM query this poll for modifiedFile; the last one was less than 6 h ago/.test(l.message))).toBe(true);
+		expect(logLines.some((l) => /up to date, last read \d+ min ago; the next read waits for the minimum interval of 360 min/.test(l.message))).toBe(true);
 
 		// A backlog (here: a backfill at a small per-poll cap) is read on every poll.
 		for (let i = 0; i < 12; i++) mock.putFile(`B${i}`, `b${i}.pdf`, dayFromParts(2024, 10, 1 + i)!);
-		const backfill = trigger({ events: ['modifiedFile'], firstRun: 'date', startDate: '2024-10-01', syncOptions: { minIntervalHours: 6, maxItemsPerPoll: 5 } });
+		const backfill = trigger({ events: ['modifiedFile'], firstRun: 'date', startDate: '2024-10-01', syncOptions: { minIntervalMinutes: 360, maxItemsPerPoll: 5 } });
 		const counts: number[] = [];
 		for (let i = 0; i < 4; i++) {
 			clock.advance(60_000);
@@ -427,13 +427,13 @@ describe('Hal Leonard DAM Trigger', () => {
 			await caught(() => trigger({ events: [] }).poll()),
 			await caught(() => trigger({ syncOptions: { timeZone: 'Mars/Olympus' } }).poll()),
 			await caught(() => trigger({ firstRun: 'date', startDate: '2024-02-30' }).poll()),
-			await caught(() => trigger({ syncOptions: { minIntervalHours: -1 } }).poll()),
+			await caught(() => trigger({ syncOptions: { minIntervalMinutes: -1 } }).poll()),
 		];
 		expect(errors.map((e) => e.message)).toEqual([
 			'Events is empty',
 			'DAM Time Zone is not a time zone: "Mars/Olympus"',
 			'Start Date is not a valid date: "2024-02-30"',
-			'Minimum Hours Between DAM Queries must be 0 or more, not -1',
+			'Minimum Minutes Between Polls must be a number of 0 or more, not -1',
 		]);
 		expect(errors.every((e) => e.name === 'NodeOperationError')).toBe(true);
 		expect(mock.server.requests).toHaveLength(0);
@@ -461,7 +461,7 @@ describe('Hal Leonard DAM Trigger', () => {
 			{ kind: 'malformed', body: '<DAMResponse><ModifiedFileResponse>', contentType: 'text/xml' },
 			{ kind: 'reset' },
 		];
-		const harness = trigger({ syncOptions: { minIntervalHours: undefined } }); // the default: at most every 6 hours
+		const harness = trigger({ syncOptions: { minIntervalMinutes: undefined } }); // the default: at most every 6 hours
 		await harness.poll();
 		mock.server.randomFaults = { rate: 0.2, random, faults };
 		const emitted = new Map<string, number>();

@@ -1,4 +1,4 @@
-import type { IDataObject, Logger } from 'n8n-workflow';
+import type { IDataObject } from 'n8n-workflow';
 
 import type { Candidate, Checkpoint, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
 import { type Day, dayFromParts, dayMs, isoDay, todayIn } from '../days';
@@ -65,8 +65,6 @@ interface DayCheckpoint {
 	cont?: { start: Day; stop: Day; ts: Day; after: string };
 	/** Server clock − this machine's clock at the last answer, ms. */
 	off?: number;
-	/** This machine's time of the last completed query round (for the minimum interval). */
-	q?: number;
 	/**
 	 * Set while a backlog is read range after range: the next range starts where the last one
 	 * stopped (its days are closed and fully read), not a lookback earlier.
@@ -81,8 +79,6 @@ export interface DamSourceOptions {
 	timeZone: string;
 	lookbackDays: number;
 	completeDaysOnly: boolean;
-	/** Least time between two query rounds of a stream, ms (0: every poll queries). */
-	minIntervalMs: number;
 	/** First day for first-run mode "date". */
 	startDay?: Day;
 	/** Endpoint and vendor, so another account starts over. */
@@ -103,13 +99,9 @@ export class DamSource implements SyncSource<DamItem> {
 
 	readonly configKey: string;
 
-	/** Streams that skipped this poll because of the minimum interval (for the log). */
-	readonly throttled: string[] = [];
-
 	constructor(
 		private readonly client: DamClient,
 		private readonly options: DamSourceOptions,
-		private readonly logger?: Logger,
 	) {
 		this.streams = options.streams;
 		this.configKey = `halleonard|${options.accountKey}|${options.fileType}|${options.requestType}`;
@@ -154,21 +146,8 @@ export class DamSource implements SyncSource<DamItem> {
 			floor: dayMs(this.startOf(next)),
 		});
 
-		// The DAM asks for 1–4 queries a day: a caught-up stream waits out the minimum interval
-		// (a stream in the middle of a window or a backlog never waits).
-		const { minIntervalMs } = this.options;
-		if (!cp.cont && !cp.nb && minIntervalMs > 0 && cp.q !== undefined) {
-			const elapsed = Date.now() - cp.q;
-			const slack = Math.min(10 * 60_000, minIntervalMs / 10); // poll schedules are not exact
-			if (elapsed >= 0 && elapsed < minIntervalMs - slack) {
-				this.throttled.push(stream);
-				this.logger?.debug(
-					`Hal Leonard DAM trigger: ${stream} last queried ${Math.round(elapsed / 60_000)} min ago; the minimum interval is ${Math.round(minIntervalMs / 60_000)} min`,
-				);
-				return hold(cp, true);
-			}
-		}
-
+		// The minimum interval between query rounds (the DAM asks for 1–4 a day) is the engine's:
+		// a caught-up stream is not read again sooner; a backlog is read on every poll.
 		const estimate = this.today(cp.off);
 		const start = this.startOf(cp);
 		let stop: Day;
@@ -215,7 +194,6 @@ export class DamSource implements SyncSource<DamItem> {
 			wm: Math.max(cp.wm, Math.min(stop, ts)),
 			floor: cp.floor,
 			off,
-			q: caughtUp ? Date.now() : cp.q,
 			...(caughtUp ? {} : { nb: true as const }),
 		};
 		return { candidates, next: next as unknown as Checkpoint, caughtUp, floor: dayMs(this.startOf(next)) };

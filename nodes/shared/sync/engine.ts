@@ -35,8 +35,9 @@ export interface SyncSettings {
 	/** Items a manual "Fetch Test Event" returns. */
 	sampleSize: number;
 	/**
-	 * Least time between two polls that call the API (n8n's Poll Times field cannot default to
-	 * anything but every minute). Ticks that come sooner return without a request.
+	 * Least time between two reads of a caught-up stream (n8n's Poll Times field cannot default
+	 * to anything but every minute). A stream that is caught up skips ticks that come sooner; a
+	 * stream with a backlog is read on every tick.
 	 */
 	minIntervalMs?: number;
 }
@@ -122,15 +123,27 @@ async function runPoll<T>(
 		host.logger.warn(`${source.name} trigger: saved state has an unknown format; starting over`);
 	}
 
-	const lastAt = reset === undefined && state.last ? Date.parse(state.last.at) : NaN;
-	if (settings.minIntervalMs && !Number.isNaN(lastAt) && Date.now() - lastAt < settings.minIntervalMs) {
-		host.logger.debug(
-			`${source.name} trigger: last poll ${Math.round((Date.now() - lastAt) / 60_000)} min ago, minimum interval ${Math.round(settings.minIntervalMs / 60_000)} min; not asking the API yet`,
+	// Caught-up streams wait out the minimum interval; a tenth of it (at most 10 minutes) is slack
+	// for poll schedules that fire a little early.
+	const now = Date.now();
+	const interval = settings.minIntervalMs ?? 0;
+	const slack = Math.min(10 * 60_000, interval / 10);
+	const waiting = (name: string): number | undefined => {
+		const saved = state.streams[name];
+		if (!interval || !saved?.done || saved.at === undefined) return undefined;
+		const elapsed = now - saved.at;
+		return elapsed >= 0 && elapsed < interval - slack ? elapsed : undefined;
+	};
+	const due = source.streams.filter((name) => waiting(name) === undefined);
+	if (due.length === 0) {
+		const elapsed = Math.min(...source.streams.map((name) => waiting(name) ?? 0));
+		host.logger.info(
+			`${source.name} trigger: up to date, last read ${Math.round(elapsed / 60_000)} min ago; the next read waits for the minimum interval of ${Math.round(interval / 60_000)} min (Options → Minimum Minutes Between Polls)`,
 		);
 		return null;
 	}
 
-	const order = rotate(source.streams, state.rr);
+	const order = rotate(due, state.rr);
 	const out: INodeExecutionData[] = [];
 	const runs: StreamRun[] = [];
 	let read = 0;
@@ -176,7 +189,7 @@ async function runPoll<T>(
 				`${source.name} trigger: dedupe memory of stream "${run.name}" is full; forgot ${evicted} older changes (this can only cause repeats, never losses)`,
 			);
 		}
-		next.streams[run.name] = { cp: run.state.cp, seen: run.seen.toRecord() };
+		next.streams[run.name] = { cp: run.state.cp, seen: run.seen.toRecord(), at: now, done: run.caughtUp };
 	}
 	next.last = { at: new Date().toISOString(), read, emitted: out.length, stop };
 

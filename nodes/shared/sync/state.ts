@@ -19,6 +19,9 @@ export interface StreamState {
 	cp: Checkpoint;
 	/** Emitted changes still inside the reach of a later read. */
 	seen: SeenRecord;
+	/** When the stream was last read (epoch ms, n8n's clock) and whether it was then caught up. */
+	at?: number;
+	done?: boolean;
 }
 
 export interface LastPoll {
