@@ -1,4 +1,5 @@
 import type { IDataObject } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { MediaSyncApiError, asNodeError, excerpt } from '../../shared/transport/errors';
 import {
@@ -16,6 +17,8 @@ import type { MultipartBody } from './multipart';
 
 export const CREDENTIAL_TYPE = 'commerceConnectApi';
 export const DEFAULT_BASE_URL = 'https://product.commerceconnect.co';
+/** Authentication methods the credential's `authenticate` implements. */
+const AUTH_METHODS = ['staticToken'];
 
 export const COMMERCECONNECT_PROFILE: ProviderProfile = {
 	name: 'CommerceConnect',
@@ -23,6 +26,16 @@ export const COMMERCECONNECT_PROFILE: ProviderProfile = {
 	secretFields: ['apiToken'],
 	maxBodyBytes: 20 * 1024 * 1024,
 	describeFailure: describeCommerceConnectFailure,
+};
+
+/**
+ * Request timeouts, in ms (an idle timeout: it restarts whenever bytes move). An object, not
+ * constants, so tests can shorten them the way they replace `timing.sleep`.
+ */
+export const requestTimeouts = {
+	defaultMs: 60_000,
+	/** Uploads: a large file over a slow link may pause longer between chunks. */
+	uploadMs: 120_000,
 };
 
 /** What a user should know when a create or upload failed in a way that may have created it anyway. */
@@ -111,6 +124,15 @@ export class CommerceConnectClient {
 	async baseUrl(): Promise<string> {
 		if (this.base === undefined) {
 			const credentials = (await this.ctx.getCredentials(CREDENTIAL_TYPE)) as IDataObject;
+			const method = String(credentials.authMethod || 'staticToken');
+			if (!AUTH_METHODS.includes(method)) {
+				// Say it before sending anything (the credential's authenticate would refuse it too).
+				throw new NodeOperationError(
+					this.ctx.getNode(),
+					`The CommerceConnect credential uses the authentication method "${method}", which this version of the node does not support`,
+					{ description: `Edit the credential and choose one of: ${AUTH_METHODS.join(', ')}.` },
+				);
+			}
 			this.base = String(credentials.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
 		}
 		return this.base;
@@ -131,6 +153,7 @@ export class CommerceConnectClient {
 				qs: listQueryString({ ...query, page, perPage }),
 				headers: { Accept: 'application/json' },
 				idempotent: true,
+				timeoutMs: requestTimeouts.defaultMs,
 				operation,
 			},
 			(response) => parsePage(response, { page, perPage }, asMediaItem),
@@ -147,6 +170,7 @@ export class CommerceConnectClient {
 				body: JSON.stringify({ media_item: mediaItem }),
 				idempotent: false,
 				operation: 'create a media item',
+				timeoutMs: requestTimeouts.defaultMs,
 			},
 		);
 	}
@@ -160,8 +184,7 @@ export class CommerceConnectClient {
 			body: body.stream,
 			idempotent: false,
 			operation: `upload ${fileName} as a media item`,
-			// A large file over a slow link: the timeout is per idle period, not for the whole upload.
-			timeoutMs: 120_000,
+			timeoutMs: requestTimeouts.uploadMs,
 		});
 	}
 
@@ -192,6 +215,7 @@ export class CommerceConnectClient {
 				headers: JSON_HEADERS,
 				body: JSON.stringify({ media_item: mediaItem }),
 				idempotent: true,
+				timeoutMs: requestTimeouts.defaultMs,
 				operation: `update media item ${id}`,
 			},
 			parseMediaItem,
@@ -211,6 +235,7 @@ export class CommerceConnectClient {
 					url: await this.url(`/api/v2/media_items/${id}`),
 					headers: { Accept: 'application/json' },
 					idempotent: true,
+					timeoutMs: requestTimeouts.defaultMs,
 					operation: `delete media item ${id}`,
 				},
 				(raw) => (raw.body.length === 0 ? {} : (parseJson(raw) as IDataObject)),
@@ -235,6 +260,7 @@ export class CommerceConnectClient {
 				body: JSON.stringify({ product_id: productId, tag_list: tags }),
 				// Deleting what matches a filter twice leaves the same result: safe to retry.
 				idempotent: true,
+				timeoutMs: requestTimeouts.defaultMs,
 				operation: `delete the media items of product ${productId} tagged ${tags.join(', ')}`,
 			},
 			(raw) => (raw.body.length === 0 ? {} : (parseJson(raw) as IDataObject)),
@@ -258,6 +284,7 @@ export class CommerceConnectClient {
 					qs: { code, page, per_page: MAX_PER_PAGE },
 					headers: { Accept: 'application/json' },
 					idempotent: true,
+					timeoutMs: requestTimeouts.defaultMs,
 					operation: `find the product with code ${code}`,
 				},
 				(response) =>
