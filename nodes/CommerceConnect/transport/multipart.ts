@@ -53,7 +53,7 @@ export function buildMultipart(fields: Array<[string, string]>, file: MultipartF
 		let sent = 0;
 		if (Buffer.isBuffer(content)) {
 			sent = content.length;
-			yield content;
+			if (sent === file.size) yield content;
 		} else {
 			for await (const chunk of content) {
 				const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
