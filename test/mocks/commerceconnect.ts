@@ -151,6 +151,7 @@ export class CommerceConnectMock {
 
 	seed(fields: Partial<StoredItem> & { url: string }, at = this.now()): StoredItem {
 		const id = fields.id ?? this.nextId++;
+		const outOfOrder = fields.id !== undefined && [...this.items.keys()].some((existing) => existing > id);
 		this.nextId = Math.max(this.nextId, id + 1);
 		this.sortCounter++;
 		const item: StoredItem = {
@@ -175,6 +176,11 @@ export class CommerceConnectMock {
 			version: 1,
 		};
 		this.items.set(id, item);
+		if (outOfOrder) {
+			const sorted = [...this.items.values()].sort((a, b) => a.id - b.id);
+			this.items.clear();
+			for (const entry of sorted) this.items.set(entry.id, entry);
+		}
 		this.changes.push({ id, version: 1, at, kind: 'created' });
 		return item;
 	}
@@ -282,22 +288,26 @@ export class CommerceConnectMock {
 		}
 		const matching = () => {
 			const now = this.server.now();
-			return [...this.items.values()]
-				.filter(
-					(item) =>
-						item.visibleAt <= now &&
-						this.inRange(item.created_at, bounds.created_time_from, bounds.created_time_to) &&
-						this.inRange(item.updated_at, bounds.updated_time_from, bounds.updated_time_to),
-				)
-				.sort((a, b) => a.id - b.id);
+			const out: StoredItem[] = [];
+			// The map is kept in id order (see seed), the order the list answers in.
+			for (const item of this.items.values()) {
+				if (
+					item.visibleAt <= now &&
+					this.inRange(item.created_at, bounds.created_time_from, bounds.created_time_to) &&
+					this.inRange(item.updated_at, bounds.updated_time_from, bounds.updated_time_to)
+				) {
+					out.push(item);
+				}
+			}
+			return out;
 		};
 		const { page, perPage } = paging;
 		// Rails runs the page's SELECT and the COUNT as two queries; things may change in between.
-		const entries = matching()
-			.slice((page - 1) * perPage, page * perPage)
-			.map((item) => this.listEntry(item, associated));
+		const selected = matching();
+		const entries = selected.slice((page - 1) * perPage, page * perPage).map((item) => this.listEntry(item, associated));
+		const changesBefore = this.changes.length;
 		this.onList?.(request, 'between');
-		const total = matching().length;
+		const total = this.changes.length === changesBefore ? selected.length : matching().length;
 		return json(200, { page, per_page: perPage, total_pages: Math.ceil(total / perPage), total_entries: total, entries });
 	}
 
