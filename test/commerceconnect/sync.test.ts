@@ -106,6 +106,19 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		expect(writes()).toEqual([]);
 	});
 
+	it('stays idempotent when CommerceConnect stores tags in lower case', async () => {
+		mock.lowercaseTags = true;
+		const list = [{ url: 'https://cdn.example.com/300/lc.jpg', tags: ['Front'] }];
+		const first = await sync({ syncTag: 'Sync:HIT', mediaList: list });
+		expect(json(first)[0]).toMatchObject({ created: 1 });
+		expect(json(first)[0].warnings).toBeUndefined();
+		expect(productMedia(300).map((i) => i.tag_list)).toEqual([['sync:hit', 'front']]);
+		mock.server.resetLog();
+		const second = await sync({ syncTag: 'Sync:HIT', mediaList: list });
+		expect(writes()).toEqual([]);
+		expect(json(second)[0]).toMatchObject({ unchanged: 1 });
+	});
+
 	it('the same product twice in one run: the second item sees the first one’s writes', async () => {
 		const input = [
 			{ json: { media: [{ url: 'https://cdn.example.com/300/one.jpg' }] } },

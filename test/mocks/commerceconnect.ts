@@ -87,6 +87,9 @@ export class CommerceConnectMock {
 	/** How `GET /api/v2/products?code=` matches. */
 	codeMatch: 'exact' | 'contains' = 'exact';
 
+	/** Store tags in lower case (acts-as-taggable-on's force_lowercase). */
+	lowercaseTags = false;
+
 	/** Delay before a write becomes visible to list requests. */
 	visibilityLagMs = 0;
 
@@ -389,7 +392,9 @@ export class CommerceConnectMock {
 		if (fields.description !== undefined) target.description = fields.description as string | null;
 		if (fields.position !== undefined) target.position = fields.position as number | null;
 		if (fields.is_primary !== undefined) target.is_primary = fields.is_primary === true || fields.is_primary === 1;
-		if (fields.tag_list !== undefined) target.tag_list = [...new Set(fields.tag_list as string[])];
+		if (fields.tag_list !== undefined) {
+			target.tag_list = [...new Set((fields.tag_list as string[]).map((t) => (this.lowercaseTags ? t.toLowerCase() : t)))];
+		}
 		if (fields.etag !== undefined) target.etag = fields.etag as string | null;
 		if (fields.derived_media_items !== undefined) target.derived_media_items = fields.derived_media_items as StoredItem['derived_media_items'];
 		if (fields.attribute_values !== undefined) target.attribute_values = fields.attribute_values as unknown[];

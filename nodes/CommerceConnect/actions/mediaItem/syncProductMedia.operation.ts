@@ -4,7 +4,7 @@ import { asNodeError } from '../../../shared/transport/errors';
 import { FieldChecker, type MediaItem, type MediaItemType } from '../../model';
 import type { RunContext } from '../context';
 import { MEDIA_ITEM_TYPE_OPTIONS, productFields, readProductId, show } from './fields';
-import { ProductMediaIndex } from './sync/mediaIndex';
+import { ProductMediaIndex, hasTag } from './sync/mediaIndex';
 import { type WantedMedia, createFields, planSync, readWantedList } from './sync/plan';
 
 const OP = ['syncProductMedia'];
@@ -208,7 +208,7 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 			if (created.url !== undefined && created.url !== media.url) {
 				warnings.push(`CommerceConnect stored media item ${created.id} under another URL (${String(created.url)}); the next run cannot match it to ${media.url} and will create it again.`);
 			}
-			if (Array.isArray(created.tag_list) && !created.tag_list.includes(input.syncTag)) {
+			if (Array.isArray(created.tag_list) && !hasTag(created, input.syncTag)) {
 				warnings.push(`CommerceConnect did not keep the sync tag on media item ${created.id}; the next run will not see it as synced.`);
 			}
 		}

@@ -39,6 +39,20 @@ export interface ScanStats {
 	attempts: number;
 }
 
+/**
+ * Tags compare without case: `tag_list` is the attribute name of Rails' acts-as-taggable-on,
+ * which can be set to store tags in lower case; an exact comparison would then never find the
+ * synced items again (and create them on every run).
+ */
+export function tagKey(tag: string): string {
+	return tag.trim().toLowerCase();
+}
+
+export function hasTag(item: MediaItem, tag: string): boolean {
+	const key = tagKey(tag);
+	return (item.tag_list ?? []).some((t) => typeof t === 'string' && tagKey(t) === key);
+}
+
 export class ScanUnstableError extends Error {
 	constructor(attempts: number) {
 		super(
@@ -84,8 +98,9 @@ export class ProductMediaIndex {
 			}
 			if (stable && (await list(1, 1, createdTo)).totalEntries === expected) {
 				const index = new ProductMediaIndex({ listRequests: requests, scanned: found.size, kept: 0, attempts: attempt });
+				const wanted = new Set([...options.tags].map(tagKey));
 				for (const item of found.values()) {
-					if ((item.tag_list ?? []).some((tag) => options.tags.has(tag))) index.put(item);
+					if ((item.tag_list ?? []).some((tag) => wanted.has(tagKey(tag)))) index.put(item);
 				}
 				index.stats.kept = [...index.byProduct.values()].reduce((n, m) => n + m.size, 0);
 				return index;
@@ -98,7 +113,7 @@ export class ProductMediaIndex {
 	tagged(productId: number, tag: string): MediaItem[] {
 		const items = this.byProduct.get(productId);
 		if (!items) return [];
-		return [...items.values()].filter((item) => (item.tag_list ?? []).includes(tag)).sort((a, b) => a.id - b.id);
+		return [...items.values()].filter((item) => hasTag(item, tag)).sort((a, b) => a.id - b.id);
 	}
 
 	/** Records an item as CommerceConnect now has it (after a create or update). */

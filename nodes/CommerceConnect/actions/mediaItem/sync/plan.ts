@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { type FieldChecker, type MediaItem, type MediaItemType, describe } from '../../../model';
+import { tagKey } from './mediaIndex';
 
 /**
  * What Sync Product Media wants a product's synced media to be, and the smallest set of writes
@@ -105,12 +106,12 @@ export function readWantedList(check: FieldChecker, raw: unknown, field: string)
 
 export function wantedTags(media: WantedMedia, syncTag: string): string[] | undefined {
 	if (media.tags === undefined) return undefined;
-	return [syncTag, ...media.tags.filter((tag) => tag !== syncTag)];
+	return [syncTag, ...media.tags.filter((tag) => tagKey(tag) !== tagKey(syncTag))];
 }
 
 function sameTags(a: readonly string[] | undefined, b: readonly string[]): boolean {
-	const left = new Set(a ?? []);
-	const right = new Set(b);
+	const left = new Set((a ?? []).map(tagKey));
+	const right = new Set(b.map(tagKey));
 	return left.size === right.size && [...left].every((tag) => right.has(tag));
 }
 
