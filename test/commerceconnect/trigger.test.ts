@@ -226,6 +226,23 @@ describe('CommerceConnect Trigger', () => {
 		expect(logLines.some((l) => /stopped at the per-poll item cap/.test(l.message))).toBe(true);
 	});
 
+	it('waits for the settle lag before paging a burst that is only seconds old', async () => {
+		const harness = trigger({ syncOptions: { lookbackMinutes: 0, maxItemsPerPoll: 1000 } });
+		await harness.poll();
+		mock.server.advance(seconds(1));
+		const at = mock.now();
+		const burst = Array.from({ length: 150 }, (_, i) => mock.seed({ url: `https://cdn.example.com/w/${i}.jpg`, product_id: 9, description: 'v1' }, at));
+		mock.server.advance(seconds(1));
+		mock.server.resetLog();
+		expect(await harness.poll()).toBeNull(); // a full page inside the last 5 s: not read yet
+		expect(mock.listRequests()).toHaveLength(1);
+		mock.server.advance(seconds(10));
+		const tally = new Tally();
+		tally.add(await harness.poll());
+		expect(burst.every((i) => tally.has(i.id, 1))).toBe(true);
+		expect(tally.duplicates).toBe(0);
+	});
+
 	it('"Everything" reads from 2000, with attribute values when asked', async () => {
 		const item = mock.seed({ url: 'https://cdn.example.com/all.jpg', product_id: 9, attribute_values: [{ attribute_definition_code: 'c', data: 'x' }] }, Date.UTC(2019, 0, 1));
 		const harness = trigger({ firstRun: 'all', syncOptions: { include: ['attribute_values'] } });

@@ -174,7 +174,12 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 				const wm = closedWatermark(cp.wm, serverNow - SETTLE_MS, serverNow);
 				return result(fresh, { wm, floor: cp.floor }, true, Math.max(cp.floor, wm - lookbackMs) - PAD_MS);
 			}
-			const to = Math.max(start, serverNow - SETTLE_MS);
+			const to = serverNow - SETTLE_MS;
+			if (to < start) {
+				// More than a page changed in the last seconds, all inside the settle lag: nothing can be
+				// read safely yet. The next poll starts this window with a later bound.
+				return result([], cp, true, start - PAD_MS);
+			}
 			const seconds = (to - start) / 1000 + 1;
 			const win: CcWindow = { to, at: serverNow, pos: start, span: this.spanFor(seconds, answer.totalEntries, answer.perPage) };
 			return result([], { ...cp, win }, false, this.floorOf(cp, win));

@@ -212,7 +212,7 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 				warnings.push(`CommerceConnect did not keep the sync tag on media item ${created.id}; the next run will not see it as synced.`);
 			}
 		}
-		if (plan.remove.length > 0 && input.wanted.length === 0 && existing.length === plan.remove.length) {
+		if (plan.remove.length > 0 && input.wanted.length === 0) {
 			// Nothing is wanted: one request removes every synced item of the product.
 			await run.client.deleteByFilter(productId, [input.syncTag]);
 			index.removeTagged(productId, input.syncTag);
