@@ -1,0 +1,13 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { FieldChecker } from '../../model';
+import type { RunContext } from '../context';
+import { mediaItemIdField } from './fields';
+
+export const description: INodeProperties[] = [mediaItemIdField(['delete'])];
+
+export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
+	const id = new FieldChecker(this.getNode(), itemIndex).id(this.getNodeParameter('mediaItemId', itemIndex), 'Media Item ID');
+	const result = await run.client.remove(id);
+	return [{ ...result.response, id, deleted: true, ...(result.alreadyDeleted ? { note: 'An earlier attempt of this request had already deleted it' } : {}) }];
+}

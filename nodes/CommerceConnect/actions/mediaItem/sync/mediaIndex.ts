@@ -1,0 +1,139 @@
+import { MAX_PER_PAGE, type MediaItem } from '../../../model';
+import type { CommerceConnectClient } from '../../../transport';
+
+/**
+ * The media items of every product, as far as Sync Product Media needs them: those carrying one
+ * of the run's sync tags, by product.
+ *
+ * CommerceConnect's list endpoint cannot filter by product or tag, so the index is one scan of
+ * `GET /api/v2/media_items` per node run, shared by all input items: N products cost
+ * ceil(total / 100) + 2 list requests once, not per product.
+ *
+ * The scan must not miss an item (a missed synced item would be created again). Offset paging
+ * misses items when earlier ones disappear or appear while later pages are read, so the scan
+ * reads a set that can only shrink, and proves nothing shrank:
+ * 1. one small request (per_page=1) gives the server's clock and the item count;
+ * 2. every page is read with `created_time_to` frozen at that clock (+1 s), so items created
+ *    meanwhile are not part of the set — creation times never change, so the set can only lose
+ *    items (deletions) while it is read;
+ * 3. every page's `total_entries` and a last per_page=1 request must equal the first count:
+ *    then no item left the set between the first and the last read, and no page shifted.
+ * If a count differs, the scan starts again (at most three times).
+ */
+
+export interface ScanOptions {
+	/** Only items carrying one of these tags are kept. */
+	tags: ReadonlySet<string>;
+	/** Only items created at or after this time are read (a user-supplied bound), epoch ms. */
+	createdFrom?: number;
+	maxAttempts?: number;
+}
+
+export interface ScanStats {
+	/** List requests the scan made (retries not counted). */
+	listRequests: number;
+	/** Media items read in the final, consistent pass. */
+	scanned: number;
+	/** Media items kept (carrying a sync tag). */
+	kept: number;
+	attempts: number;
+}
+
+/**
+ * Tags compare without case: `tag_list` is the attribute name of Rails' acts-as-taggable-on,
+ * which can be set to store tags in lower case; an exact comparison would then never find the
+ * synced items again (and create them on every run).
+ */
+export function tagKey(tag: string): string {
+	return tag.trim().toLowerCase();
+}
+
+export function hasTag(item: MediaItem, tag: string): boolean {
+	const key = tagKey(tag);
+	return (item.tag_list ?? []).some((t) => typeof t === 'string' && tagKey(t) === key);
+}
+
+export class ScanUnstableError extends Error {
+	constructor(attempts: number) {
+		super(
+			`CommerceConnect's media items kept changing while they were read (${attempts} attempts), so the sync could not be sure it saw all of them`,
+		);
+		this.name = 'ScanUnstableError';
+	}
+}
+
+export class ProductMediaIndex {
+	private readonly byProduct = new Map<number, Map<number, MediaItem>>();
+
+	constructor(readonly stats: ScanStats) {}
+
+	static async scan(client: CommerceConnectClient, options: ScanOptions): Promise<ProductMediaIndex> {
+		const maxAttempts = options.maxAttempts ?? 3;
+		let requests = 0;
+		const list = async (page: number, perPage: number, createdTo?: number) => {
+			requests++;
+			return await client.list(
+				{ page, perPage, createdFrom: options.createdFrom, createdTo },
+				'read the media items to compare with the wanted media',
+			);
+		};
+
+		const first = await list(1, 1);
+		// Whole seconds on the wire; +1 s so everything created up to this answer is inside.
+		const createdTo = Math.floor(client.http.serverNow() / 1000) * 1000 + 1000;
+		let expected = first.totalEntries;
+
+		for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+			if (attempt > 1) expected = (await list(1, 1, createdTo)).totalEntries;
+			const found = new Map<number, MediaItem>();
+			let stable = true;
+			for (let page = 1; ; page++) {
+				const result = await list(page, MAX_PER_PAGE, createdTo);
+				if (result.totalEntries !== expected) {
+					stable = false;
+					break;
+				}
+				for (const entry of result.entries) found.set(entry.id, entry);
+				if (page >= result.totalPages || result.entries.length === 0) break;
+			}
+			if (stable && (await list(1, 1, createdTo)).totalEntries === expected) {
+				const index = new ProductMediaIndex({ listRequests: requests, scanned: found.size, kept: 0, attempts: attempt });
+				const wanted = new Set([...options.tags].map(tagKey));
+				for (const item of found.values()) {
+					if ((item.tag_list ?? []).some((tag) => wanted.has(tagKey(tag)))) index.put(item);
+				}
+				index.stats.kept = [...index.byProduct.values()].reduce((n, m) => n + m.size, 0);
+				return index;
+			}
+		}
+		throw new ScanUnstableError(maxAttempts);
+	}
+
+	/** The product's media items carrying `tag`, oldest first. */
+	tagged(productId: number, tag: string): MediaItem[] {
+		const items = this.byProduct.get(productId);
+		if (!items) return [];
+		return [...items.values()].filter((item) => hasTag(item, tag)).sort((a, b) => a.id - b.id);
+	}
+
+	/** Records an item as CommerceConnect now has it (after a create or update). */
+	put(item: MediaItem): void {
+		const productId = item.product_id;
+		if (typeof productId !== 'number') return;
+		let items = this.byProduct.get(productId);
+		if (!items) this.byProduct.set(productId, (items = new Map()));
+		// A product has one primary media item: making one primary makes the others not.
+		if (item.is_primary === true) {
+			for (const other of items.values()) if (other.id !== item.id && other.is_primary) items.set(other.id, { ...other, is_primary: false });
+		}
+		items.set(item.id, item);
+	}
+
+	remove(productId: number, id: number): void {
+		this.byProduct.get(productId)?.delete(id);
+	}
+
+	removeTagged(productId: number, tag: string): void {
+		for (const item of this.tagged(productId, tag)) this.remove(productId, item.id);
+	}
+}

@@ -1,0 +1,257 @@
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { asNodeError } from '../../../shared/transport/errors';
+import { FieldChecker, type MediaItem, type MediaItemType } from '../../model';
+import type { RunContext } from '../context';
+import { MEDIA_ITEM_TYPE_OPTIONS, productFields, readProductId, show } from './fields';
+import { ProductMediaIndex, hasTag } from './sync/mediaIndex';
+import { type WantedMedia, createFields, planSync, readWantedList } from './sync/plan';
+
+const OP = ['syncProductMedia'];
+
+export const description: INodeProperties[] = [
+	{
+		displayName:
+			'Makes the product’s media items that carry the sync tag equal to the wanted list: creates, updates and deletes only those, never other media. Running it again with the same list changes nothing.',
+		name: 'syncNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: show(OP),
+	},
+	...productFields(OP),
+	{
+		displayName: 'Sync Tag',
+		name: 'syncTag',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'sync:supplier-hit',
+		description:
+			'Tag that marks the media items this sync owns. Use one tag per source (e.g. per supplier); media without it are left alone.',
+		displayOptions: show(OP),
+	},
+	{
+		displayName: 'Wanted Media',
+		name: 'mediaSource',
+		type: 'options',
+		default: 'list',
+		options: [
+			{ name: 'From a List', value: 'list', description: 'A list of media objects, usually mapped from a supplier node with an expression' },
+			{ name: 'Enter Manually', value: 'manual', description: 'Enter each media item below' },
+		],
+		displayOptions: show(OP),
+	},
+	{
+		displayName: 'Media List',
+		name: 'mediaList',
+		type: 'json',
+		default: '[]',
+		description:
+			'The media the product should have, as a list of objects. Each needs a URL and may give a description, position, primary flag, tags and media item type (keys are listed in the docs). Other keys are ignored, so a supplier’s media list can be mapped as it is. An empty list removes every synced media item.',
+		displayOptions: show(OP, { mediaSource: ['list'] }),
+	},
+	{
+		displayName: 'Media',
+		name: 'mediaItems',
+		type: 'fixedCollection',
+		placeholder: 'Add media',
+		typeOptions: { multipleValues: true, sortable: true },
+		default: {},
+		displayOptions: show(OP, { mediaSource: ['manual'] }),
+		options: [
+			{
+				displayName: 'Media',
+				name: 'items',
+				values: [
+					{ displayName: 'Description', name: 'description', type: 'string', default: '' },
+					{
+						displayName: 'Position',
+						name: 'position',
+						type: 'number',
+						typeOptions: { numberPrecision: 0 },
+						default: 0,
+						description: 'Sort position; 0 leaves it to CommerceConnect',
+					},
+					{ displayName: 'Primary', name: 'primary', type: 'boolean', default: false, description: 'Whether this is the product’s primary media item' },
+					{ displayName: 'Tags', name: 'tags', type: 'string', default: '', description: 'Extra tags besides the sync tag, separated by commas' },
+					{ displayName: 'URL', name: 'url', type: 'string', default: '', placeholder: 'https://cdn.example.com/front.jpg' },
+				],
+			},
+		],
+	},
+	{
+		displayName: 'Options',
+		name: 'syncOptions',
+		type: 'collection',
+		placeholder: 'Add option',
+		default: {},
+		displayOptions: show(OP),
+		options: [
+			{
+				displayName: 'New Media Type',
+				name: 'mediaItemType',
+				type: 'options',
+				default: 'ImageMediaItem',
+				options: MEDIA_ITEM_TYPE_OPTIONS,
+				description: 'Media Item Type of created items whose entry has no media_item_type',
+			},
+			{
+				displayName: 'Position From List Order',
+				name: 'positionFromOrder',
+				type: 'boolean',
+				default: false,
+				description: 'Whether entries without a position get their place in the list (1, 2, 3…) as position',
+			},
+			{
+				displayName: 'Synced Media Created After',
+				name: 'createdAfter',
+				type: 'dateTime',
+				default: '',
+				description:
+					'If every synced media item was created after this time (e.g. when you started syncing), the run reads only media items created since then: fewer requests for a large catalogue. Items created earlier are not seen.',
+			},
+		],
+	},
+];
+
+interface SyncInput {
+	syncTag: string;
+	wanted: WantedMedia[];
+	defaultType: MediaItemType;
+}
+
+function readSyncTag(check: FieldChecker, value: unknown): string {
+	if (check.isBlank(value)) check.fail('Sync Tag is empty', 'Choose a tag that marks the media this sync owns, e.g. sync:supplier-hit.');
+	const tag = check.text(value, 'Sync Tag').trim();
+	if (tag.includes(',')) check.fail('Sync Tag must not contain a comma', 'CommerceConnect splits tags at commas.');
+	return tag;
+}
+
+/** Reads and checks everything of one input item before any request. */
+function readInput(this: IExecuteFunctions, itemIndex: number): SyncInput {
+	const check = new FieldChecker(this.getNode(), itemIndex);
+	const syncTag = readSyncTag(check, this.getNodeParameter('syncTag', itemIndex));
+	const source = this.getNodeParameter('mediaSource', itemIndex, 'list') as string;
+	let wanted: WantedMedia[];
+	if (source === 'list') {
+		wanted = readWantedList(check, this.getNodeParameter('mediaList', itemIndex, '[]'), 'Media List');
+	} else if (source === 'manual') {
+		const entries = ((this.getNodeParameter('mediaItems', itemIndex, {}) as { items?: IDataObject[] }).items ?? []).map((entry) => ({
+			...entry,
+			// 0 means "not set" in the form; an unset boolean is not "not primary".
+			position: entry.position === 0 ? undefined : entry.position,
+			primary: entry.primary === true ? true : undefined,
+			tags: entry.tags === '' ? undefined : entry.tags,
+			description: entry.description === '' ? undefined : entry.description,
+		}));
+		wanted = readWantedList(check, entries, 'Media');
+	} else {
+		return check.fail(`Wanted Media must be From a List or Enter Manually, not ${JSON.stringify(source)}`);
+	}
+	const options = this.getNodeParameter('syncOptions', itemIndex, {}) as IDataObject;
+	const defaultType = options.mediaItemType === undefined ? 'ImageMediaItem' : check.mediaItemType(options.mediaItemType, 'New Media Type');
+	if (options.positionFromOrder === true) {
+		wanted = wanted.map((media, index) => (media.position === undefined ? { ...media, position: index + 1 } : media));
+	}
+	return { syncTag, wanted, defaultType };
+}
+
+/** What the index of this run must hold: every sync tag of the run's items, and the earliest created-after bound. */
+function scanScope(this: IExecuteFunctions): { tags: Set<string>; createdFrom?: number } {
+	const tags = new Set<string>();
+	let createdFrom: number | undefined;
+	let unbounded = false;
+	const items = this.getInputData();
+	for (let i = 0; i < items.length; i++) {
+		if (this.getNodeParameter('operation', i, '') !== 'syncProductMedia') continue;
+		const check = new FieldChecker(this.getNode(), i);
+		try {
+			tags.add(readSyncTag(check, this.getNodeParameter('syncTag', i)));
+			const after = (this.getNodeParameter('syncOptions', i, {}) as IDataObject).createdAfter;
+			const bound = check.optionalTime(after, 'Synced Media Created After');
+			if (bound === undefined) unbounded = true;
+			else createdFrom = createdFrom === undefined ? bound : Math.min(createdFrom, bound);
+		} catch {
+			// That item's own run reports its invalid field; the scan covers the valid ones.
+			unbounded = true;
+		}
+	}
+	return { tags, createdFrom: unbounded ? undefined : createdFrom };
+}
+
+interface Change extends IDataObject {
+	action: 'created' | 'updated' | 'deleted';
+	id: number;
+	url: string;
+}
+
+export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
+	const input = readInput.call(this, itemIndex);
+	const { productId, productCode } = await readProductId.call(this, run, itemIndex);
+	const index = await run.mediaIndex(async () => await ProductMediaIndex.scan(run.client, scanScope.call(this)));
+
+	const existing = index.tagged(productId, input.syncTag);
+	const plan = planSync(existing, input.wanted, input.syncTag);
+	const changes: Change[] = [];
+	const warnings: string[] = [];
+	try {
+		// Updates and creates first, deletes last: the product is never left without its media midway.
+		for (const update of plan.update) {
+			const updated = await run.client.update(update.item.id, update.fields);
+			index.put({ ...update.item, ...updated });
+			changes.push({ action: 'updated', id: update.item.id, url: update.wanted.url, fields: Object.keys(update.fields) });
+		}
+		for (const media of plan.create) {
+			const created = await run.client.create(createFields(media, productId, input.syncTag, input.defaultType));
+			index.put(created);
+			changes.push({ action: 'created', id: created.id, url: media.url });
+			if (created.url !== undefined && created.url !== media.url) {
+				warnings.push(`CommerceConnect stored media item ${created.id} under another URL (${String(created.url)}); the next run cannot match it to ${media.url} and will create it again.`);
+			}
+			if (Array.isArray(created.tag_list) && !hasTag(created, input.syncTag)) {
+				warnings.push(`CommerceConnect did not keep the sync tag on media item ${created.id}; the next run will not see it as synced.`);
+			}
+		}
+		if (plan.remove.length > 0 && input.wanted.length === 0) {
+			// Nothing is wanted: one request removes every synced item of the product.
+			await run.client.deleteByFilter(productId, [input.syncTag]);
+			index.removeTagged(productId, input.syncTag);
+			for (const item of plan.remove) changes.push({ action: 'deleted', id: item.id, url: String(item.url ?? '') });
+		} else {
+			for (const item of plan.remove) {
+				await run.client.remove(item.id);
+				index.remove(productId, item.id);
+				changes.push({ action: 'deleted', id: item.id, url: String(item.url ?? '') });
+			}
+		}
+	} catch (error) {
+		if (changes.length > 0 && error && typeof error === 'object' && 'description' in error) {
+			const done = summary(changes);
+			(error as { description: string | null }).description =
+				`${String((error as { description?: unknown }).description ?? '')} Before this failure the sync of product ${productId} had ${done.created} created, ${done.updated} updated and ${done.deleted} deleted; running it again completes it.`.trim();
+		}
+		throw asNodeError(this.getNode(), error, itemIndex);
+	}
+
+	return [
+		{
+			productId,
+			...(productCode !== undefined ? { productCode } : {}),
+			syncTag: input.syncTag,
+			...summary(changes),
+			unchanged: plan.unchanged.length,
+			changes,
+			unchangedIds: plan.unchanged.map((item: MediaItem) => item.id),
+			...(warnings.length > 0 ? { warnings } : {}),
+			scan: { ...index.stats, sharedByAllItems: true },
+		},
+	];
+}
+
+function summary(changes: readonly Change[]): { created: number; updated: number; deleted: number } {
+	return {
+		created: changes.filter((c) => c.action === 'created').length,
+		updated: changes.filter((c) => c.action === 'updated').length,
+		deleted: changes.filter((c) => c.action === 'deleted').length,
+	};
+}

@@ -1,0 +1,303 @@
+import type { IDataObject } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
+
+import { MediaSyncApiError, asNodeError, excerpt } from '../../shared/transport/errors';
+import {
+	ApiClient,
+	type ApiRequest,
+	type ClientOptions,
+	type HttpContext,
+	MalformedResponseError,
+	type ProviderProfile,
+	type RawResponse,
+} from '../../shared/transport/http';
+import { MAX_PER_PAGE, type ListQuery, type MediaItem, type MediaItemPage, asMediaItem, listQueryString } from '../model';
+import { describeCommerceConnectFailure } from './errors';
+import type { MultipartBody } from './multipart';
+
+export const CREDENTIAL_TYPE = 'commerceConnectApi';
+export const DEFAULT_BASE_URL = 'https://product.commerceconnect.co';
+/** Authentication methods the credential's `authenticate` implements. */
+const AUTH_METHODS = ['staticToken'];
+
+export const COMMERCECONNECT_PROFILE: ProviderProfile = {
+	name: 'CommerceConnect',
+	credentialType: CREDENTIAL_TYPE,
+	secretFields: ['apiToken'],
+	maxBodyBytes: 20 * 1024 * 1024,
+	describeFailure: describeCommerceConnectFailure,
+};
+
+/**
+ * Request timeouts, in ms (an idle timeout: it restarts whenever bytes move). An object, not
+ * constants, so tests can shorten them the way they replace `timing.sleep`.
+ */
+export const requestTimeouts = {
+	defaultMs: 60_000,
+	/** Uploads: a large file over a slow link may pause longer between chunks. */
+	uploadMs: 120_000,
+};
+
+/** What a user should know when a create or upload failed in a way that may have created it anyway. */
+const AMBIGUOUS_CREATE_HINT =
+	'The request may have reached CommerceConnect before the answer was lost, so it was not sent again: sending a create twice can duplicate the media item. Check whether the media item exists before running again, or use “Sync Product Media”, which is safe to repeat.';
+
+const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
+
+function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
+	try {
+		return { ok: true, value: JSON.parse(text) as unknown };
+	} catch {
+		return { ok: false };
+	}
+}
+
+export function parseJson(response: RawResponse): unknown {
+	const text = response.body.toString('utf8');
+	if (text.trim() === '') throw new MalformedResponseError('empty body where JSON was expected');
+	const parsed = tryJson(text);
+	if (!parsed.ok) throw new MalformedResponseError(`not valid JSON: ${excerpt(text, 80)}`);
+	return parsed.value;
+}
+
+function parseMediaItem(response: RawResponse): MediaItem {
+	const item = asMediaItem(parseJson(response));
+	if (!item) throw new MalformedResponseError('the answer is not a media item (no numeric id)');
+	return item;
+}
+
+function num(value: unknown): number | undefined {
+	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+	return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+/** Reads the page envelope every list answer has: page, per_page, total_pages, total_entries, entries. */
+export function parsePage<T>(response: RawResponse, requested: { page: number; perPage: number }, entry: (raw: unknown) => T | undefined): {
+	page: number;
+	perPage: number;
+	totalPages: number;
+	totalEntries: number;
+	entries: T[];
+} {
+	const body = parseJson(response);
+	if (!body || typeof body !== 'object' || !Array.isArray((body as IDataObject).entries)) {
+		throw new MalformedResponseError('the answer has no entries list');
+	}
+	const record = body as IDataObject;
+	const totalEntries = num(record.total_entries);
+	const totalPages = num(record.total_pages);
+	if (totalEntries === undefined || totalPages === undefined) throw new MalformedResponseError('the answer has no total_entries / total_pages');
+	const entries: T[] = [];
+	for (const raw of record.entries as unknown[]) {
+		const parsed = entry(raw);
+		if (parsed === undefined) throw new MalformedResponseError('a list entry has no numeric id');
+		entries.push(parsed);
+	}
+	return {
+		page: num(record.page) ?? requested.page,
+		// The server's own page size wins: it may cap what was asked for.
+		perPage: Math.min(requested.perPage, num(record.per_page) ?? requested.perPage),
+		totalPages,
+		totalEntries,
+		entries,
+	};
+}
+
+/**
+ * CommerceConnect API v2 calls, each one request through the shared transport (retries,
+ * timeouts, size caps, sanitized errors). One client per node run, so lookups are cached per run.
+ */
+export class CommerceConnectClient {
+	readonly http: ApiClient;
+
+	private base?: string;
+
+	private readonly productIds = new Map<string, number[]>();
+
+	constructor(
+		private readonly ctx: HttpContext,
+		options: ClientOptions = {},
+	) {
+		this.http = new ApiClient(ctx, COMMERCECONNECT_PROFILE, options);
+	}
+
+	async baseUrl(): Promise<string> {
+		if (this.base === undefined) {
+			const credentials = (await this.ctx.getCredentials(CREDENTIAL_TYPE)) as IDataObject;
+			const method = String(credentials.authMethod || 'staticToken');
+			if (!AUTH_METHODS.includes(method)) {
+				// Say it before sending anything (the credential's authenticate would refuse it too).
+				throw new NodeOperationError(
+					this.ctx.getNode(),
+					`The CommerceConnect credential uses the authentication method "${method}", which this version of the node does not support`,
+					{ description: `Edit the credential and choose one of: ${AUTH_METHODS.join(', ')}.` },
+				);
+			}
+			this.base = String(credentials.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+		}
+		return this.base;
+	}
+
+	private async url(path: string): Promise<string> {
+		return `${await this.baseUrl()}${path}`;
+	}
+
+	/** One page of `GET /api/v2/media_items`. */
+	async list(query: ListQuery, operation = 'list media items'): Promise<MediaItemPage> {
+		const page = query.page ?? 1;
+		const perPage = Math.min(MAX_PER_PAGE, query.perPage ?? MAX_PER_PAGE);
+		return await this.http.send(
+			{
+				method: 'GET',
+				url: await this.url('/api/v2/media_items'),
+				qs: listQueryString({ ...query, page, perPage }),
+				headers: { Accept: 'application/json' },
+				idempotent: true,
+				timeoutMs: requestTimeouts.defaultMs,
+				operation,
+			},
+			(response) => parsePage(response, { page, perPage }, asMediaItem),
+		);
+	}
+
+	/** `POST /api/v2/media_items`. Not idempotent: sent again only when it provably did not arrive. */
+	async create(mediaItem: IDataObject): Promise<MediaItem> {
+		return await this.createLike(
+			{
+				method: 'POST',
+				url: await this.url('/api/v2/media_items'),
+				headers: JSON_HEADERS,
+				body: JSON.stringify({ media_item: mediaItem }),
+				idempotent: false,
+				operation: 'create a media item',
+				timeoutMs: requestTimeouts.defaultMs,
+			},
+		);
+	}
+
+	/** `POST /api/v2/media_items/upload`, multipart, streamed. Not idempotent. */
+	async upload(body: MultipartBody, fileName: string): Promise<MediaItem> {
+		return await this.createLike({
+			method: 'POST',
+			url: await this.url('/api/v2/media_items/upload'),
+			headers: { 'Content-Type': body.contentType, 'Content-Length': String(body.contentLength), Accept: 'application/json' },
+			body: body.stream,
+			idempotent: false,
+			operation: `upload ${fileName} as a media item`,
+			timeoutMs: requestTimeouts.uploadMs,
+		});
+	}
+
+	private async createLike(request: ApiRequest): Promise<MediaItem> {
+		try {
+			return await this.http.send(request, parseMediaItem);
+		} catch (error) {
+			throw this.explainCreateFailure(error);
+		}
+	}
+
+	/** A failure after which the create may have happened anyway gets a hint saying so. */
+	private explainCreateFailure(error: unknown) {
+		if (error instanceof MediaSyncApiError) {
+			const failure = error.apiFailure;
+			const ambiguous = failure.kind === 'network' || failure.kind === 'timeout' || failure.kind === 'parse' || (failure.httpCode ?? 0) >= 500;
+			if (ambiguous) return new MediaSyncApiError(this.ctx.getNode(), { ...failure, hint: AMBIGUOUS_CREATE_HINT });
+		}
+		return asNodeError(this.ctx.getNode(), error);
+	}
+
+	/** `PUT /api/v2/media_items/:id` with only the given fields. Idempotent (same fields, same result). */
+	async update(id: number, mediaItem: IDataObject): Promise<MediaItem> {
+		return await this.http.send(
+			{
+				method: 'PUT',
+				url: await this.url(`/api/v2/media_items/${id}`),
+				headers: JSON_HEADERS,
+				body: JSON.stringify({ media_item: mediaItem }),
+				idempotent: true,
+				timeoutMs: requestTimeouts.defaultMs,
+				operation: `update media item ${id}`,
+			},
+			parseMediaItem,
+		);
+	}
+
+	/**
+	 * `DELETE /api/v2/media_items/:id`. Retried like any idempotent request; a 404 after an
+	 * earlier attempt of the same call means that attempt deleted it, and counts as done.
+	 */
+	async remove(id: number): Promise<{ id: number; alreadyDeleted: boolean; response: IDataObject }> {
+		const before = this.http.stats.requests;
+		try {
+			const response = await this.http.send(
+				{
+					method: 'DELETE',
+					url: await this.url(`/api/v2/media_items/${id}`),
+					headers: { Accept: 'application/json' },
+					idempotent: true,
+					timeoutMs: requestTimeouts.defaultMs,
+					operation: `delete media item ${id}`,
+				},
+				(raw) => (raw.body.length === 0 ? {} : (parseJson(raw) as IDataObject)),
+			);
+			return { id, alreadyDeleted: false, response };
+		} catch (error) {
+			const retried = this.http.stats.requests - before > 1;
+			if (retried && error instanceof MediaSyncApiError && error.apiFailure.httpCode === 404) {
+				return { id, alreadyDeleted: true, response: {} };
+			}
+			throw asNodeError(this.ctx.getNode(), error);
+		}
+	}
+
+	/** `POST /api/v2/media_items/delete_by_filter`: deletes a product's media items that carry the tags. */
+	async deleteByFilter(productId: number, tags: string[]): Promise<IDataObject> {
+		return await this.http.send(
+			{
+				method: 'POST',
+				url: await this.url('/api/v2/media_items/delete_by_filter'),
+				headers: JSON_HEADERS,
+				body: JSON.stringify({ product_id: productId, tag_list: tags }),
+				// Deleting what matches a filter twice leaves the same result: safe to retry.
+				idempotent: true,
+				timeoutMs: requestTimeouts.defaultMs,
+				operation: `delete the media items of product ${productId} tagged ${tags.join(', ')}`,
+			},
+			(raw) => (raw.body.length === 0 ? {} : (parseJson(raw) as IDataObject)),
+		);
+	}
+
+	/**
+	 * The ID of the product with exactly this code, through `GET /api/v2/products?code=…`. The
+	 * filter's matching rule is not documented (it could match partially), so the entries are
+	 * compared exactly, page by page. Returns every exact match (normally one). Cached for the run.
+	 */
+	async productIdsByCode(code: string): Promise<number[]> {
+		const cached = this.productIds.get(code);
+		if (cached !== undefined) return cached;
+		const matches: number[] = [];
+		for (let page = 1; ; page++) {
+			const result = await this.http.send(
+				{
+					method: 'GET',
+					url: await this.url('/api/v2/products'),
+					qs: { code, page, per_page: MAX_PER_PAGE },
+					headers: { Accept: 'application/json' },
+					idempotent: true,
+					timeoutMs: requestTimeouts.defaultMs,
+					operation: `find the product with code ${code}`,
+				},
+				(response) =>
+					parsePage(response, { page, perPage: MAX_PER_PAGE }, (raw) => {
+						const record = raw as IDataObject | null;
+						const id = Number(record?.id);
+						return record && Number.isSafeInteger(id) ? { id, code: record.code === undefined || record.code === null ? undefined : String(record.code) } : undefined;
+					}),
+			);
+			for (const product of result.entries) if (product.code === code && !matches.includes(product.id)) matches.push(product.id);
+			if (page >= result.totalPages || result.entries.length === 0) break;
+		}
+		this.productIds.set(code, matches);
+		return matches;
+	}
+}

@@ -1,0 +1,296 @@
+import { createHash } from 'node:crypto';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import type { Candidate, Checkpoint, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
+import { closedWatermark } from '../../shared/sync/watermark';
+import { type ListQuery, MAX_PER_PAGE, type MediaItem, type MediaItemPage } from '../model';
+import type { CommerceConnectClient } from '../transport';
+
+/**
+ * CommerceConnect media items as a sync source: `GET /api/v2/media_items` filtered by
+ * `updated_time_from/_to` (stream "updated") or `created_time_from/_to` (stream "created"),
+ * paged by `page` / `per_page`, in whole seconds.
+ *
+ * Windows. A poll reads the window [wm − lookback, now − settle] on the server's clock: the
+ * upper bound is frozen when the window starts (from the Date header of its first answer) and
+ * kept in the checkpoint until the window is fully read, possibly over several polls. The
+ * watermark then moves to that bound, never past what was read.
+ *
+ * No skips under offset paging. The list is paged by offset, and items change while pages are
+ * read: an item edited meanwhile leaves its time range (its new time is later), which shifts
+ * every later item one place up — the one at a page boundary would never be seen. So:
+ * - the first request of a window asks for everything since its start, without an upper bound;
+ *   when that fits in one page (fewer entries than per_page) it is the whole window, read in
+ *   one atomic SELECT, and nothing can be skipped;
+ * - otherwise the window is split into time slices, each asked for in one request; a slice that
+ *   fits one page is complete, a fuller one is split further (the slice length adapts to the
+ *   density seen), down to one second;
+ * - only a one-second slice that still holds more than a page is paged, and then its count is
+ *   taken before the first page, checked on every page and once more after the last: a slice in
+ *   the past can only lose items (edits move them to the present), so an unchanged count proves
+ *   no item left and no page shifted. A changed count restarts the slice.
+ * An item that leaves a slice is found again in the next window at its new time.
+ *
+ * Bounds. Whether CommerceConnect's time filters are inclusive is not documented, and list
+ * entries carry no timestamps, so every query reaches one second past its slice on both sides;
+ * items read twice are recognised by the dedupe memory.
+ *
+ * Dedupe. Key = media item id; version = a hash of the whole entry (the entries have no
+ * updated_at, and their `etag`, when present, describes the file at the URL, not the record:
+ * a new description or tag keeps it). A changed entry is emitted again, an unchanged re-read is
+ * not. The "created" stream emits each id once.
+ */
+
+/** Lag behind the server clock for the window's upper bound: writes still committing land before it. */
+export const SETTLE_MS = 5_000;
+/** Every query reaches this far beyond its slice on both sides (bounds may be exclusive). */
+export const PAD_MS = 1_000;
+/** "Everything" starts here. */
+export const EVERYTHING_SINCE = Date.UTC(2000, 0, 1);
+/** A slice is aimed at this share of a page, so a little growth still fits. */
+const FILL = 0.6;
+/** Slice length never grows more than this factor at once. */
+const MAX_GROWTH = 8;
+
+export type CcStream = 'updated' | 'created';
+
+interface CcWindow {
+	/** Frozen upper bound, epoch ms, whole second (the last second of the window). */
+	to: number;
+	/** Server time of the window's first answer. */
+	at: number;
+	/** First second not read yet, epoch ms. */
+	pos: number;
+	/** Length of the next slice, in seconds. */
+	span: number;
+	/** A one-second slice being paged: its last second, the count it must keep, the next page. */
+	pg?: { end: number; total: number; page: number };
+}
+
+export interface CcCheckpoint {
+	/** Everything that changed before this time (ms) was read in a window that ended there. */
+	wm: number;
+	/** The first-run start: nothing before it is asked for. */
+	floor: number;
+	win?: CcWindow;
+}
+
+export interface CcSourceOptions {
+	stream: CcStream;
+	lookbackMs: number;
+	associatedFields?: string[];
+	/** Identifies account and endpoint, so another one starts over. */
+	endpointKey: string;
+}
+
+const sec = (ms: number) => Math.floor(ms / 1000) * 1000;
+
+/** Canonical JSON (sorted keys), so the same entry always hashes the same. */
+function canonical(value: unknown): string {
+	if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+	if (value && typeof value === 'object') {
+		return `{${Object.keys(value)
+			.sort()
+			.map((key) => `${JSON.stringify(key)}:${canonical((value as IDataObject)[key])}`)
+			.join(',')}}`;
+	}
+	return JSON.stringify(value) ?? 'null';
+}
+
+export function entryVersion(entry: MediaItem): string {
+	return createHash('sha1').update(canonical(entry)).digest('base64url').slice(0, 16);
+}
+
+export class CommerceConnectSource implements SyncSource<MediaItem> {
+	readonly name = 'CommerceConnect';
+
+	readonly streams: readonly string[];
+
+	readonly dedupe = 'latest' as const;
+
+	readonly configKey: string;
+
+	constructor(
+		private readonly client: CommerceConnectClient,
+		private readonly options: CcSourceOptions,
+	) {
+		this.streams = [options.stream];
+		this.configKey = `commerceconnect|${options.endpointKey}|${options.stream}|${(options.associatedFields ?? []).join(',')}`;
+	}
+
+	private query(from: number, to: number | undefined, page: number, perPage: number): ListQuery {
+		const query: ListQuery = { page, perPage, associatedFields: this.options.associatedFields };
+		if (this.options.stream === 'created') {
+			query.createdFrom = from;
+			query.createdTo = to;
+		} else {
+			query.updatedFrom = from;
+			query.updatedTo = to;
+		}
+		return query;
+	}
+
+	private async list(from: number, to: number | undefined, page: number, perPage = MAX_PER_PAGE): Promise<MediaItemPage> {
+		const what = this.options.stream === 'created' ? 'new media items' : 'changed media items';
+		return await this.client.list(this.query(from, to, page, perPage), `list ${what}`);
+	}
+
+	/** Whether one answer holds everything its query matches: fewer entries than a full page. */
+	private static complete(page: MediaItemPage): boolean {
+		return page.entries.length < page.perPage && page.totalPages <= 1;
+	}
+
+	async start(_stream: string, firstRun: FirstRun): Promise<Checkpoint> {
+		if (firstRun.mode === 'date') return { wm: sec(firstRun.date!), floor: sec(firstRun.date!) } satisfies CcCheckpoint;
+		if (firstRun.mode === 'all') return { wm: EVERYTHING_SINCE, floor: EVERYTHING_SINCE } satisfies CcCheckpoint;
+		// "Now" on the server's clock: one small request (which also checks the credential).
+		await this.client.list({ page: 1, perPage: 1 }, 'check access to media items');
+		const now = sec(this.client.http.serverNow());
+		return { wm: now, floor: now } satisfies CcCheckpoint;
+	}
+
+	async read(_stream: string, checkpoint: Checkpoint, context: ReadContext): Promise<ReadResult<MediaItem>> {
+		const cp = checkpoint as unknown as CcCheckpoint;
+		const { lookbackMs } = this.options;
+		const result = (candidates: Array<Candidate<MediaItem>>, next: CcCheckpoint, caughtUp: boolean, floor: number): ReadResult<MediaItem> => ({
+			candidates,
+			next: next as unknown as Checkpoint,
+			caughtUp,
+			floor,
+		});
+
+		if (!cp.win) {
+			// A new window: first ask for everything since its start, without an upper bound.
+			const start = sec(Math.max(cp.floor, cp.wm - lookbackMs));
+			const answer = await this.list(start - PAD_MS, undefined, 1);
+			const serverNow = sec(this.client.http.serverNow());
+			if (CommerceConnectSource.complete(answer)) {
+				const fresh = this.fresh(answer.entries, serverNow + 1000, context);
+				if (fresh.length > context.maxItems) {
+					// More new items than this poll may emit: emit some, ask the same again next time.
+					return result(fresh.slice(0, context.maxItems), cp, false, start - PAD_MS);
+				}
+				const wm = closedWatermark(cp.wm, serverNow - SETTLE_MS, serverNow);
+				return result(fresh, { wm, floor: cp.floor }, true, Math.max(cp.floor, wm - lookbackMs) - PAD_MS);
+			}
+			const to = serverNow - SETTLE_MS;
+			if (to < start) {
+				// More than a page changed in the last seconds, all inside the settle lag: nothing can be
+				// read safely yet. The next poll starts this window with a later bound.
+				return result([], cp, true, start - PAD_MS);
+			}
+			const seconds = (to - start) / 1000 + 1;
+			const win: CcWindow = { to, at: serverNow, pos: start, span: this.spanFor(seconds, answer.totalEntries, answer.perPage) };
+			return result([], { ...cp, win }, false, this.floorOf(cp, win));
+		}
+
+		const win = cp.win;
+		if (win.pg) return await this.readPaged(cp, win, win.pg, context, result);
+
+		if (win.pos > win.to) {
+			// The window is read to its frozen end: close it.
+			const wm = closedWatermark(cp.wm, win.to, win.at);
+			return result([], { wm, floor: cp.floor }, true, Math.max(cp.floor, wm - lookbackMs) - PAD_MS);
+		}
+
+		const end = Math.min(win.pos + (win.span - 1) * 1000, win.to);
+		const answer = await this.list(win.pos - PAD_MS, end + PAD_MS, 1);
+		if (CommerceConnectSource.complete(answer)) {
+			const fresh = this.fresh(answer.entries, end + PAD_MS + 1000, context);
+			if (fresh.length > context.maxItems) return result(fresh.slice(0, context.maxItems), cp, false, this.floorOf(cp, win));
+			const span = this.grow(win.span, answer.totalEntries, answer.perPage);
+			const next: CcWindow = { ...win, pos: end + 1000, span };
+			return result(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
+		}
+		if (end > win.pos) {
+			// Too full for one page: a shorter slice.
+			const slice = (end - win.pos) / 1000 + 1;
+			const span = Math.max(1, Math.min(Math.floor(slice / 2), Math.floor((slice * answer.perPage * FILL) / Math.max(1, answer.totalEntries))));
+			return result([], { ...cp, win: { ...win, span } }, false, this.floorOf(cp, win));
+		}
+		// One second with more than a page of items: page it, holding its count.
+		const next: CcWindow = { ...win, pg: { end, total: answer.totalEntries, page: 1 } };
+		return result([], { ...cp, win: next }, false, this.floorOf(cp, next));
+	}
+
+	private async readPaged(
+		cp: CcCheckpoint,
+		win: CcWindow,
+		pg: NonNullable<CcWindow['pg']>,
+		context: ReadContext,
+		result: (c: Array<Candidate<MediaItem>>, next: CcCheckpoint, caughtUp: boolean, floor: number) => ReadResult<MediaItem>,
+	): Promise<ReadResult<MediaItem>> {
+		const floor = this.floorOf(cp, win);
+		const restart = (total: number): CcCheckpoint => ({ ...cp, win: { ...win, pg: { end: pg.end, total, page: 1 } } });
+		const answer = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, pg.page);
+		if (answer.totalEntries !== pg.total) return result([], restart(answer.totalEntries), false, floor);
+
+		const fresh = this.fresh(answer.entries, pg.end + PAD_MS + 1000, context);
+		if (fresh.length > context.maxItems) return result(fresh.slice(0, context.maxItems), cp, false, floor);
+		if (pg.page < answer.totalPages && answer.entries.length > 0) {
+			return result(fresh, { ...cp, win: { ...win, pg: { ...pg, page: pg.page + 1 } } }, false, floor);
+		}
+		// Last page read: the count must still be the one taken before the first page.
+		const check = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, 1, 1);
+		if (check.totalEntries !== pg.total) return result(fresh, restart(check.totalEntries), false, floor);
+		const next: CcWindow = { to: win.to, at: win.at, pos: pg.end + 1000, span: 1 };
+		return result(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
+	}
+
+	/** Lowest change time a later read from this position can return (for pruning the dedupe memory). */
+	private floorOf(cp: CcCheckpoint, win: CcWindow): number {
+		return Math.min(win.pos, Math.max(cp.floor, win.to - this.options.lookbackMs)) - PAD_MS;
+	}
+
+	/** Slice length (seconds) expected to fill about {@link FILL} of a page, given a count over a length. */
+	private spanFor(seconds: number, count: number, perPage: number): number {
+		if (count <= 0) return Math.max(1, Math.ceil(seconds));
+		return Math.max(1, Math.min(Math.ceil(seconds), Math.floor((seconds * perPage * FILL) / count)));
+	}
+
+	private grow(span: number, count: number, perPage: number): number {
+		const target = count <= 0 ? span * MAX_GROWTH : Math.floor((span * perPage * FILL) / count);
+		return Math.max(1, Math.min(span * MAX_GROWTH, target));
+	}
+
+	/** The entries not emitted yet in this version, as candidates (each id once). */
+	private fresh(entries: readonly MediaItem[], time: number, context: ReadContext): Array<Candidate<MediaItem>> {
+		const out: Array<Candidate<MediaItem>> = [];
+		const ids = new Set<number>();
+		for (const entry of entries) {
+			if (ids.has(entry.id)) continue;
+			ids.add(entry.id);
+			const key = String(entry.id);
+			const version = this.options.stream === 'created' ? undefined : entryVersion(entry);
+			if (context.isEmitted(key, version)) continue;
+			out.push({ key, version, time, item: entry });
+		}
+		return out;
+	}
+
+	async sample(_stream: string, limit: number): Promise<Array<Candidate<MediaItem>>> {
+		// Recent items: those of the last 30 days (or any, when there are none), from the last page
+		// of the list, which is oldest-first.
+		let from = sec(this.client.http.serverNow() - 30 * 24 * 3600_000);
+		let first = await this.list(from, undefined, 1, limit);
+		if (first.totalEntries === 0) {
+			from = EVERYTHING_SINCE;
+			first = await this.list(from, undefined, 1, limit);
+		}
+		let entries = first.entries;
+		if (first.totalPages > 1) {
+			entries = (await this.list(from, undefined, first.totalPages, limit)).entries;
+			if (entries.length < limit) entries = [...(await this.list(from, undefined, first.totalPages - 1, limit)).entries, ...entries];
+		}
+		const now = this.client.http.serverNow();
+		return [...entries]
+			.reverse()
+			.slice(0, limit)
+			.map((item) => ({ key: String(item.id), version: entryVersion(item), time: now, item }));
+	}
+
+	toJson(_stream: string, candidate: Candidate<MediaItem>): IDataObject {
+		return candidate.item;
+	}
+}

@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { type Server, createConnection, createServer } from 'node:net';
+import { join } from 'node:path';
+
+import type { INodeExecutionData } from 'n8n-workflow';
+
+import { executeNode } from '../harness/n8n';
+import type { CommerceConnectMock } from '../mocks/commerceconnect';
+
+export function fixture<T = Record<string, unknown>>(name: string): T {
+	return JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'commerceconnect', name), 'utf8')) as T;
+}
+
+export function credentialsFor(mock: CommerceConnectMock, baseUrl: string, token = mock.token) {
+	return { commerceConnectApi: { email: mock.email, apiToken: token, baseUrl } };
+}
+
+/** Runs the CommerceConnect action node (resource Media Item) against the mock. */
+export async function runNode(
+	mock: CommerceConnectMock,
+	baseUrl: string,
+	parameters: Record<string, unknown>,
+	input: INodeExecutionData[] = [{ json: {} }],
+	options: { continueOnFail?: boolean; token?: string; baseUrl?: string } = {},
+) {
+	return await executeNode(
+		{
+			type: 'commerceConnect',
+			parameters: { resource: 'mediaItem', ...parameters } as never,
+			credentials: credentialsFor(mock, options.baseUrl ?? baseUrl, options.token),
+			continueOnFail: options.continueOnFail,
+		},
+		input,
+	);
+}
+
+export const json = (result: Awaited<ReturnType<typeof runNode>>) => result.output[0].map((item) => item.json);
+
+/** A port on 127.0.0.1 nothing listens on (yet). */
+export async function freePort(): Promise<number> {
+	const server = createServer();
+	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	const { port } = server.address() as { port: number };
+	await new Promise<void>((resolve) => server.close(() => resolve()));
+	return port;
+}
+
+/** A TCP forwarder from `port` to the mock, started on demand (to turn a refused port into a working one). */
+export async function forward(port: number, targetPort: number): Promise<Server> {
+	const server = createServer((socket) => {
+		const upstream = createConnection(targetPort, '127.0.0.1');
+		socket.pipe(upstream).pipe(socket);
+		socket.on('error', () => upstream.destroy());
+		upstream.on('error', () => socket.destroy());
+	});
+	await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+	return server;
+}

@@ -1,0 +1,302 @@
+import type { INodeExecutionData } from 'n8n-workflow';
+
+import { requestTimeouts } from '../../nodes/CommerceConnect/transport';
+import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { CommerceConnectMock, type StoredItem } from '../mocks/commerceconnect';
+import { json, runNode } from './helpers';
+
+const TAG = 'sync:hit';
+
+describe('CommerceConnect node → Sync Product Media', () => {
+	let mock: CommerceConnectMock;
+	let baseUrl: string;
+	let sleeps: ReturnType<typeof recordSleeps>;
+	const timeouts = { ...requestTimeouts };
+
+	beforeEach(async () => {
+		mock = new CommerceConnectMock();
+		baseUrl = await mock.start();
+		// A catalogue larger than one page: 260 media items of other products.
+		for (let i = 0; i < 260; i++) mock.seed({ url: `https://cdn.example.com/other/${i}.jpg`, product_id: 9, tag_list: i % 3 === 0 ? [TAG] : [] });
+		sleeps = recordSleeps();
+	});
+	afterEach(async () => {
+		sleeps.restore();
+		Object.assign(requestTimeouts, timeouts);
+		await mock.stop();
+	});
+
+	const sync = (parameters: Record<string, unknown>, input?: INodeExecutionData[], options?: Parameters<typeof runNode>[4]) =>
+		runNode(mock, baseUrl, { operation: 'syncProductMedia', productBy: 'id', productId: '300', syncTag: TAG, mediaSource: 'list', ...parameters }, input, options);
+	const productMedia = (productId: number) =>
+		[...mock.items.values()].filter((i) => i.product_id === productId).sort((a, b) => a.id - b.id);
+	const writes = () => mock.writes().map((r) => `${r.method} ${r.path}${r.method === 'DELETE' ? '' : ` ${r.text}`}`);
+	const visible = () => [...mock.items.values()].length;
+
+	function seedProduct300(): Record<string, StoredItem> {
+		return {
+			manual: mock.seed({ url: 'https://cdn.example.com/300/manual.jpg', product_id: 300, tag_list: ['hand-made'], is_primary: true }),
+			a: mock.seed({ url: 'https://cdn.example.com/300/a.jpg', product_id: 300, tag_list: [TAG], description: 'old' }),
+			b: mock.seed({ url: 'https://cdn.example.com/300/b.jpg', product_id: 300, tag_list: [TAG, 'front'] }),
+			other: mock.seed({ url: 'https://cdn.example.com/300/b.jpg', product_id: 300, tag_list: ['sync:other'] }),
+		};
+	}
+
+	const wanted = [
+		{ url: 'https://cdn.example.com/300/a.jpg', description: 'new', primary: true },
+		{ url: 'https://cdn.example.com/300/c.jpg', description: 'C', position: 2 },
+		{ url: 'https://cdn.example.com/300/d.jpg', tags: ['back'] },
+	];
+
+	it('creates, updates and deletes only the tagged media; a second run writes nothing', async () => {
+		const seeded = seedProduct300();
+		const total = visible();
+		const first = await sync({ mediaList: wanted });
+
+		expect(writes()).toEqual([
+			`PUT /api/v2/media_items/${seeded.a.id} {"media_item":{"description":"new","is_primary":true}}`,
+			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":300,"url":"https://cdn.example.com/300/c.jpg","description":"C","position":2,"tag_list":["${TAG}"]}}`,
+			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":300,"url":"https://cdn.example.com/300/d.jpg","tag_list":["${TAG}","back"]}}`,
+			`DELETE /api/v2/media_items/${seeded.b.id}`,
+		]);
+		const [report] = json(first);
+		expect(report).toMatchObject({ productId: 300, syncTag: TAG, created: 2, updated: 1, deleted: 1, unchanged: 0 });
+		expect(report.changes).toEqual([
+			{ action: 'updated', id: seeded.a.id, url: 'https://cdn.example.com/300/a.jpg', fields: ['description', 'is_primary'] },
+			{ action: 'created', id: expect.any(Number), url: 'https://cdn.example.com/300/c.jpg' },
+			{ action: 'created', id: expect.any(Number), url: 'https://cdn.example.com/300/d.jpg' },
+			{ action: 'deleted', id: seeded.b.id, url: 'https://cdn.example.com/300/b.jpg' },
+		]);
+		// One scan: a per_page=1 count, ceil(total / 100) pages, a closing count.
+		expect(mock.listRequests()).toHaveLength(Math.ceil(total / 100) + 2);
+		expect(report.scan).toMatchObject({ listRequests: Math.ceil(total / 100) + 2, scanned: total, attempts: 1 });
+
+		// Untagged and otherwise-tagged media are untouched (except the primary flag CommerceConnect moved).
+		expect(mock.items.get(seeded.manual.id)).toMatchObject({ url: seeded.manual.url, tag_list: ['hand-made'] });
+		expect(mock.items.get(seeded.other.id)).toMatchObject({ tag_list: ['sync:other'] });
+		const synced = productMedia(300).filter((i) => i.tag_list.includes(TAG));
+		expect(synced.map((i) => [i.url, i.description, i.is_primary, i.tag_list])).toEqual([
+			['https://cdn.example.com/300/a.jpg', 'new', true, [TAG]],
+			['https://cdn.example.com/300/c.jpg', 'C', false, [TAG]],
+			['https://cdn.example.com/300/d.jpg', null, false, [TAG, 'back']],
+		]);
+
+		mock.server.resetLog();
+		const second = await sync({ mediaList: wanted });
+		expect(writes()).toEqual([]);
+		expect(json(second)[0]).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 3, changes: [] });
+	});
+
+	it('scans once for all input items: N products cost ceil(total / 100) + 2 list requests', async () => {
+		const total = visible();
+		const input = [9, 257, 300].map((product) => ({
+			json: { product, media: [{ url: `https://cdn.example.com/${product}/x.jpg` }, { url: `https://cdn.example.com/${product}/y.jpg` }] },
+		}));
+		const result = await sync({ productId: '={{ $json.product }}', mediaList: '={{ $json.media }}' }, input);
+		expect(mock.listRequests()).toHaveLength(Math.ceil(total / 100) + 2);
+		// Product 9 had 87 synced media of the seed catalogue: they are not wanted, so they go.
+		expect(json(result).map((r) => [r.productId, r.created, r.deleted])).toEqual([
+			[9, 2, 87],
+			[257, 2, 0],
+			[300, 2, 0],
+		]);
+		expect(result.output[0].map((i) => i.pairedItem)).toEqual([{ item: 0 }, { item: 1 }, { item: 2 }]);
+		mock.server.resetLog();
+		await sync({ productId: '={{ $json.product }}', mediaList: '={{ $json.media }}' }, input);
+		expect(writes()).toEqual([]);
+	});
+
+	it('stays idempotent when CommerceConnect stores tags in lower case', async () => {
+		mock.lowercaseTags = true;
+		const list = [{ url: 'https://cdn.example.com/300/lc.jpg', tags: ['Front'] }];
+		const first = await sync({ syncTag: 'Sync:HIT', mediaList: list });
+		expect(json(first)[0]).toMatchObject({ created: 1 });
+		expect(json(first)[0].warnings).toBeUndefined();
+		expect(productMedia(300).map((i) => i.tag_list)).toEqual([['sync:hit', 'front']]);
+		mock.server.resetLog();
+		const second = await sync({ syncTag: 'Sync:HIT', mediaList: list });
+		expect(writes()).toEqual([]);
+		expect(json(second)[0]).toMatchObject({ unchanged: 1 });
+	});
+
+	it('the same product twice in one run: the second item sees the first one’s writes', async () => {
+		const input = [
+			{ json: { media: [{ url: 'https://cdn.example.com/300/one.jpg' }] } },
+			{ json: { media: [{ url: 'https://cdn.example.com/300/one.jpg', description: 'changed' }, { url: 'https://cdn.example.com/300/two.jpg' }] } },
+		];
+		const result = await sync({ mediaList: '={{ $json.media }}' }, input);
+		expect(json(result).map((r) => [r.created, r.updated, r.deleted, r.unchanged])).toEqual([
+			[1, 0, 0, 0],
+			[1, 1, 0, 0],
+		]);
+		expect(productMedia(300).map((i) => i.url)).toEqual(['https://cdn.example.com/300/one.jpg', 'https://cdn.example.com/300/two.jpg']);
+	});
+
+	it('an empty list removes the synced media in one delete_by_filter; other tags stay', async () => {
+		const seeded = seedProduct300();
+		const result = await sync({ mediaList: '[]' });
+		expect(writes()).toEqual([`POST /api/v2/media_items/delete_by_filter {"product_id":300,"tag_list":["${TAG}"]}`]);
+		expect(json(result)[0]).toMatchObject({ deleted: 2, created: 0 });
+		expect(productMedia(300).map((i) => i.id)).toEqual([seeded.manual.id, seeded.other.id]);
+		mock.server.resetLog();
+		await sync({ mediaList: '[]' });
+		expect(writes()).toEqual([]);
+	});
+
+	it('by product code, from a supplier’s media objects (extra keys ignored), positions from list order', async () => {
+		const supplierMedia = [
+			{ productId: '5989', url: 'https://www.hitpromo.net/5989_BLK.jpg', mediaType: 'Image', description: 'Black', classTypes: [{ classTypeId: 1006 }], color: 'Black' },
+			{ productId: '5989', url: 'https://www.hitpromo.net/5989_RED.jpg', mediaType: 'Image', description: null, color: 'Red' },
+		];
+		await sync(
+			{ productBy: 'code', productCode: 'SKU-257', mediaList: '={{ $json.media }}', syncOptions: { positionFromOrder: true, mediaItemType: 'ImageMediaItem' } },
+			[{ json: { media: supplierMedia } }],
+		);
+		expect(mock.server.requests[0].path).toBe('/api/v2/products');
+		expect(mock.server.requests[0].query.get('code')).toBe('SKU-257');
+		expect(writes()).toEqual([
+			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":257,"url":"https://www.hitpromo.net/5989_BLK.jpg","description":"Black","position":1,"tag_list":["${TAG}"]}}`,
+			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":257,"url":"https://www.hitpromo.net/5989_RED.jpg","position":2,"tag_list":["${TAG}"]}}`,
+		]);
+	});
+
+	it('manual entries work like a list', async () => {
+		const result = await sync({
+			mediaSource: 'manual',
+			mediaItems: { items: [{ url: 'https://cdn.example.com/300/m1.jpg', description: 'One', position: 0, primary: false, tags: '' }, { url: 'https://cdn.example.com/300/m2.jpg', primary: true, tags: 'hero' }] },
+		});
+		expect(writes()).toEqual([
+			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":300,"url":"https://cdn.example.com/300/m1.jpg","description":"One","tag_list":["${TAG}"]}}`,
+			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":300,"url":"https://cdn.example.com/300/m2.jpg","is_primary":true,"tag_list":["${TAG}","hero"]}}`,
+		]);
+		expect(json(result)[0]).toMatchObject({ created: 2 });
+	});
+
+	it('removes a duplicate left by an earlier interrupted run, keeping the older item', async () => {
+		const older = mock.seed({ url: 'https://cdn.example.com/300/dup.jpg', product_id: 300, tag_list: [TAG] });
+		const newer = mock.seed({ url: 'https://cdn.example.com/300/dup.jpg', product_id: 300, tag_list: [TAG] });
+		await sync({ mediaList: [{ url: 'https://cdn.example.com/300/dup.jpg' }] });
+		expect(writes()).toEqual([`DELETE /api/v2/media_items/${newer.id}`]);
+		expect(productMedia(300).map((i) => i.id)).toEqual([older.id]);
+	});
+
+	it('after a create timed out (and happened anyway), running again creates nothing twice', async () => {
+		requestTimeouts.defaultMs = 300;
+		mock.createStallMs = 1_000;
+		const list = [{ url: 'https://cdn.example.com/300/t1.jpg' }, { url: 'https://cdn.example.com/300/t2.jpg' }];
+		const error = await caught(() => sync({ mediaList: list }));
+		expect(error.name).toBe('NodeApiError');
+		expect(error.description).toMatch(/Sync Product Media/);
+		expectNoSecrets(error, [mock.token]);
+		expect(productMedia(300).map((i) => i.url)).toEqual(['https://cdn.example.com/300/t1.jpg']); // created, answer lost
+		await new Promise((resolve) => setTimeout(resolve, 1_100)); // let the stalled answer finish
+		mock.createStallMs = 0;
+		requestTimeouts.defaultMs = timeouts.defaultMs;
+
+		mock.server.resetLog();
+		const result = await sync({ mediaList: list });
+		expect(json(result)[0]).toMatchObject({ created: 1, unchanged: 1, deleted: 0 });
+		expect(productMedia(300).map((i) => i.url)).toEqual(['https://cdn.example.com/300/t1.jpg', 'https://cdn.example.com/300/t2.jpg']);
+	});
+
+	it('tells how far it got when a write fails midway, and the next run completes it', async () => {
+		const list = [{ url: 'https://cdn.example.com/300/p1.jpg' }, { url: 'https://cdn.example.com/300/p2.jpg' }];
+		mock.server.injectFault({ kind: 'status', status: 422, body: '{"errors":{"url":["is not reachable"]}}' }, { match: (r) => r.method === 'POST' && r.text.includes('p2.jpg') });
+		const error = await caught(() => sync({ mediaList: list }));
+		expect(error.message).toBe('CommerceConnect: url is not reachable');
+		expect(error.description).toMatch(/URL \(url\).*Before this failure the sync of product 300 had 1 created, 0 updated and 0 deleted; running it again completes it\./);
+		const result = await sync({ mediaList: list });
+		expect(json(result)[0]).toMatchObject({ created: 1, unchanged: 1 });
+	});
+
+	it('reads again when media items disappear during the scan, so none is missed (and none is created twice)', async () => {
+		// The synced item of product 300 is the 201st media item: the first of page 3. Deleting an
+		// earlier item while page 2 is read shifts it onto page 2, after page 2 was read.
+		for (const item of [...mock.items.values()].slice(200)) mock.remove(item.id);
+		const synced = mock.seed({ url: 'https://cdn.example.com/300/kept.jpg', product_id: 300, tag_list: [TAG] });
+		const deleteOneDuringPage2 = () => {
+			let done = false;
+			return (request: { query: URLSearchParams }, phase: string) => {
+				if (!done && phase === 'between' && request.query.get('page') === '2') {
+					done = true;
+					mock.remove([...mock.items.values()][0].id);
+				}
+			};
+		};
+
+		// Control: plain offset paging over the same change really misses the item.
+		mock.onList = deleteOneDuringPage2();
+		const seen: number[] = [];
+		for (let page = 1; page <= 3; page++) {
+			const answer = await fetch(`${baseUrl}/api/v2/media_items?page=${page}&per_page=100`, { headers: { authorization: mock.authorization } });
+			seen.push(...((await answer.json()) as { entries: Array<{ id: number }> }).entries.map((e) => e.id));
+		}
+		expect(seen).not.toContain(synced.id);
+
+		// The sync's scan notices the change and reads again.
+		mock.server.resetLog();
+		mock.onList = deleteOneDuringPage2();
+		const result = await sync({ mediaList: [{ url: 'https://cdn.example.com/300/kept.jpg' }] });
+		mock.onList = undefined;
+		expect(json(result)[0]).toMatchObject({ created: 0, unchanged: 1, scan: { attempts: 2 } });
+		expect(writes()).toEqual([]);
+		expect(productMedia(300).map((i) => i.id)).toEqual([synced.id]);
+	});
+
+	it('gives up with a clear error when the media items never hold still', async () => {
+		let n = 0;
+		mock.onList = (request, phase) => {
+			if (phase === 'between' && request.query.get('per_page') === '100') mock.seed({ url: `https://cdn.example.com/churn/${n++}.jpg`, product_id: 9 }, 0);
+		};
+		const error = await caught(() => sync({ mediaList: [] }));
+		mock.onList = undefined;
+		expect(error.name).toBe('NodeOperationError');
+		expect(error.message).toMatch(/kept changing while they were read \(3 attempts\)/);
+		expect(writes()).toEqual([]);
+	});
+
+	it('narrows the scan to media created after a bound, when given', async () => {
+		await sync({ mediaList: [], syncOptions: { createdAfter: '2024-01-01T00:00:00Z' } });
+		expect(mock.listRequests().every((r) => r.query.get('created_time_from') === '2024-01-01T00:00:00Z')).toBe(true);
+		// Every page shares one frozen upper bound.
+		const bounds = new Set(mock.listRequests().slice(1).map((r) => r.query.get('created_time_to')));
+		expect(bounds.size).toBe(1);
+	});
+
+	it.each([
+		['an empty sync tag', { syncTag: ' ' }, /^Sync Tag is empty$/],
+		['a sync tag with a comma', { syncTag: 'a,b' }, /^Sync Tag must not contain a comma$/],
+		['a list that is not JSON', { mediaList: '[{"url": ' }, /^Media List is not valid JSON$/],
+		['a list that is not a list', { mediaList: '={{ 42 }}' }, /^Media List must be a list of media, not 42$/],
+		['an entry without URL', { mediaList: [{ description: 'x' }] }, /^Media List → entry 1: url is empty$/],
+		['an entry with a bad URL', { mediaList: [{ url: 'cdn/x.jpg' }] }, /^Media List → entry 1: url must be an http/],
+		['an entry with a bad position', { mediaList: [{ url: 'https://a.example/1.jpg', position: 'first' }] }, /^Media List → entry 1: position must be a whole number/],
+		['the same URL twice', { mediaList: [{ url: 'https://a.example/1.jpg' }, { url: 'https://a.example/1.jpg' }] }, /^Media List → entry 2 has the same URL as entry 1/],
+		['two primaries', { mediaList: [{ url: 'https://a.example/1.jpg', primary: true }, { url: 'https://a.example/2.jpg', is_primary: 'true' }] }, /^Media List marks 2 media as primary$/],
+		['an unknown media type', { mediaList: [{ url: 'https://a.example/1.jpg', media_item_type: 'Audio' }] }, /^Media List → entry 1: media_item_type must be one of/],
+		['a product ID that is not a number', { productId: 'SKU-1' }, /^Product ID must be a whole number, not "SKU-1"$/],
+	] as const)('refuses %s before any request', async (_name, parameters, message) => {
+		const error = await caught(() => sync(parameters as Record<string, unknown>));
+		expect(error.name).toBe('NodeOperationError');
+		expect(error.message).toMatch(message);
+		expect(mock.server.requests).toHaveLength(0);
+	});
+
+	it('with Continue On Fail, an invalid item does not stop the others, and the scan still happens once', async () => {
+		const result = await sync(
+			{ productId: '={{ $json.product }}', mediaList: '={{ $json.media }}' },
+			[
+				{ json: { product: 257, media: [{ url: 'https://cdn.example.com/257/ok.jpg' }] } },
+				{ json: { product: 'x', media: [] } },
+				{ json: { product: 300, media: [{ url: 'https://cdn.example.com/300/ok.jpg' }] } },
+			],
+			{ continueOnFail: true },
+		);
+		expect(result.output[0].map((i) => [i.json.error ?? i.json.created, i.pairedItem])).toEqual([
+			[1, { item: 0 }],
+			['Product ID must be a whole number, not "x"', { item: 1 }],
+			[1, { item: 2 }],
+		]);
+		expect(mock.listRequests()).toHaveLength(Math.ceil((visible() - 2) / 100) + 2);
+	});
+});

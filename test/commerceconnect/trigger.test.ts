@@ -1,0 +1,299 @@
+import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+
+import { PAD_MS, SETTLE_MS, entryVersion } from '../../nodes/CommerceConnect/trigger/source';
+import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
+import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { PollHarness, logLines } from '../harness/n8n';
+import { CommerceConnectMock } from '../mocks/commerceconnect';
+import type { MockRequest } from '../mocks/server';
+
+type Out = INodeExecutionData[][] | null;
+
+describe('CommerceConnect Trigger', () => {
+	let mock: CommerceConnectMock;
+	let baseUrl: string;
+	let sleeps: ReturnType<typeof recordSleeps>;
+
+	beforeEach(async () => {
+		mock = new CommerceConnectMock();
+		baseUrl = await mock.start();
+		sleeps = recordSleeps();
+	});
+	afterEach(async () => {
+		sleeps.restore();
+		await mock.stop();
+	});
+
+	function trigger(parameters: Record<string, unknown> = {}, behaviour: { durableCursors?: boolean } = {}) {
+		return new PollHarness(
+			{
+				type: 'commerceConnectTrigger',
+				parameters: { event: 'updated', ...parameters } as never,
+				credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl } },
+			},
+			behaviour,
+		);
+	}
+	const ids = (out: Out) => (out ? out[0].map((i) => i.json.id as number) : []);
+	const q = (r: MockRequest, name: string) => r.query.get(name);
+	const seconds = (n: number) => n * 1000;
+
+	/** Every (id, version) the trigger emitted, counted. */
+	class Tally {
+		readonly counts = new Map<string, number>();
+
+		add(out: Out): void {
+			for (const item of out?.[0] ?? []) {
+				const key = `${String(item.json.id)}@${String(item.json.description)}`;
+				this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+			}
+		}
+
+		get duplicates(): number {
+			return [...this.counts.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
+		}
+
+		has(id: number, version: number): boolean {
+			return this.counts.has(`${id}@v${version}`);
+		}
+	}
+
+	it('starts from now on the server’s clock, then emits each new or changed item once', async () => {
+		const old = mock.seed({ url: 'https://cdn.example.com/old.jpg', product_id: 9, description: 'v1' });
+		mock.server.advance(seconds(30));
+		const harness = trigger();
+		expect(await harness.poll()).toBeNull();
+		// The server's "now" (one small request), then the first window from there: empty.
+		expect(mock.server.requests).toHaveLength(2);
+		expect(Object.fromEntries(mock.server.requests[0].query)).toEqual({ page: '1', per_page: '1' });
+		expect(mock.server.requests[0].headers.authorization).toBe(mock.authorization);
+		const activatedAt = Math.floor(mock.server.requests[0].at / 1000) * 1000;
+		expect(Date.parse(q(mock.server.requests[1], 'updated_time_from')!)).toBe(activatedAt - PAD_MS);
+
+		mock.server.advance(seconds(2));
+		const fresh = mock.seed({ url: 'https://cdn.example.com/new.jpg', product_id: 9, description: 'v1' });
+		mock.edit(old.id, { description: 'v2' });
+		mock.server.advance(seconds(1));
+		mock.server.resetLog();
+		const out = await harness.poll();
+		expect(ids(out).sort()).toEqual([old.id, fresh.id].sort());
+		expect(out![0].find((i) => i.json.id === fresh.id)!.json).toEqual(mock.listEntry(mock.items.get(fresh.id)!));
+		// One request: everything since the start fits one page, so it is the whole window.
+		expect(mock.server.requests).toHaveLength(1);
+		const first = mock.server.requests[0];
+		expect(q(first, 'updated_time_to')).toBeNull();
+		expect(q(first, 'per_page')).toBe('100');
+
+		// Later polls read the lookback again (10 minutes by default) and emit nothing twice.
+		for (let i = 0; i < 3; i++) {
+			mock.server.advance(seconds(60));
+			expect(await harness.poll()).toBeNull();
+		}
+		mock.edit(fresh.id, { tag_list: ['hero'] });
+		mock.server.advance(seconds(60));
+		expect(ids(await harness.poll())).toEqual([fresh.id]); // a real change, even inside the lookback
+	});
+
+	it('"created" emits each new item once, and edits do not re-emit it', async () => {
+		const harness = trigger({ event: 'created' });
+		await harness.poll();
+		mock.server.advance(seconds(2));
+		const a = mock.seed({ url: 'https://cdn.example.com/a.jpg', product_id: 9 });
+		mock.server.advance(seconds(2));
+		expect(ids(await harness.poll())).toEqual([a.id]);
+		expect(q(mock.server.requests.at(-1)!, 'created_time_from')).not.toBeNull();
+		mock.edit(a.id, { description: 'changed' });
+		mock.server.advance(seconds(60));
+		expect(await harness.poll()).toBeNull();
+	});
+
+	it('splits a busy window into time slices that each fit one page, with one frozen upper bound', async () => {
+		const start = mock.now() - seconds(600);
+		const items = Array.from({ length: 250 }, (_, i) =>
+			mock.seed({ url: `https://cdn.example.com/s/${i}.jpg`, product_id: 9, description: 'v1' }, start + seconds(1) + i * 2000),
+		);
+		const harness = trigger({ firstRun: 'date', startDate: new Date(start).toISOString(), syncOptions: { maxItemsPerPoll: 1000 } });
+		const out = await harness.poll();
+		expect(ids(out).sort()).toEqual(items.map((i) => i.id).sort());
+
+		const lists = mock.listRequests();
+		const frozen = Date.parse(q(lists[1], 'updated_time_to')!); // the first slice ends at the frozen bound or before
+		const bound = Math.max(...lists.slice(1).map((r) => Date.parse(q(r, 'updated_time_to')!)));
+		expect(bound).toBeLessThanOrEqual(lists[0].at - SETTLE_MS + PAD_MS);
+		expect(frozen).toBeLessThanOrEqual(bound);
+		for (const request of lists.slice(1)) {
+			expect(Number(q(request, 'per_page'))).toBeLessThanOrEqual(100);
+			expect(q(request, 'page')).toBe('1'); // slices, not pages
+		}
+		// Adjacent slices meet with a second of overlap on each side (inclusive or exclusive bounds).
+		expect(await harness.poll()).toBeNull();
+	});
+
+	it('pages a one-second burst larger than a page, and re-reads it when an item moves out meanwhile', async () => {
+		const harness = trigger({ firstRun: 'date', startDate: new Date(mock.now() - seconds(60)).toISOString(), syncOptions: { maxItemsPerPoll: 1000 } });
+		const second = Math.floor((mock.now() - seconds(30)) / 1000) * 1000;
+		const burst = Array.from({ length: 250 }, (_, i) => mock.seed({ url: `https://cdn.example.com/b/${i}.jpg`, product_id: 9, description: 'v1' }, second + (i % 1000)));
+		const moved = burst[5];
+		let edited = false;
+		mock.onList = (request, phase) => {
+			// While page 2 of the burst's slice is read, someone edits an item of page 1: it leaves the
+			// slice (its update time is now) and every later item shifts one place up.
+			if (!edited && phase === 'between' && q(request, 'page') === '2') {
+				edited = true;
+				mock.edit(moved.id, { description: 'v2' });
+			}
+		};
+		const tally = new Tally();
+		const out = await harness.poll();
+		tally.add(out);
+		mock.onList = undefined;
+		expect(edited).toBe(true);
+		// The burst's slice was paged (pages 2 and 3), restarted after the edit (page 1 again after
+		// page 2), and closed by a count check (per_page=1).
+		const sequence = mock.listRequests().map((r) => `${q(r, 'page')}/${q(r, 'per_page')}`);
+		expect(sequence.join(' ')).toMatch(/2\/100 1\/100 2\/100 3\/100 1\/1/);
+		// Every item of the burst was emitted, none twice.
+		expect(new Set(ids(out))).toEqual(new Set(burst.map((i) => i.id)));
+		expect(tally.duplicates).toBe(0);
+		// The moved item's new version comes with the next window.
+		mock.server.advance(seconds(10));
+		tally.add(await harness.poll());
+		expect(tally.has(moved.id, 2)).toBe(true);
+		expect(tally.duplicates).toBe(0);
+	});
+
+	it('control: plain offset paging over the same edit skips an item', async () => {
+		const second = Math.floor((mock.now() - seconds(30)) / 1000) * 1000;
+		const burst = Array.from({ length: 250 }, (_, i) => mock.seed({ url: `https://cdn.example.com/c/${i}.jpg`, product_id: 9 }, second));
+		let edited = false;
+		mock.onList = (request, phase) => {
+			if (!edited && phase === 'between' && q(request, 'page') === '2') {
+				edited = true;
+				mock.edit(burst[5].id, { description: 'v2' });
+			}
+		};
+		const from = new Date(second).toISOString().replace('.000', '');
+		const seen = new Set<number>();
+		for (let page = 1; page <= 3; page++) {
+			const answer = await fetch(`${baseUrl}/api/v2/media_items?page=${page}&per_page=100&updated_time_from=${from}&updated_time_to=${from}`, {
+				headers: { authorization: mock.authorization },
+			});
+			for (const entry of ((await answer.json()) as { entries: Array<{ id: number }> }).entries) seen.add(entry.id);
+		}
+		const missing = burst.filter((i) => i.id !== burst[5].id && !seen.has(i.id));
+		expect(missing).toHaveLength(1); // the item that slid from page 3 onto page 2 after page 2 was read
+	});
+
+	it.each([
+		['inclusive bounds, milliseconds', 'inclusive', 'ms', 100],
+		['exclusive bounds, whole seconds', 'exclusive', 's', 100],
+		['a server that allows only 30 per page', 'inclusive', 'ms', 30],
+	] as const)('loses nothing at slice edges with %s', async (_name, boundMode, precision, maxPerPage) => {
+		mock.boundMode = boundMode;
+		mock.precision = precision;
+		mock.maxPerPage = maxPerPage;
+		const start = Math.floor((mock.now() - seconds(900)) / 1000) * 1000;
+		// Items on whole seconds, many exactly where slices begin and end.
+		const items = Array.from({ length: 400 }, (_, i) => mock.seed({ url: `https://cdn.example.com/e/${i}.jpg`, product_id: 9, description: 'v1' }, start + seconds(Math.floor(i / 3))));
+		const harness = trigger({ firstRun: 'date', startDate: new Date(start).toISOString(), syncOptions: { maxItemsPerPoll: 1000 } });
+		const tally = new Tally();
+		tally.add(await harness.poll());
+		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
+		expect(tally.duplicates).toBe(0);
+		expect(mock.listRequests().every((r) => Number(q(r, 'per_page')) <= 100)).toBe(true);
+	});
+
+	it('spreads a backlog over polls at the per-poll cap, resuming its frozen window, without gaps or repeats', async () => {
+		const start = mock.now() - seconds(300);
+		const items = Array.from({ length: 230 }, (_, i) => mock.seed({ url: `https://cdn.example.com/k/${i}.jpg`, product_id: 9, description: 'v1' }, start + seconds(1) + i * 1000));
+		const harness = trigger({ firstRun: 'date', startDate: new Date(start).toISOString(), syncOptions: { maxItemsPerPoll: 40 } });
+		const tally = new Tally();
+		const sizes: number[] = [];
+		for (let i = 0; i < 10; i++) {
+			const out = await harness.poll();
+			sizes.push(out ? out[0].length : 0);
+			tally.add(out);
+			// Meanwhile, items keep changing: their new versions come in later windows.
+			if (i === 2) mock.edit(items[3].id, { description: 'v2' });
+			mock.server.advance(seconds(20));
+		}
+		expect(sizes.slice(0, 5)).toEqual([40, 40, 40, 40, 40]);
+		expect(sizes.reduce((a, b) => a + b, 0)).toBe(231);
+		expect(items.every((i) => tally.has(i.id, 1))).toBe(true);
+		expect(tally.has(items[3].id, 2)).toBe(true);
+		expect(tally.duplicates).toBe(0);
+		expect(stateSize(harness.memoryState[STATE_KEY] as IDataObject)).toBeLessThan(16_384);
+		expect(logLines.some((l) => /stopped at the per-poll item cap/.test(l.message))).toBe(true);
+	});
+
+	it('waits for the settle lag before paging a burst that is only seconds old', async () => {
+		const harness = trigger({ syncOptions: { lookbackMinutes: 0, maxItemsPerPoll: 1000 } });
+		await harness.poll();
+		mock.server.advance(seconds(1));
+		const at = mock.now();
+		const burst = Array.from({ length: 150 }, (_, i) => mock.seed({ url: `https://cdn.example.com/w/${i}.jpg`, product_id: 9, description: 'v1' }, at));
+		mock.server.advance(seconds(1));
+		mock.server.resetLog();
+		expect(await harness.poll()).toBeNull(); // a full page inside the last 5 s: not read yet
+		expect(mock.listRequests()).toHaveLength(1);
+		mock.server.advance(seconds(10));
+		const tally = new Tally();
+		tally.add(await harness.poll());
+		expect(burst.every((i) => tally.has(i.id, 1))).toBe(true);
+		expect(tally.duplicates).toBe(0);
+	});
+
+	it('"Everything" reads from 2000, with attribute values when asked', async () => {
+		const item = mock.seed({ url: 'https://cdn.example.com/all.jpg', product_id: 9, attribute_values: [{ attribute_definition_code: 'c', data: 'x' }] }, Date.UTC(2019, 0, 1));
+		const harness = trigger({ firstRun: 'all', syncOptions: { include: ['attribute_values'] } });
+		const out = await harness.poll();
+		expect(ids(out)).toContain(item.id);
+		expect(out![0].find((i) => i.json.id === item.id)!.json.attribute_values).toEqual([{ attribute_definition_code: 'c', data: 'x' }]);
+		expect(q(mock.listRequests()[0], 'updated_time_from')).toBe('1999-12-31T23:59:59Z');
+		expect(q(mock.listRequests()[0], 'response_associated_fields')).toBe('attribute_values');
+	});
+
+	it('a failed poll leaves the state untouched, says why without the token, and the next poll catches up', async () => {
+		const harness = trigger();
+		await harness.poll();
+		mock.server.advance(seconds(2));
+		const item = mock.seed({ url: 'https://cdn.example.com/f.jpg', product_id: 9 });
+		mock.server.advance(seconds(2));
+		const before = JSON.stringify(harness.memoryState);
+		mock.server.injectFault({ kind: 'status', status: 500, body: '{"error":"Internal Server Error"}' }, { times: 4 });
+		const error = await caught(() => harness.poll());
+		expect(error.message).toBe('CommerceConnect: Internal Server Error');
+		expect(JSON.stringify(harness.memoryState)).toBe(before);
+		expectNoSecrets(error, [mock.token]);
+		expect(ids(await harness.poll())).toEqual([item.id]);
+	});
+
+	it('a manual test returns recent items and changes no state', async () => {
+		for (let i = 0; i < 8; i++) mock.seed({ url: `https://cdn.example.com/m/${i}.jpg`, product_id: 9 });
+		const harness = trigger();
+		const out = await harness.poll({ mode: 'manual' });
+		expect(out![0]).toHaveLength(5);
+		expect(harness.memoryState ?? {}).toEqual({});
+	});
+
+	it('after a restart, resumes from the state saved with the last emitted batch without repeats', async () => {
+		const harness = trigger();
+		await harness.poll();
+		mock.server.advance(seconds(2));
+		const a = mock.seed({ url: 'https://cdn.example.com/r1.jpg', product_id: 9 });
+		mock.server.advance(seconds(2));
+		expect(ids(await harness.poll())).toEqual([a.id]);
+		mock.server.advance(seconds(60));
+		expect(await harness.poll()).toBeNull(); // kept in memory only
+		harness.restart();
+		const b = mock.seed({ url: 'https://cdn.example.com/r2.jpg', product_id: 9 });
+		mock.server.advance(seconds(2));
+		expect(ids(await harness.poll())).toEqual([b.id]);
+	});
+
+	it('knows an item by its content: etag, url, tags, anything', () => {
+		const entry = { id: 1, url: 'u', tag_list: ['a'], description: null } as never;
+		expect(entryVersion(entry)).toBe(entryVersion({ description: null, tag_list: ['a'], url: 'u', id: 1 } as never));
+		expect(entryVersion(entry)).not.toBe(entryVersion({ id: 1, url: 'u', tag_list: ['a', 'b'], description: null } as never));
+	});
+});

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { buildMultipart } from '../../nodes/CommerceConnect/transport/multipart';
+import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { binaryItem } from '../harness/n8n';
+import { CommerceConnectMock, parseMultipart, sha256 } from '../mocks/commerceconnect';
+import { fixture, json, runNode } from './helpers';
+
+describe('CommerceConnect node → Upload', () => {
+	const mock = new CommerceConnectMock();
+	let baseUrl: string;
+	let sleeps: ReturnType<typeof recordSleeps>;
+
+	beforeAll(async () => {
+		baseUrl = await mock.start();
+	});
+	afterAll(async () => await mock.stop());
+	beforeEach(() => {
+		mock.server.resetLog();
+		mock.server.clearFaults();
+		sleeps = recordSleeps();
+	});
+	afterEach(() => sleeps.restore());
+
+	const upload = (parameters: Record<string, unknown>, input: Parameters<typeof runNode>[3]) =>
+		runNode(mock, baseUrl, { operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257', ...parameters }, input);
+	const uploads = () => mock.server.requests.filter((r) => r.path === '/api/v2/media_items/upload');
+
+	it('streams a multi-megabyte file from n8n’s binary store, byte for byte, with the documented fields', async () => {
+		const data = randomBytes(8 * 1024 * 1024 + 123); // 8 MB and an odd tail
+		const input = await binaryItem(data, 'test.png', 'image/png');
+		expect(input.binary!.data.id).toMatch(/^filesystem/); // stored on disk: the stream path
+		const result = await upload({ additionalFields: { description: 'Test', isPrimary: true, tags: 'test_tag', position: 100 } }, [input]);
+
+		const request = uploads()[0];
+		expect(uploads()).toHaveLength(1);
+		expect(request.method).toBe('POST');
+		expect(request.headers.authorization).toBe(mock.authorization);
+		expect(request.headers['content-type']).toMatch(/^multipart\/form-data; boundary=\S+$/);
+		// A known length, not chunked: the body was declared and sent exactly.
+		expect(request.headers['transfer-encoding']).toBeUndefined();
+		expect(Number(request.headers['content-length'])).toBe(request.body.length);
+
+		const parts = parseMultipart(request.body, String(request.headers['content-type']));
+		expect(parts.map((p) => [p.name, p.fileName ?? null, p.contentType ?? null, p.fileName ? `${p.data.length} bytes` : p.data.toString()])).toEqual([
+			['product_id', null, null, '257'],
+			['image_media_item[description]', null, null, 'Test'],
+			['image_media_item[position]', null, null, '100'],
+			['image_media_item[is_primary]', null, null, 'true'],
+			['image_media_item[tag_list]', null, null, 'test_tag'],
+			['image_media_item[asset]', 'test.png', 'image/png', `${data.length} bytes`],
+		]);
+		const stored = [...mock.items.values()].at(-1)!;
+		expect(sha256(stored.asset!.bytes)).toBe(sha256(data));
+
+		// The answer as CommerceConnect gives it: the documented upload response's fields.
+		const [item] = json(result);
+		expect(Object.keys(item).sort()).toEqual(Object.keys(fixture('upload-response.json')).sort());
+		expect(item).toMatchObject({ id: stored.id, is_uploaded: true, asset_file_name: 'test.png', product_id: 257, position: 100, tag_list: ['test_tag'], description: 'Test', is_primary: true });
+		expect(result.output[0][0].pairedItem).toEqual({ item: 0 });
+	});
+
+	it('uses the fields of the documented curl example', () => {
+		const curl = readFileSync(join(__dirname, '..', 'fixtures', 'commerceconnect', 'upload-request.curl.txt'), 'utf8');
+		const names = [...curl.matchAll(/--form '?([^=']+)=/g)].map((m) => m[1]);
+		// sort_order_position is deprecated in favour of position; the node sends position.
+		expect(names.filter((n) => n !== 'image_media_item[sort_order_position]')).toEqual([
+			'image_media_item[asset]',
+			'product_id',
+			'image_media_item[description]',
+			'image_media_item[is_primary]',
+			'image_media_item[tag_list]',
+			'image_media_item[position]',
+		]);
+	});
+
+	it('uploads a binary held in memory (no binary store id), with several tags and a new file name', async () => {
+		const data = randomBytes(300_000);
+		const input = { json: {}, binary: { photo: { data: data.toString('base64'), mimeType: 'image/jpeg', fileName: 'IMG_0001.JPG' } } };
+		await runNode(mock, baseUrl, {
+			operation: 'upload',
+			binaryPropertyName: 'photo',
+			productBy: 'code',
+			productCode: 'SKU-9',
+			additionalFields: { fileName: 'front "hero".jpg', tags: ['front', 'hero'] },
+		}, [input]);
+		expect(mock.server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v2/products', 'POST /api/v2/media_items/upload']);
+		const request = uploads()[0];
+		const parts = parseMultipart(request.body, String(request.headers['content-type']));
+		expect(parts.find((p) => p.name === 'product_id')!.data.toString()).toBe('9');
+		expect(parts.find((p) => p.name === 'image_media_item[tag_list]')!.data.toString()).toBe('front,hero');
+		const asset = parts.find((p) => p.name === 'image_media_item[asset]')!;
+		expect(asset.fileName).toBe('front %22hero%22.jpg'); // quotes escaped as browsers do
+		expect(asset.contentType).toBe('image/jpeg');
+		expect(sha256(asset.data)).toBe(sha256(data));
+	});
+
+	it('is not sent again when the connection breaks after the upload reached the server', async () => {
+		const data = randomBytes(2 * 1024 * 1024);
+		const input = await binaryItem(data, 'once.png', 'image/png');
+		const before = mock.items.size;
+		mock.server.injectFault({ kind: 'truncate' }); // stored, then the answer is cut off
+		const error = await caught(() => upload({}, [input]));
+		expect(error.name).toBe('NodeApiError');
+		expect(error.description).toMatch(/so it was not sent again/);
+		expect(uploads()).toHaveLength(1);
+		expect(mock.items.size).toBe(before + 1);
+		expect(sleeps.delays).toEqual([]);
+		expectNoSecrets(error, [mock.token]);
+	});
+
+	it('is sent again after a 429, with a fresh stream of the whole file', async () => {
+		const data = randomBytes(3 * 1024 * 1024);
+		const input = await binaryItem(data, 'again.png', 'image/png');
+		mock.server.injectFault({ kind: 'status', status: 429, retryAfter: '1' });
+		const result = await upload({}, [input]);
+		expect(uploads()).toHaveLength(2);
+		for (const request of uploads()) {
+			expect(Number(request.headers['content-length'])).toBe(request.body.length);
+			const asset = parseMultipart(request.body, String(request.headers['content-type'])).find((p) => p.fileName)!;
+			expect(sha256(asset.data)).toBe(sha256(data));
+		}
+		expect(sha256(mock.items.get(json(result)[0].id as number)!.asset!.bytes)).toBe(sha256(data));
+	});
+
+	it('refuses an empty file and a missing binary field before sending', async () => {
+		const empty = await binaryItem(Buffer.alloc(0), 'empty.png', 'image/png');
+		expect((await caught(() => upload({}, [empty]))).message).toBe('The binary file in data is empty');
+		const error = await caught(() => upload({ binaryPropertyName: 'image' }, [empty]));
+		expect(error.name).toBe('NodeOperationError');
+		expect(error.message).toMatch(/image/);
+		expect(mock.server.requests).toHaveLength(0);
+	});
+
+	it('reports CommerceConnect’s 422 for the upload', async () => {
+		const input = await binaryItem(randomBytes(1000), 'x.png', 'image/png');
+		const error = await caught(() => upload({ productId: '4040' }, [input]));
+		expect(error.message).toBe('CommerceConnect: product must exist');
+		expect(error.description).toMatch(/Product \(product\)/);
+	});
+});
+
+describe('multipart body', () => {
+	it('declares exactly the bytes it streams, and stops when the file is not the size it claims', async () => {
+		const file = Buffer.from('hello world');
+		const body = buildMultipart([['a', 'b']], { field: 'f', fileName: 'x.txt', contentType: 'text/plain', size: file.length, open: async () => file }, 'BOUNDARY');
+		const chunks: Buffer[] = [];
+		for await (const chunk of body.stream()) chunks.push(chunk as Buffer);
+		const bytes = Buffer.concat(chunks);
+		expect(bytes.length).toBe(body.contentLength);
+		expect(bytes.toString()).toBe(
+			'--BOUNDARY\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n' +
+				'--BOUNDARY\r\nContent-Disposition: form-data; name="f"; filename="x.txt"\r\nContent-Type: text/plain\r\n\r\nhello world\r\n--BOUNDARY--\r\n',
+		);
+
+		const liar = buildMultipart([], { field: 'f', fileName: 'x', contentType: 'text/plain', size: 5, open: async () => file });
+		await expect(async () => {
+			for await (const chunk of liar.stream()) void chunk;
+		}).rejects.toThrow(/more bytes than its recorded size of 5/);
+	});
+});
