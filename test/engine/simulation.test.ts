@@ -126,5 +126,5 @@ describe('sync engine simulation', () => {
 		expect(outcome.duplicated).toBe(0);
 		expect(outcome.emitted).toBe(outcome.changes);
 		expect(outcome.maxStateBytes).toBeLessThan(64 * 1024);
-	});
+	}, 300_000);
 });

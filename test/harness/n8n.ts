@@ -208,9 +208,11 @@ function buildNode(setup: NodeSetup): INode {
 	};
 }
 
-function buildWorkflow(node: INode, staticData: IDataObject, timezone?: string): Workflow {
+let workflowCounter = 0;
+
+function buildWorkflow(node: INode, staticData: IDataObject, timezone?: string, id = `wf-test-${++workflowCounter}`): Workflow {
 	return new Workflow({
-		id: 'wf-test',
+		id,
 		name: 'Test workflow',
 		nodes: [node],
 		connections: {},
@@ -262,12 +264,15 @@ export class PollHarness {
 
 	private readonly node: INode;
 
+	/** One workflow id per harness, kept across restarts (the engine's overlap guard keys on it). */
+	private readonly workflowId = `wf-poll-${++workflowCounter}`;
+
 	constructor(
 		private readonly setup: NodeSetup,
 		private readonly behaviour: { durableCursors?: boolean } = {},
 	) {
 		this.node = buildNode(setup);
-		this.workflow = buildWorkflow(this.node, {}, setup.timezone);
+		this.workflow = buildWorkflow(this.node, {}, setup.timezone, this.workflowId);
 	}
 
 	/** Runs one poll the way n8n's poll executor does and applies n8n's saving rules. */
@@ -297,7 +302,7 @@ export class PollHarness {
 
 	/** n8n restarts: the in-memory workflow is gone, static data comes back from the database. */
 	restart(): void {
-		this.workflow = buildWorkflow(this.node, deepCopy(this.saved), this.setup.timezone);
+		this.workflow = buildWorkflow(this.node, deepCopy(this.saved), this.setup.timezone, this.workflowId);
 	}
 
 	/** The node's static data as the running process sees it. */

@@ -18,5 +18,5 @@ describe('PSRESTful Trigger simulation', () => {
 		expect(result.lost).toBe(0);
 		expect(result.duplicated).toBe(0);
 		expect(result.emitted).toBe(result.changes);
-	});
+	}, 300_000);
 });
