@@ -1,5 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
+import { NodeOperationError } from 'n8n-workflow';
+
 import { asNodeError } from './transport/errors';
 
 /**
@@ -52,4 +54,34 @@ function errorMessage(error: unknown): string {
 function errorDescription(error: unknown): string | undefined {
 	const description = (error as { description?: unknown })?.description;
 	return typeof description === 'string' && description !== '' ? description : undefined;
+}
+
+/** One operation of an action node: runs for one input item with the node run's shared client. */
+export type Operation<Client> = (
+	this: IExecuteFunctions,
+	client: Client,
+	itemIndex: number,
+) => Promise<INodeExecutionData[] | IDataObject[] | IDataObject>;
+
+/** Operations by resource, then by operation name, as the node's parameters name them. */
+export type OperationTable<Client> = Record<string, Record<string, Operation<Client>>>;
+
+/**
+ * The router of every action node: for each input item, reads `resource` and `operation` and runs
+ * the matching operation with the client shared by the whole run (paired items, Continue On Fail).
+ */
+export async function routeOperations<Client>(
+	ctx: IExecuteFunctions,
+	client: Client,
+	operations: OperationTable<Client>,
+): Promise<INodeExecutionData[]> {
+	return await forEachItem(ctx, async (itemIndex) => {
+		const resource = ctx.getNodeParameter('resource', itemIndex) as string;
+		const operation = ctx.getNodeParameter('operation', itemIndex) as string;
+		const run = operations[resource]?.[operation];
+		if (!run) {
+			throw new NodeOperationError(ctx.getNode(), `The operation "${operation}" of resource "${resource}" is not supported`, { itemIndex });
+		}
+		return await run.call(ctx, client, itemIndex);
+	});
 }
