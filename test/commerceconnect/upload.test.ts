@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { buildMultipart } from '../../nodes/CommerceConnect/transport/multipart';
@@ -147,6 +149,30 @@ describe('CommerceConnect node → Upload', () => {
 			expect(uploads()[0].body).toHaveLength(0);
 		} finally {
 			mock.streamUploads = false;
+		}
+	});
+
+	it('does not follow a redirect (which would hold the whole streamed file in memory for a replay): it fails saying to fix the Base URL', async () => {
+		const redirector = createServer((req, res) => {
+			req.resume();
+			req.on('end', () => {
+				res.writeHead(307, { location: `${baseUrl}${req.url ?? ''}`, 'content-type': 'text/plain' });
+				res.end('moved');
+			});
+		});
+		await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+		try {
+			const input = await binaryItem(randomBytes(200_000), 'moved.png', 'image/png');
+			const error = await caught(() =>
+				runNode(mock, `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`, { operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257' }, [input]),
+			);
+			expect(error.name).toBe('NodeApiError');
+			expect(error.message).toMatch(/The upload was answered with a redirect \(HTTP 307\) to http:\/\/127\.0\.0\.1:\d+\/api\/v2\/media_items\/upload; uploads are not sent on to another address/);
+			expect(error.description).toMatch(/Base URL/);
+			expect(uploads()).toHaveLength(0); // never replayed to the mock
+			expectNoSecrets(error, [mock.token]);
+		} finally {
+			await new Promise((resolve) => redirector.close(resolve));
 		}
 	});
 
