@@ -45,6 +45,8 @@ interface Prepared {
 	/** Fewest requests the API allows for these N items. */
 	minimum: { list: number; detail: number };
 	key(json: IDataObject): string;
+	/** Optional: what the requests of the sync were, for the notes. */
+	explain?: (requests: MockRequest[]) => string;
 	/** Optional follow-up measured after the sync (PantherMedia's straggler sweep). */
 	after?: (poll: () => Promise<INodeExecutionData[][] | null>) => Promise<string>;
 	stop(): Promise<void>;
@@ -94,9 +96,11 @@ async function measure(trigger: string, n: number, wait: number, prepare: (n: nu
 		const list = count('list');
 		const detail = count('detail');
 		const other = server.requests.length - list - detail;
+		const notes = prepared.explain ? [prepared.explain(server.requests)] : [];
 		server.latencyMs = 0;
 		server.resetLog();
-		const note = prepared.after ? await prepared.after(async () => await harness.poll({ pollBudgetMs: POLL_BUDGET_MS })) : undefined;
+		if (prepared.after) notes.push(await prepared.after(async () => await harness.poll({ pollBudgetMs: POLL_BUDGET_MS })));
+		const note = notes.length > 0 ? notes.join('; ') : undefined;
 		if (record) rows.push({ trigger, n, latency: wait, polls, list, detail, minimum: prepared.minimum, emitted, elapsed, note });
 		expect(other).toBe(0);
 		expect(caughtUp(harness, streams)).toBe(true);
@@ -216,8 +220,13 @@ function commerceConnect() {
 		const mock = new CommerceConnectMock();
 		const baseUrl = await mock.start();
 		const now = mock.server.now();
-		// N media items changed over the last 24 hours, evenly; the trigger starts 2 days back.
-		for (let i = 0; i < n; i++) mock.seed({ url: `https://cdn.example.com/m/${i}.jpg`, product_id: 257 }, now - DAY + Math.floor((i * DAY) / n));
+		// N media items changed over 24 hours, evenly, ending a minute ago (outside the trigger's
+		// 5-second settle lag, which a later poll reads); the trigger starts 2 days back.
+		const from = now - DAY - MINUTE;
+		for (let i = 0; i < n; i++) mock.seed({ url: `https://cdn.example.com/m/${i}.jpg`, product_id: 257 }, from + Math.floor((i * DAY) / n));
+		const times = [...mock.items.values()].map((item) => item.updated_at).sort((a, b) => a - b);
+		/** Items whose updated time is in [from, to] (the mock's inclusive bounds). */
+		const countIn = (fromMs: number, toMs: number) => upperBound(times, toMs) - upperBound(times, fromMs - 1);
 		const harness = new PollHarness({
 			type: 'commerceConnectTrigger',
 			parameters: { event: 'updated', firstRun: 'date', startDate: new Date(now - 2 * DAY).toISOString(), syncOptions } as never,
@@ -230,6 +239,43 @@ function commerceConnect() {
 			classify: (r) => (r.method === 'GET' && r.path === '/api/v2/media_items' ? 'list' : undefined),
 			minimum: { list: Math.max(1, Math.ceil(n / 100)), detail: 0 },
 			key: (json) => String(json.id),
+			explain: (requests) => {
+				let open = 0;
+				let checks = 0;
+				let fits = 0;
+				let entries = 0;
+				let tooFull = 0;
+				let paged = 0;
+				let repeats = 0;
+				const seen = new Set<string>();
+				for (const r of requests.filter((q) => q.path === '/api/v2/media_items')) {
+					const query = r.query.toString();
+					if (seen.has(query)) repeats++;
+					seen.add(query);
+					const to = r.query.get('updated_time_to');
+					if (to === null) {
+						open++;
+						continue;
+					}
+					if (r.query.get('per_page') === '1') {
+						checks++;
+						continue;
+					}
+					const total = countIn(Date.parse(r.query.get('updated_time_from')!), Date.parse(to));
+					if (r.query.get('page') !== '1') paged++;
+					else if (total > 100) tooFull++;
+					else {
+						fits++;
+						entries += total;
+					}
+				}
+				return (
+					`${open} first request(s) of a window without upper bound (when the window holds more than a page, its answer serves only as a count), ` +
+					`${fits} time slices that fit one page (${fits ? (entries / fits).toFixed(0) : 0} entries of 100 on average; slices aim at 60), ` +
+					`${tooFull} slices too full for a page (asked again narrower), ${paged} further pages and ${checks} count checks of one-second slices; ` +
+					`${repeats} of these repeat an earlier query (a slice re-read by the next poll when it held more than the rest of the per-poll cap)`
+				);
+			},
 			stop: async () => await mock.stop(),
 		};
 	};
@@ -245,6 +291,18 @@ const CASES: Array<[string, (n: number) => Promise<Prepared>]> = [
 ];
 
 const num = (value: number) => value.toLocaleString('en');
+
+/** Index of the first element greater than `value` in a sorted list. */
+function upperBound(sorted: number[], value: number): number {
+	let lo = 0;
+	let hi = sorted.length;
+	while (lo < hi) {
+		const mid = (lo + hi) >> 1;
+		if (sorted[mid] <= value) lo = mid + 1;
+		else hi = mid;
+	}
+	return lo;
+}
 
 describe('requests per sync', () => {
 	beforeAll(async () => {
@@ -277,6 +335,11 @@ describe('requests per sync', () => {
 		report(`  ${format(header)}`);
 		for (const line of lines) report(`  ${format(line)}`);
 		for (const r of rows.filter((row) => row.note)) report(`  ${r.trigger}, N = ${num(r.n)}: ${r.note}`);
+		report('  Why a trigger makes more than the minimum:');
+		report(`  - PSRESTful: the listing is unpaged; a poll emits at most the per-poll cap (${num(CAP)} at most) and continues a longer listing by asking the same "since" again next poll (a few bytes of state instead of the listing), so ceil(N / cap) listings.`);
+		report('  - PantherMedia: a full page (limit 10,000) does not say whether more rows follow; one more request, answered empty, ends the sync when N is a multiple of 10,000.');
+		report('  - Hal Leonard DAM: ranges are unpaged; a range holding more than the per-poll cap is asked again by the next poll, which skips what it emitted (small state), so ceil(files in the range / cap) requests per range.');
+		report('  - CommerceConnect: offset pages shift while items change, so the trigger never pages a window by offset: it reads time slices that fit one page (see the breakdown above).');
 		report(`  load average at end: ${loadAverage()}`);
 	});
 
