@@ -1,7 +1,5 @@
-import { fork } from 'node:child_process';
-import { join } from 'node:path';
-
 import { CommerceConnectMock } from '../test/mocks/commerceconnect';
+import { runInChild } from './child/fork';
 import { loadAverage, mib } from './memory';
 import { ms, report } from './report';
 import type { UploadFigures, UploadJob } from './upload-client';
@@ -19,21 +17,6 @@ import type { UploadFigures, UploadJob } from './upload-client';
 const SIZES_MB = (process.env.BENCH_UPLOAD_MB ?? '50,200').split(',').map(Number);
 const latency = Number(process.env.BENCH_LATENCY_MS ?? 50);
 
-async function runClient(job: UploadJob): Promise<UploadFigures> {
-	const child = fork(join(__dirname, 'child', 'run-ts.js'), [join(__dirname, 'upload-client.ts')], {
-		execArgv: [],
-		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-	});
-	const answer = new Promise<{ ok: boolean; figures?: UploadFigures; error?: string }>((resolve, reject) => {
-		child.once('message', (message) => resolve(message as never));
-		child.once('exit', (code) => reject(new Error(`the upload client exited (${code}) without an answer`)));
-	});
-	child.send(job);
-	const message = await answer;
-	if (!message.ok) throw new Error(`the upload client failed: ${message.error}`);
-	return message.figures!;
-}
-
 describe('CommerceConnect upload', () => {
 	const mock = new CommerceConnectMock();
 	let baseUrl: string;
@@ -46,7 +29,7 @@ describe('CommerceConnect upload', () => {
 
 	it.each(SIZES_MB)('uploads a %d MB binary from n8n’s binary store: peak RSS increase of the client', async (sizeMb) => {
 		const size = sizeMb * 1024 * 1024;
-		const figures = await runClient({ baseUrl, email: mock.email, token: mock.token, size });
+		const figures = await runInChild<UploadJob, UploadFigures>('upload-client.ts', { baseUrl, email: mock.email, token: mock.token, size });
 		const stored = mock.items.get(figures.id)!.asset!;
 		expect(figures.storedInFilesystem).toBe(true); // streamed from disk, not from a base64 copy
 		expect(stored).toMatchObject({ size, sha256: figures.sha256 });
