@@ -6,6 +6,7 @@ import { join } from 'node:path';
  * returns its one answer `{ ok, figures | error }`.
  */
 export async function runInChild<J, F>(module: string, job: J): Promise<F> {
+	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- benchmark tooling, not part of the package: runs one of this repository's bench modules in a fresh process
 	const child = fork(join(__dirname, 'run-ts.js'), [join(__dirname, '..', module)], {
 		execArgv: [],
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

@@ -633,7 +633,7 @@ export async function readMultipartStream(body: AsyncIterable<Buffer>, contentTy
 	const delimiter = Buffer.from(`\r\n--${boundary}`);
 	const parts: MultipartPart[] = [];
 	let bytes = 0;
-	let pending = Buffer.alloc(0);
+	let pending: Buffer = Buffer.alloc(0);
 	let phase: 'opening' | 'boundary' | 'headers' | 'data' | 'closing' | 'done' = 'opening';
 	let part: { name: string; fileName?: string; contentType?: string; kept: Buffer[]; keptBytes: number; size: number; hash?: ReturnType<typeof createHash> } | undefined;
 
