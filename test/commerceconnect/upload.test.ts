@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { buildMultipart } from '../../nodes/CommerceConnect/transport/multipart';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { binaryItem } from '../harness/n8n';
-import { CommerceConnectMock, parseMultipart, sha256 } from '../mocks/commerceconnect';
+import { CommerceConnectMock, parseMultipart, readMultipartStream, sha256 } from '../mocks/commerceconnect';
 import { fixture, json, runNode } from './helpers';
 
 describe('CommerceConnect node → Upload', () => {
@@ -134,6 +136,46 @@ describe('CommerceConnect node → Upload', () => {
 		expect(mock.server.requests).toHaveLength(0);
 	});
 
+	it('is read the same by the mock’s streaming mode (used by the upload benchmark): fields kept, file hashed', async () => {
+		const data = randomBytes(3 * 1024 * 1024 + 7);
+		const input = await binaryItem(data, 'streamed.png', 'image/png');
+		mock.streamUploads = true;
+		try {
+			const result = await upload({ additionalFields: { description: 'Streamed', tags: 'a,b' } }, [input]);
+			const stored = mock.items.get(json(result)[0].id as number)!;
+			expect(stored).toMatchObject({ description: 'Streamed', tag_list: ['a', 'b'], product_id: 257 });
+			expect(stored.asset).toMatchObject({ fileName: 'streamed.png', contentType: 'image/png', size: data.length, sha256: sha256(data) });
+			expect(stored.asset!.bytes).toHaveLength(0); // not kept
+			expect(uploads()[0].body).toHaveLength(0);
+		} finally {
+			mock.streamUploads = false;
+		}
+	});
+
+	it('does not follow a redirect (which would hold the whole streamed file in memory for a replay): it fails saying to fix the Base URL', async () => {
+		const redirector = createServer((req, res) => {
+			req.resume();
+			req.on('end', () => {
+				res.writeHead(307, { location: `${baseUrl}${req.url ?? ''}`, 'content-type': 'text/plain' });
+				res.end('moved');
+			});
+		});
+		await new Promise<void>((resolve) => redirector.listen(0, '127.0.0.1', resolve));
+		try {
+			const input = await binaryItem(randomBytes(200_000), 'moved.png', 'image/png');
+			const error = await caught(() =>
+				runNode(mock, `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`, { operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257' }, [input]),
+			);
+			expect(error.name).toBe('NodeApiError');
+			expect(error.message).toMatch(/The upload was answered with a redirect \(HTTP 307\) to http:\/\/127\.0\.0\.1:\d+\/api\/v2\/media_items\/upload; uploads are not sent on to another address/);
+			expect(error.description).toMatch(/Base URL/);
+			expect(uploads()).toHaveLength(0); // never replayed to the mock
+			expectNoSecrets(error, [mock.token]);
+		} finally {
+			await new Promise((resolve) => redirector.close(resolve));
+		}
+	});
+
 	it('reports CommerceConnect’s 422 for the upload', async () => {
 		const input = await binaryItem(randomBytes(1000), 'x.png', 'image/png');
 		const error = await caught(() => upload({ productId: '4040' }, [input]));
@@ -143,6 +185,30 @@ describe('CommerceConnect node → Upload', () => {
 });
 
 describe('multipart body', () => {
+	it('is read the same whole or as a stream cut anywhere, including inside a boundary', async () => {
+		const file = randomBytes(5000);
+		const body = buildMultipart([['product_id', '9'], ['x', 'ä']], { field: 'f', fileName: 'a.bin', contentType: 'application/octet-stream', size: file.length, open: async () => file });
+		const chunks: Buffer[] = [];
+		for await (const chunk of body.stream()) chunks.push(chunk as Buffer);
+		const bytes = Buffer.concat(chunks);
+		const whole = parseMultipart(bytes, body.contentType);
+		for (const size of [1, 7, 64, 1000, bytes.length]) {
+			async function* pieces() {
+				for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+			}
+			const streamed = await readMultipartStream(pieces(), body.contentType);
+			expect(streamed.bytes).toBe(bytes.length);
+			expect(streamed.parts.map((p) => [p.name, p.fileName, p.contentType, p.sha256 ?? p.data.toString()])).toEqual(
+				whole.map((p) => [p.name, p.fileName, p.contentType, p.fileName ? sha256(p.data) : p.data.toString()]),
+			);
+		}
+		async function* truncated() {
+			yield bytes.subarray(0, bytes.length - 3);
+		}
+		await expect(readMultipartStream(truncated(), body.contentType)).rejects.toThrow(/closing boundary/);
+	});
+
+
 	it('declares exactly the bytes it streams, and stops when the file is not the size it claims', async () => {
 		const file = Buffer.from('hello world');
 		const body = buildMultipart([['a', 'b']], { field: 'f', fileName: 'x.txt', contentType: 'text/plain', size: file.length, open: async () => file }, 'BOUNDARY');

@@ -39,7 +39,8 @@ export interface StoredItem {
 	tag_list: string[];
 	derived_media_items: Array<{ name: string; url: string }>;
 	attribute_values: unknown[];
-	asset?: { fileName: string; contentType: string; bytes: Buffer };
+	/** The uploaded file; with {@link CommerceConnectMock.streamUploads} `bytes` is empty and `size` / `sha256` describe it. */
+	asset?: { fileName: string; contentType: string; bytes: Buffer; size?: number; sha256?: string };
 	created_at: number;
 	updated_at: number;
 	/** Server time from which list requests see this version (a commit still in flight before). */
@@ -58,7 +59,11 @@ export interface MultipartPart {
 	name: string;
 	fileName?: string;
 	contentType?: string;
+	/** The part's bytes (empty for a file part read by {@link readMultipartStream}). */
 	data: Buffer;
+	/** File parts read by {@link readMultipartStream}: their length and SHA-256 (hex). */
+	size?: number;
+	sha256?: string;
 }
 
 type ListPhase = 'before' | 'between';
@@ -95,6 +100,13 @@ export class CommerceConnectMock {
 
 	createStallMs = 0;
 
+	/**
+	 * Read upload bodies as they arrive instead of keeping them: form fields are kept, the file
+	 * is only counted and hashed (SHA-256), so a 50 MB upload costs the mock a few KiB of memory
+	 * (the upload benchmark measures the client's memory, not the mock's).
+	 */
+	streamUploads = false;
+
 	onList?: (request: MockRequest, phase: ListPhase) => void;
 
 	readonly products = [
@@ -121,6 +133,10 @@ export class CommerceConnectMock {
 
 	constructor() {
 		this.server = new MockServer(async (request) => await this.handle(request));
+		this.server.consumeBody = (req, path) =>
+			this.streamUploads && req.method === 'POST' && path === '/api/v2/media_items/upload'
+				? readMultipartStream(req, String(req.headers['content-type'] ?? ''))
+				: undefined;
 	}
 
 	async start(): Promise<string> {
@@ -449,12 +465,14 @@ export class CommerceConnectMock {
 	private async upload(request: MockRequest): Promise<MockReply> {
 		const contentType = String(request.headers['content-type'] ?? '');
 		const declared = Number(request.headers['content-length']);
-		if (!Number.isFinite(declared) || declared !== request.body.length) {
-			return json(400, { error: `Content-Length ${String(request.headers['content-length'])} does not match the ${request.body.length} bytes received` });
+		const streamed = request.consumed as StreamedMultipart | undefined;
+		const received = streamed ? streamed.bytes : request.body.length;
+		if (!Number.isFinite(declared) || declared !== received) {
+			return json(400, { error: `Content-Length ${String(request.headers['content-length'])} does not match the ${received} bytes received` });
 		}
 		let parts: MultipartPart[];
 		try {
-			parts = parseMultipart(request.body, contentType);
+			parts = streamed ? streamed.parts : parseMultipart(request.body, contentType);
 		} catch (error) {
 			return json(400, { error: `Bad multipart body: ${(error as Error).message}` });
 		}
@@ -464,7 +482,7 @@ export class CommerceConnectMock {
 		if (!productId || !/^\d+$/.test(productId) || !this.products.some((p) => p.id === Number(productId))) {
 			return json(422, { errors: { product: ['must exist'] } });
 		}
-		if (!asset || asset.data.length === 0) return json(422, { errors: { asset: ["can't be blank"] } });
+		if (!asset || (asset.size ?? asset.data.length) === 0) return json(422, { errors: { asset: ["can't be blank"] } });
 		const position = field('image_media_item[position]');
 		if (position !== undefined && !/^-?\d+$/.test(position)) {
 			return json(422, { error: `Invalid parameter 'image_media_item[position]' value ${JSON.stringify(position)}: Must be a Integer` });
@@ -482,7 +500,12 @@ export class CommerceConnectMock {
 				is_primary: primary === 'true' || primary === '1',
 				is_uploaded: true,
 				tag_list: tags ? tags.split(',').map((t) => t.trim()).filter(Boolean) : [],
-				asset: { fileName: asset.fileName!, contentType: asset.contentType ?? 'application/octet-stream', bytes: asset.data },
+				asset: {
+					fileName: asset.fileName!,
+					contentType: asset.contentType ?? 'application/octet-stream',
+					bytes: asset.data,
+					...(asset.sha256 !== undefined ? { size: asset.size, sha256: asset.sha256 } : {}),
+				},
 			},
 			at,
 		);
@@ -552,11 +575,15 @@ export class CommerceConnectMock {
 	}
 }
 
-/** A strict `multipart/form-data` parser (RFC 7578): boundary from the header, CRLF framing, closing delimiter required. */
-export function parseMultipart(body: Buffer, contentType: string): MultipartPart[] {
+function boundaryOf(contentType: string): string {
 	const match = /^multipart\/form-data;\s*boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
 	if (!match) throw new Error('no boundary in Content-Type');
-	const boundary = match[1] ?? match[2];
+	return match[1] ?? match[2];
+}
+
+/** A strict `multipart/form-data` parser (RFC 7578): boundary from the header, CRLF framing, closing delimiter required. */
+export function parseMultipart(body: Buffer, contentType: string): MultipartPart[] {
+	const boundary = boundaryOf(contentType);
 	const delimiter = Buffer.from(`--${boundary}`);
 	const parts: MultipartPart[] = [];
 	let position = body.indexOf(delimiter);
@@ -584,6 +611,113 @@ export function parseMultipart(body: Buffer, contentType: string): MultipartPart
 		parts.push({ name, ...(fileName !== undefined ? { fileName } : {}), ...(type ? { contentType: type } : {}), data });
 		position = next + 2;
 	}
+}
+
+export interface StreamedMultipart {
+	/** Bytes received in all. */
+	bytes: number;
+	parts: MultipartPart[];
+}
+
+/** Field values kept by {@link readMultipartStream}, at most (a field is text, never a file). */
+const MAX_FIELD_BYTES = 64 * 1024;
+
+/**
+ * The same strict reading as {@link parseMultipart}, done as the body arrives: field values are
+ * kept, file contents only counted and hashed, and at most one chunk plus a boundary's length is
+ * held at a time.
+ */
+export async function readMultipartStream(body: AsyncIterable<Buffer>, contentType: string): Promise<StreamedMultipart> {
+	const boundary = boundaryOf(contentType);
+	const opening = Buffer.from(`--${boundary}`);
+	const delimiter = Buffer.from(`\r\n--${boundary}`);
+	const parts: MultipartPart[] = [];
+	let bytes = 0;
+	let pending: Buffer = Buffer.alloc(0);
+	let phase: 'opening' | 'boundary' | 'headers' | 'data' | 'closing' | 'done' = 'opening';
+	let part: { name: string; fileName?: string; contentType?: string; kept: Buffer[]; keptBytes: number; size: number; hash?: ReturnType<typeof createHash> } | undefined;
+
+	const feed = (data: Buffer) => {
+		if (!part || data.length === 0) return;
+		part.size += data.length;
+		if (part.hash) {
+			part.hash.update(data);
+			return;
+		}
+		part.keptBytes += data.length;
+		if (part.keptBytes > MAX_FIELD_BYTES) throw new Error(`field ${part.name} is larger than ${MAX_FIELD_BYTES} bytes`);
+		part.kept.push(Buffer.from(data));
+	};
+	const finish = () => {
+		if (!part) return;
+		const { name, fileName, contentType: type, kept, size, hash } = part;
+		parts.push({
+			name,
+			...(fileName !== undefined ? { fileName } : {}),
+			...(type ? { contentType: type } : {}),
+			data: hash ? Buffer.alloc(0) : Buffer.concat(kept),
+			...(hash ? { size, sha256: hash.digest('hex') } : {}),
+		});
+		part = undefined;
+	};
+
+	for await (const chunk of body) {
+		bytes += chunk.length;
+		pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+		for (;;) {
+			if (phase === 'opening') {
+				if (pending.length < opening.length) break;
+				if (!pending.subarray(0, opening.length).equals(opening)) throw new Error('the body does not start with the boundary');
+				pending = pending.subarray(opening.length);
+				phase = 'boundary';
+			} else if (phase === 'boundary') {
+				if (pending.length < 2) break;
+				const next = pending.subarray(0, 2).toString('latin1');
+				if (next !== '--' && next !== '\r\n') throw new Error('no CRLF after a boundary');
+				pending = pending.subarray(2);
+				phase = next === '--' ? 'closing' : 'headers';
+			} else if (phase === 'headers') {
+				const end = pending.indexOf('\r\n\r\n');
+				if (end < 0) {
+					if (pending.length > 16 * 1024) throw new Error('a part has no header end');
+					break;
+				}
+				const headers = pending.subarray(0, end).toString('utf8').split('\r\n');
+				const disposition = headers.find((h) => /^content-disposition:/i.test(h));
+				if (!disposition) throw new Error('a part has no Content-Disposition');
+				const name = /\bname="([^"]*)"/.exec(disposition)?.[1];
+				if (name === undefined) throw new Error('a part has no name');
+				const fileName = /\bfilename="([^"]*)"/.exec(disposition)?.[1];
+				const type = headers.find((h) => /^content-type:/i.test(h))?.split(':')[1]?.trim();
+				part = { name, fileName, contentType: type, kept: [], keptBytes: 0, size: 0, ...(fileName !== undefined ? { hash: createHash('sha256') } : {}) };
+				pending = pending.subarray(end + 4);
+				phase = 'data';
+			} else if (phase === 'data') {
+				const at = pending.indexOf(delimiter);
+				if (at < 0) {
+					// Hand on all but what could be the start of a delimiter split across chunks.
+					const hold = Math.min(pending.length, delimiter.length - 1);
+					feed(pending.subarray(0, pending.length - hold));
+					pending = Buffer.from(pending.subarray(pending.length - hold));
+					break;
+				}
+				feed(pending.subarray(0, at));
+				finish();
+				pending = pending.subarray(at + delimiter.length);
+				phase = 'boundary';
+			} else if (phase === 'closing') {
+				if (pending.length < 2) break;
+				if (pending.length > 2 || pending.toString('latin1') !== '\r\n') throw new Error('unexpected bytes after the closing boundary');
+				pending = Buffer.alloc(0);
+				phase = 'done';
+			} else {
+				if (pending.length > 0) throw new Error('unexpected bytes after the closing boundary');
+				break;
+			}
+		}
+	}
+	if (phase !== 'done') throw new Error('the body ended before the closing boundary');
+	return { bytes, parts };
 }
 
 export function sha256(data: Buffer): string {

@@ -21,6 +21,8 @@ export interface MockRequest {
 	text: string;
 	/** Server clock (ms) when the request arrived. */
 	at: number;
+	/** What {@link MockServer.consumeBody} made of a body it read as a stream (`body` is then empty). */
+	consumed?: unknown;
 }
 
 export interface MockReply {
@@ -60,6 +62,13 @@ export class MockServer {
 	inFlight = 0;
 
 	maxInFlight = 0;
+
+	/**
+	 * Optional: reads the body of some requests as a stream instead of keeping it in memory (a
+	 * large upload whose bytes a test only needs to hash). Return a promise for what the handler
+	 * should see as `request.consumed` (a rejection answers 400), or undefined to keep the body as usual.
+	 */
+	consumeBody?: (req: IncomingMessage, path: string) => Promise<unknown> | undefined;
 
 	/** Count of faults applied, by kind. */
 	readonly faultsApplied: Record<string, number> = {};
@@ -140,19 +149,33 @@ export class MockServer {
 	}
 
 	private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-		const chunks: Buffer[] = [];
-		for await (const chunk of req) chunks.push(chunk as Buffer);
-		const body = Buffer.concat(chunks);
 		const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+		const path = decodeURIComponentSafe(url.pathname);
+		const consuming = this.consumeBody?.(req, path);
+		let body = Buffer.alloc(0);
+		let consumed: unknown;
+		if (consuming) {
+			try {
+				consumed = await consuming;
+			} catch (error) {
+				this.send(res, { status: 400, headers: { 'content-type': 'text/plain' }, body: `mock could not read the body: ${(error as Error).message}` });
+				return;
+			}
+		} else {
+			const chunks: Buffer[] = [];
+			for await (const chunk of req) chunks.push(chunk as Buffer);
+			body = Buffer.concat(chunks);
+		}
 		const request: MockRequest = {
 			method: req.method ?? 'GET',
-			path: decodeURIComponentSafe(url.pathname),
+			path,
 			rawPath: url.pathname,
 			query: url.searchParams,
 			headers: req.headers,
 			body,
 			text: body.toString('utf8'),
 			at: this.now(),
+			...(consuming ? { consumed } : {}),
 		};
 		this.requests.push(request);
 		this.inFlight++;

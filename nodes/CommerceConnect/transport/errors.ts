@@ -96,6 +96,15 @@ export function describeCommerceConnectFailure(response: RawResponse, request: A
 			failure.cause = 'configuration-invalid';
 			break;
 		default:
+			if (response.status >= 300 && response.status < 400) {
+				// Only an upload gets here: other requests follow redirects. An upload is streamed from
+				// the binary store and not held in memory for a replay, so it does not follow one.
+				const location = response.headers.location;
+				failure.providerMessage = `The upload was answered with a redirect (HTTP ${response.status})${location ? ` to ${excerpt(location, 120)}` : ''}; uploads are not sent on to another address`;
+				failure.hint =
+					'Set the Base URL in the CommerceConnect credential to the address CommerceConnect redirects to (for example https:// instead of http://). Uploads are streamed, not kept in memory, so they cannot be sent again to a new address.';
+				failure.cause = 'configuration-invalid';
+			}
 			break;
 	}
 	return failure;

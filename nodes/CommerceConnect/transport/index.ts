@@ -185,6 +185,9 @@ export class CommerceConnectClient {
 			idempotent: false,
 			operation: `upload ${fileName} as a media item`,
 			timeoutMs: requestTimeouts.uploadMs,
+			// Following a redirect makes n8n's HTTP stack keep the whole streamed body in memory
+			// (to send it again): a 200 MB upload would cost 200 MB. A redirect fails with a hint.
+			followRedirects: false,
 		});
 	}
 
