@@ -4,16 +4,12 @@ import { stateSize } from '../../nodes/shared/sync/state';
 import { recordSleeps } from '../harness/assertions';
 import { PollHarness } from '../harness/n8n';
 import { type GeneratedEvent, PantherMediaMock, type RowType } from '../mocks/panthermedia';
-import { seededRandom } from '../mocks/random';
-import type { Fault } from '../mocks/server';
+import { pantherEventKey as eventKey, pantherMediaScenario } from '../soak/panthermedia.scenario';
+import { formatResult } from '../soak/types';
 
 const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
+const DAY = 24 * 60 * MINUTE;
 const KIB = 1024;
-
-const eventKey = (e: { type?: unknown; event?: unknown; id: unknown; date: unknown }) =>
-	`${String(e.type ?? e.event)}:${String(e.id)}:${typeof e.date === 'number' ? new Date(e.date).toISOString().replace('.000Z', 'Z') : String(e.date)}`;
 
 function count(events: GeneratedEvent[], emitted: Map<string, number>) {
 	let lost = 0;
@@ -29,12 +25,13 @@ function count(events: GeneratedEvent[], emitted: Map<string, number>) {
 }
 
 /**
- * The PantherMedia Trigger over real HTTP against the mock for thousands of polls: media are
- * added, changed and deleted at random, PantherMedia shows each change three days after its
- * date (some up to 50 minutes later still: stragglers inside the 60-minute lookback), a fifth
- * of all requests fail (429 with Retry-After, 421, 500, 503, truncated and malformed XML,
- * dropped connections), n8n restarts now and then, and media info is fetched in batches. Every
- * change is emitted exactly once.
+ * The PantherMedia Trigger over real HTTP against the mock for thousands of polls (the small
+ * version of `npm run soak`, scenario in test/soak/panthermedia.scenario.ts): media are added,
+ * changed and deleted at random, PantherMedia shows each change three days after its date (some
+ * up to 50 minutes later still: stragglers inside the 60-minute lookback), a fifth of all
+ * requests fail (429 with Retry-After, 421, 500, 503, truncated and malformed XML, dropped
+ * connections), n8n restarts now and then, and media info is fetched in batches. Every change is
+ * emitted exactly once.
  */
 describe('PantherMedia Trigger simulation', () => {
 	let sleeps: ReturnType<typeof recordSleeps>;
@@ -45,125 +42,20 @@ describe('PantherMedia Trigger simulation', () => {
 		['start from a date, n8n’s default saving', 'date', false, 11, 2000],
 		['start from now, durable poll cursors', 'now', true, 12, 1200],
 	] as const)('emits every change exactly once (%s)', async (name, firstRun, durableCursors, seed, ticks) => {
-		const random = seededRandom(seed);
-		const mock = new PantherMediaMock({ seed: false });
-		const baseUrl = await mock.start();
-		try {
-			const simStart = mock.now();
-			const harness = new PollHarness(
-				{
-					type: 'pantherMediaTrigger',
-					parameters: {
-						events: ['new', 'changed', 'deleted'],
-						includeMediaInfo: true,
-						firstRun,
-						startDate: new Date(simStart).toISOString(),
-						syncOptions: { maxItemsPerPoll: 7, lookbackMinutes: 60, infoBatchSize: 3, infoConcurrency: 2 },
-					} as never,
-					credentials: { pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl } },
-				},
-				{ durableCursors },
-			);
-			const faults: Fault[] = [
-				{ kind: 'status', status: 429, retryAfter: '1' },
-				{ kind: 'status', status: 421, body: '<rsp stat="fail"><err code="421" msg="Too many Request"/></rsp>', contentType: 'text/xml' },
-				{ kind: 'status', status: 500 },
-				{ kind: 'status', status: 503 },
-				{ kind: 'truncate' },
-				{ kind: 'malformed', body: '<?xml version="1.0"?><rsp stat="ok"><items type="new"><media id="1" date="Mon, 11 Jan', contentType: 'text/xml' },
-				{ kind: 'reset' },
-			];
-
-			const emitted = new Map<string, number>();
-			const withInfo = { ok: 0, gone: 0 };
-			let activatedAt: number | undefined;
-			let polls = 0;
-			let failed = 0;
-			let restarts = 0;
-			let maxStateBytes = 0;
-			const poll = async () => {
-				polls++;
-				try {
-					const out = await harness.poll();
-					activatedAt ??= mock.now();
-					for (const item of out?.[0] ?? []) {
-						const key = eventKey(item.json as IDataObject & { id: string; date: string });
-						emitted.set(key, (emitted.get(key) ?? 0) + 1);
-						if (item.json.event !== 'deleted') {
-							if (item.json.media) withInfo.ok++;
-							else if (item.json.media === null) withInfo.gone++;
-						}
-					}
-				} catch {
-					failed++;
-				}
-				maxStateBytes = Math.max(maxStateBytes, stateSize(harness.saved), stateSize((harness.memoryState ?? {}) as IDataObject));
-			};
-			const alive = () => [...mock.media.values()].filter((m) => !m.deleted);
-			const lastChange = (id: string) => mock.events.filter((e) => e.id === id && e.type === 'changed').at(-1);
-
-			mock.server.randomFaults = { rate: 0.2, random, faults };
-			for (let tick = 0; tick < ticks; tick++) {
-				mock.server.advance(20 * MINUTE);
-				if (activatedAt !== undefined) {
-					const straggle = () => (random() < 0.1 ? Math.floor(random() * 50 * MINUTE) : 0);
-					if (random() < 0.5) mock.addMedia({ extraLagMs: straggle() });
-					const pool = alive();
-					if (pool.length > 0 && random() < 0.3) {
-						// Changes of one media are days apart here: a change PantherMedia replaced before
-						// showing it could not be emitted by anyone (see docs/panthermedia.md, "Limits").
-						const media = pool[Math.floor(random() * pool.length)];
-						const previous = lastChange(media.id);
-						if (!previous || emitted.has(eventKey(previous))) mock.change(media.id, { extraLagMs: straggle() });
-					}
-					if (pool.length > 20 && random() < 0.05) mock.remove(pool[Math.floor(random() * pool.length)].id, { extraLagMs: straggle() });
-				}
-				if (random() < 0.02) {
-					harness.restart();
-					restarts++;
-				}
-				await poll();
-			}
-			mock.server.randomFaults = undefined;
-			for (let i = 0; i < 6 * 24; i++) {
-				mock.server.advance(HOUR);
-				await poll();
-			}
-
-			const events = mock.events.filter((e) => activatedAt !== undefined && e.date >= simStart);
-			const result = count(events, emitted);
-			const byType = Object.fromEntries((['new', 'changed', 'deleted'] as RowType[]).map((t) => [t, events.filter((e) => e.type === t).length]));
-			console.log(
-				`PantherMedia simulation (${name}): ${JSON.stringify({
-					changes: events.length,
-					byType,
-					emitted: result.total,
-					lost: result.lost,
-					duplicated: result.duplicated,
-					unexpected: result.unexpected,
-					withInfo,
-					polls,
-					failedPolls: failed,
-					restarts,
-					requests: mock.server.requests.length,
-					faults: mock.server.faultsApplied,
-					maxStateBytes,
-				})}`,
-			);
-			expect(events.length).toBeGreaterThan(ticks / 2);
-			expect(byType.changed).toBeGreaterThan(ticks / 20);
-			expect(byType.deleted).toBeGreaterThan(ticks / 100);
-			expect(failed).toBeGreaterThan(0);
-			expect(restarts).toBeGreaterThan(10);
-			expect(result.lost).toBe(0);
-			expect(result.duplicated).toBe(0);
-			expect(result.unexpected).toBe(0);
-			expect(result.total).toBe(events.length);
-			expect(withInfo.ok).toBeGreaterThan(0);
-			expect(maxStateBytes).toBeLessThan(64 * KIB);
-		} finally {
-			await mock.stop();
-		}
+		const result = await pantherMediaScenario({ seed, polls: ticks, faultRate: 0.2, firstRun, durableCursors, name });
+		console.log(formatResult(result));
+		const details = result.details as { rows: number; byType: Record<RowType, number>; unexpected: number; withInfo: { ok: number }; maxStateBytes: number };
+		expect(details.rows).toBeGreaterThan(ticks / 2);
+		expect(details.byType.changed).toBeGreaterThan(ticks / 20);
+		expect(details.byType.deleted).toBeGreaterThan(ticks / 100);
+		expect(result.failedPolls).toBeGreaterThan(0);
+		expect(result.restarts).toBeGreaterThan(10);
+		expect(result.lost).toBe(0);
+		expect(result.duplicated).toBe(0);
+		expect(details.unexpected).toBe(0);
+		expect(result.emitted).toBe(details.rows);
+		expect(details.withInfo.ok).toBeGreaterThan(0);
+		expect(details.maxStateBytes).toBeLessThan(64 * KIB);
 	}, 300_000);
 
 	it('imports 50,000 media over polls with next_page_id, exactly once, state < 64 KiB', async () => {

@@ -3,13 +3,14 @@ import { PollHarness } from '../harness/n8n';
 import { PsRestfulMock } from '../mocks/psrestful';
 import { seededRandom } from '../mocks/random';
 import type { Fault } from '../mocks/server';
+import { SlowAnswers } from './slow';
 import { type SoakOptions, type SoakResult, compare } from './types';
 
 /**
  * The PSRESTful Trigger over real HTTP against the mock: products change at random, each change
  * is indexed after a random delay (up to 10 minutes, inside the 15-minute lookback), a share of
  * requests fail (429 with Retry-After, 500, 503, truncated and malformed bodies, dropped
- * connections, optionally slow answers), and n8n restarts now and then.
+ * connections, optionally slow answers that run into the poll budget), and n8n restarts now and then.
  *
  * Changes of one product are at least 30 minutes apart: with an id-only API two changes of one
  * product inside the lookback window cannot be told apart (README, "Limits").
@@ -30,8 +31,8 @@ export async function psRestfulScenario(options: SoakOptions & { includeMedia: b
 			{ kind: 'truncate' },
 			{ kind: 'malformed', body: '{"MediaDateModifiedArray": {' },
 			{ kind: 'reset' },
-			...(options.slowAnswers ? [{ kind: 'slow', delayMs: 2_500 } as Fault] : []),
 		];
+		const slow = new SlowAnswers(mock.server, options.seed, options.slowAnswers === true);
 		const harness = new PollHarness({
 			type: 'psRestfulTrigger',
 			parameters: {
@@ -55,8 +56,8 @@ export async function psRestfulScenario(options: SoakOptions & { includeMedia: b
 		const poll = async () => {
 			polls++;
 			try {
-				// A 3 s budget: a slow answer (2.5 s) runs into the request timeout it leaves.
-				const out = await harness.poll({ pollBudgetMs: 3_000 });
+				// A short budget: a slow answer runs into the request timeout it leaves.
+				const out = await harness.poll({ pollBudgetMs: slow.budget(3_000) });
 				activated = true;
 				for (const item of out?.[0] ?? []) {
 					const id = String(item.json.productId);
@@ -86,8 +87,10 @@ export async function psRestfulScenario(options: SoakOptions & { includeMedia: b
 				harness.restart();
 				restarts++;
 			}
+			slow.beforePoll();
 			await poll();
 		}
+		slow.stop();
 		mock.server.randomFaults = undefined;
 		for (let i = 0; i < 60; i++) {
 			mock.server.advance(60_000);

@@ -13,6 +13,8 @@ export interface SoakResult {
 	requests: number;
 	faults: Record<string, number>;
 	seconds: number;
+	/** Scenario-specific figures (per-event-type counts, state size…), printed and asserted by callers. */
+	details?: Record<string, unknown>;
 }
 
 export interface SoakOptions {
@@ -30,6 +32,27 @@ export interface SoakOptions {
 export function formatResult(result: SoakResult): string {
 	const { scenario, ...figures } = result;
 	return `${scenario}: ${JSON.stringify(figures)}`;
+}
+
+/** Total faults injected in a run (every kind). */
+export function faultCount(result: SoakResult): number {
+	return Object.values(result.faults).reduce((a, b) => a + b, 0);
+}
+
+/** The results as a Markdown table, ready to paste into the README's "Reliability" section. */
+export function formatTable(results: readonly SoakResult[]): string {
+	const rows = [
+		'| Trigger (scenario) | Polls | Restarts | Requests | Faults injected | Failed polls | Changes made | Emitted | Lost | Duplicated |',
+		'| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+	];
+	for (const r of results) {
+		const faults = faultCount(r);
+		const share = r.requests > 0 ? ` (${Math.round((faults / r.requests) * 100)} %)` : '';
+		rows.push(
+			`| ${r.scenario} | ${r.polls} | ${r.restarts} | ${r.requests} | ${faults}${share} | ${r.failedPolls} | ${r.changes} | ${r.emitted} | ${r.lost} | ${r.duplicated} |`,
+		);
+	}
+	return rows.join('\n');
 }
 
 /** Counts lost and duplicated emissions against the ground truth. */

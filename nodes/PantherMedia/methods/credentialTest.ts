@@ -3,7 +3,7 @@ import type { ICredentialTestFunctions, ICredentialsDecrypted, INodeCredentialTe
 import { excerpt } from '../../shared/transport/errors';
 import { MalformedResponseError, ProviderFailure, type RawResponse } from '../../shared/transport/http';
 import { redactSecrets } from '../../shared/transport/redact';
-import { API_VERSION, DEFAULT_BASE_URL, PANTHERMEDIA_PROFILE, parseRsp, readErr } from '../transport';
+import { API_VERSION, DEFAULT_BASE_URL, PANTHERMEDIA_PROFILE, maskTokens, parseRsp, readErr } from '../transport';
 import { formEncode, signRequest } from '../transport/signature';
 
 /**
@@ -26,7 +26,8 @@ export async function pantherMediaApiTest(
 		return { status: 'Error', message: `The base URL "${baseUrl}" is not an http(s) URL.` };
 	}
 	const secrets = [apiKey, apiSecret];
-	const clean = (text: string) => redactSecrets(text, secrets);
+	// The key and secret by value; the request's signature by its shape (it is made per request).
+	const clean = (text: string) => maskTokens(redactSecrets(text, secrets));
 
 	let response: { statusCode: number; headers: Record<string, unknown>; body: unknown };
 	try {

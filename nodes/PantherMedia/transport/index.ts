@@ -57,9 +57,43 @@ export interface PantherError {
 	message?: string;
 }
 
-/** Signatures and tokens are 40+ hex characters; a server echoing one must not put it in an error. */
+/**
+ * Signatures and tokens are 40+ hex characters; a server echoing one must not put it in an error.
+ * (The access_key signature is made per request inside the credential's `authenticate`, so it is
+ * not among the credential values the transport redacts.) Any run of 40+ hex digits between
+ * non-alphanumerics counts, an underscore included ("access_key_4c41…").
+ */
 export function maskTokens(text: string): string {
-	return text.replace(/\b[0-9a-fA-F]{40,}\b/g, '[redacted]');
+	return text.replace(/(?<![0-9A-Za-z])[0-9a-fA-F]{40,}(?![0-9A-Za-z])/g, '[redacted]');
+}
+
+/** {@link maskTokens} over a text that may be absent. */
+function maskOptional(text: string | undefined): string | undefined {
+	return text === undefined ? undefined : maskTokens(text);
+}
+
+/**
+ * Runs an answer parser and masks tokens in every text its failure carries (messages, PantherMedia's
+ * error code, hints): whatever part of an answer a server puts its echo of the request in, the
+ * signature does not reach an error.
+ */
+function masked<T>(parse: (response: RawResponse) => T): (response: RawResponse) => T {
+	return (response) => {
+		const outcome = attempt(() => parse(response));
+		if (outcome.ok) return outcome.value;
+		const { error } = outcome;
+		if (error instanceof MalformedResponseError) throw new MalformedResponseError(maskTokens(error.message));
+		if (error instanceof ProviderFailure) {
+			const { details } = error;
+			throw new ProviderFailure({
+				...details,
+				providerMessage: maskOptional(details.providerMessage),
+				providerCode: maskOptional(details.providerCode),
+				hint: maskOptional(details.hint),
+			});
+		}
+		throw error;
+	};
 }
 
 function looksLikeJson(response: RawResponse): boolean {
@@ -231,7 +265,7 @@ export const PANTHERMEDIA_PROFILE: ProviderProfile = {
 		const { fallback, hint, cause } = hintFor(response.status);
 		return {
 			kind: 'http',
-			providerCode: err?.code,
+			providerCode: maskOptional(err?.code),
 			providerMessage: maskTokens(err?.message ?? fallback ?? `PantherMedia answered HTTP ${response.status}`),
 			hint,
 			cause,
@@ -334,7 +368,7 @@ export class PantherMediaClient {
 				operation,
 				maxBodyBytes,
 			},
-			parse,
+			masked(parse),
 		);
 	}
 

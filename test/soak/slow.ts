@@ -1,0 +1,51 @@
+import { seededRandom } from '../mocks/random';
+import type { MockServer } from '../mocks/server';
+
+/**
+ * Slow answers that run into the poll budget. Every poll gets a short budget; on a small share of
+ * polls the next request is answered only after that budget has run out, so the client gives up
+ * on it (a timeout) and the poll ends with whatever it had. Each costs real seconds, so they are
+ * rare (a share of polls, not of requests) and decided by their own PRNG: turning them on or off
+ * does not change the rest of a seeded scenario.
+ */
+export class SlowAnswers {
+	/** Poll budget (ms) n8n reports to the trigger; the engine keeps a fifth of it for itself. */
+	readonly pollBudgetMs = 2_000;
+
+	/** How late a slow answer comes: well past the request timeout the budget leaves. */
+	readonly delayMs = 2_500;
+
+	private readonly random: () => number;
+
+	private injected = 0;
+
+	constructor(
+		private readonly server: MockServer,
+		seed: number,
+		readonly enabled: boolean,
+		private readonly share = 0.01,
+	) {
+		this.random = seededRandom(seed * 7919 + 17);
+	}
+
+	/** Call before each poll of the faulty phase: now and then the poll's next request will be slow. */
+	beforePoll(): void {
+		if (!this.enabled) return;
+		const due = this.random() < this.share;
+		// One at a time: a trigger that sends nothing this poll keeps it for its next request.
+		if (due && this.injected <= (this.server.faultsApplied.slow ?? 0)) {
+			this.injected++;
+			this.server.injectFault({ kind: 'slow', delayMs: this.delayMs });
+		}
+	}
+
+	/** Poll options: the short budget when slow answers are on (else the caller's). */
+	budget(fallback?: number): number | undefined {
+		return this.enabled ? this.pollBudgetMs : fallback;
+	}
+
+	/** No slow answer stays queued for the drain phase. */
+	stop(): void {
+		this.server.clearFaults();
+	}
+}
