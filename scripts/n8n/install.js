@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Installs the pinned n8n runtime(s) into .n8n-runtime/<version>/.
+ *
+ *   node scripts/n8n/install.js                 # n8n 2.x (Node 24)
+ *   node scripts/n8n/install.js --n8n 1.x       # the last n8n 1.x (Node 20)
+ *   node scripts/n8n/install.js --n8n all
+ *   node scripts/n8n/install.js --check         # only report whether the install is current
+ *   node scripts/n8n/install.js --force         # reinstall from scratch
+ */
+const { ensureRuntime, inspect } = require('./lib/install');
+const { listLines, resolveLine } = require('./lib/runtimes');
+const { log, parseArgs } = require('./lib/util');
+
+async function main() {
+	const args = parseArgs(process.argv.slice(2));
+	const wanted = String(args.n8n ?? '2.x');
+	const runtimes = wanted === 'all' ? listLines().map((line) => resolveLine(line)) : [resolveLine(wanted)];
+	let stale = false;
+	for (const runtime of runtimes) {
+		if (args.check) {
+			const state = inspect(runtime);
+			const current = state.treeCurrent && state.nativeCurrent;
+			stale ||= !current;
+			log(`n8n ${runtime.version} (Node ${state.node.v}): ${current ? 'installed and current' : state.installedVersion ? 'installed but stale' : 'not installed'}`);
+			continue;
+		}
+		await ensureRuntime(runtime, { force: Boolean(args.force) });
+	}
+	if (stale) process.exitCode = 1;
+}
+
+main().catch((error) => {
+	console.error(error instanceof Error ? error.message : error);
+	process.exit(1);
+});

@@ -1,0 +1,206 @@
+'use strict';
+/**
+ * A small client for the REST API n8n's own editor uses (the /rest/* endpoints with the auth
+ * cookie), for n8n 2.x and the last 1.x. Only what the scripts need: owner setup and login,
+ * node and credential types, credentials and their test, workflows and their activation,
+ * executions and their data.
+ *
+ * Endpoints (checked in n8n 2.41.1 and 1.123.x, packages/cli controllers):
+ *   GET  /rest/settings                      public; version and whether the owner is set up
+ *   POST /rest/owner/setup                   first-run owner {email, firstName, lastName, password}
+ *   POST /rest/login                         {emailOrLdapLoginId, password} → cookie n8n-auth
+ *   GET  /types/nodes.json, /types/credentials.json   every loaded node / credential type
+ *   POST /rest/credentials                   {name, type, data}
+ *   POST /rest/credentials/test              {credentials: {id, name, type, data}} → {status, message}
+ *   POST /rest/workflows                     workflow JSON → {id, versionId, …}
+ *   POST /rest/workflows/:id/activate        {versionId} (2.x "publish"; 1.123 has it too)
+ *   POST /rest/workflows/:id/deactivate
+ *   GET  /rest/executions?filter={"workflowId":…}&limit=…   → {results, count}
+ *   GET  /rest/executions/:id                → {data: <flatted JSON string>, …}
+ */
+const crypto = require('node:crypto');
+
+class N8nApiError extends Error {
+	constructor(method, path, status, body) {
+		const message = body && typeof body === 'object' ? body.message || JSON.stringify(body).slice(0, 500) : String(body).slice(0, 500);
+		super(`${method} ${path} → HTTP ${status}: ${message}`);
+		this.status = status;
+		this.body = body;
+	}
+}
+
+class N8nClient {
+	constructor(baseUrl) {
+		this.baseUrl = baseUrl.replace(/\/+$/, '');
+		this.cookies = new Map();
+		// The editor sends a per-browser id; the auth cookie is bound to it.
+		this.browserId = crypto.randomUUID();
+	}
+
+	async request(method, path, { body, query, raw = false } = {}) {
+		const url = new URL(this.baseUrl + path);
+		for (const [key, value] of Object.entries(query ?? {})) {
+			if (value !== undefined) url.searchParams.set(key, typeof value === 'string' ? value : JSON.stringify(value));
+		}
+		const headers = { accept: 'application/json', 'browser-id': this.browserId };
+		if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+		if (body !== undefined) headers['content-type'] = 'application/json';
+		const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		for (const line of response.headers.getSetCookie?.() ?? []) {
+			const [pair] = line.split(';');
+			const eq = pair.indexOf('=');
+			if (eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
+		}
+		const text = await response.text();
+		let parsed = text;
+		try {
+			parsed = text ? JSON.parse(text) : undefined;
+		} catch {
+			// not JSON: keep the text
+		}
+		if (!response.ok) throw new N8nApiError(method, path, response.status, parsed);
+		if (raw) return parsed;
+		// The REST API wraps answers as {data: …}; the /types files are plain arrays.
+		return parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'data' in parsed ? parsed.data : parsed;
+	}
+
+	/** Public settings: n8n version and whether the first-run owner setup is still open. */
+	async settings() {
+		return await this.request('GET', '/rest/settings');
+	}
+
+	async version() {
+		return (await this.settings()).versionCli;
+	}
+
+	/** Creates the owner on a fresh instance, or logs in when it exists already. */
+	async ensureOwner(owner) {
+		const settings = await this.settings();
+		const setupOpen = settings.userManagement && settings.userManagement.showSetupOnFirstLoad;
+		if (setupOpen) {
+			return await this.request('POST', '/rest/owner/setup', {
+				body: { email: owner.email, firstName: owner.firstName, lastName: owner.lastName, password: owner.password },
+			});
+		}
+		return await this.login(owner.email, owner.password);
+	}
+
+	async login(email, password) {
+		return await this.request('POST', '/rest/login', { body: { emailOrLdapLoginId: email, password } });
+	}
+
+	async nodeTypes() {
+		return await this.request('GET', '/types/nodes.json');
+	}
+
+	async credentialTypes() {
+		return await this.request('GET', '/types/credentials.json');
+	}
+
+	async createCredential({ name, type, data }) {
+		return await this.request('POST', '/rest/credentials', { body: { name, type, data } });
+	}
+
+	/**
+	 * Runs a credential's test the way the editor's "Retry"/"Save" button does. `data` may
+	 * override saved fields (the editor sends its unsaved form). Returns {status: 'OK'|'Error', message}.
+	 */
+	async testCredential(credential, data) {
+		return await this.request('POST', '/rest/credentials/test', {
+			body: { credentials: { id: credential.id, name: credential.name, type: credential.type, data: data ?? credential.data ?? {} } },
+		});
+	}
+
+	async createWorkflow(workflow) {
+		const { id: _ignored, active: _active, ...rest } = workflow;
+		return await this.request('POST', '/rest/workflows', { body: { settings: {}, ...rest, active: false } });
+	}
+
+	async getWorkflow(id) {
+		return await this.request('GET', `/rest/workflows/${encodeURIComponent(id)}`);
+	}
+
+	async activateWorkflow(id) {
+		const workflow = await this.getWorkflow(id);
+		try {
+			return await this.request('POST', `/rest/workflows/${encodeURIComponent(id)}/activate`, { body: { versionId: workflow.versionId } });
+		} catch (error) {
+			if (!(error instanceof N8nApiError) || error.status !== 404) throw error;
+			// Older 1.x: activation is an update of the `active` flag.
+			return await this.request('PATCH', `/rest/workflows/${encodeURIComponent(id)}`, { body: { active: true, versionId: workflow.versionId } });
+		}
+	}
+
+	async deactivateWorkflow(id) {
+		try {
+			return await this.request('POST', `/rest/workflows/${encodeURIComponent(id)}/deactivate`, { body: {} });
+		} catch (error) {
+			if (!(error instanceof N8nApiError) || error.status !== 404) throw error;
+			const workflow = await this.getWorkflow(id);
+			return await this.request('PATCH', `/rest/workflows/${encodeURIComponent(id)}`, { body: { active: false, versionId: workflow.versionId } });
+		}
+	}
+
+	/** Newest first. */
+	async listExecutions({ workflowId, limit = 50 } = {}) {
+		const answer = await this.request('GET', '/rest/executions', { query: { filter: workflowId ? { workflowId } : undefined, limit: String(limit) } });
+		return answer.results ?? answer;
+	}
+
+	/** One execution with its run data decoded (n8n stores it in the "flatted" format). */
+	async getExecution(id) {
+		const execution = await this.request('GET', `/rest/executions/${encodeURIComponent(id)}`);
+		if (execution && typeof execution.data === 'string') execution.data = parseFlatted(execution.data);
+		return execution;
+	}
+
+	/** Waits until the workflow has at least `count` finished executions; returns them oldest first. */
+	async waitForExecutions(workflowId, count, { timeoutMs = 120_000, intervalMs = 1000 } = {}) {
+		const deadline = Date.now() + timeoutMs;
+		let seen = [];
+		for (;;) {
+			seen = (await this.listExecutions({ workflowId, limit: 100 })).filter((e) => e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status));
+			if (seen.length >= count) return seen.slice().reverse();
+			if (Date.now() > deadline) {
+				throw new Error(`Workflow ${workflowId}: ${seen.length} finished execution(s) after ${timeoutMs / 1000} s, expected ${count}`);
+			}
+			await new Promise((resolve) => setTimeout(resolve, intervalMs));
+		}
+	}
+}
+
+/** Output items of a node in a decoded execution: [{json, …}] of its last run's first output. */
+function nodeOutput(execution, nodeName, { run = -1, output = 0 } = {}) {
+	const runs = execution.data && execution.data.resultData && execution.data.resultData.runData && execution.data.resultData.runData[nodeName];
+	if (!runs || runs.length === 0) return undefined;
+	const chosen = runs.at(run);
+	return (chosen.data && chosen.data.main && chosen.data.main[output]) || [];
+}
+
+/**
+ * Decodes n8n's execution data format ("flatted"): a JSON array whose first entry is the root and
+ * in which every string inside an object or array is the index of the real value in the array
+ * (so shared and circular references survive). Written here to keep the scripts dependency-free.
+ */
+function parseFlatted(text) {
+	const table = JSON.parse(text);
+	if (!Array.isArray(table) || table.length === 0) return table;
+	const resolved = new Map();
+	const revive = (index) => {
+		if (resolved.has(index)) return resolved.get(index);
+		const value = table[index];
+		if (value === null || typeof value !== 'object') {
+			resolved.set(index, value);
+			return value;
+		}
+		const copy = Array.isArray(value) ? [] : {};
+		resolved.set(index, copy);
+		for (const [key, entry] of Object.entries(value)) {
+			copy[key] = typeof entry === 'string' ? revive(Number(entry)) : entry;
+		}
+		return copy;
+	};
+	return revive(0);
+}
+
+module.exports = { N8nClient, N8nApiError, nodeOutput, parseFlatted };

@@ -1,0 +1,252 @@
+'use strict';
+/**
+ * Starts and stops a real n8n process for this project: bound to 127.0.0.1 on a free port,
+ * SQLite in its own user folder under .n8n-runtime/data/, everything that phones home switched
+ * off, this package loaded. Stopping sends SIGTERM to n8n's process group (n8n and its task
+ * runner), waits for n8n's graceful shutdown, then SIGKILLs what is left.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+const { RUNTIME_ROOT } = require('./runtimes');
+const { freePort, isAlive, log, sleep } = require('./util');
+
+/**
+ * Environment for a local, private n8n. Variable names are n8n's own (@n8n/config and
+ * packages/cli config); variables one major version does not know are ignored by it.
+ */
+function n8nEnvironment({ userFolder, port, brokerPort, extra = {} }) {
+	const base = `http://127.0.0.1:${port}`;
+	const env = {
+		// Where n8n keeps everything (database.sqlite, config with the encryption key, nodes/, logs).
+		N8N_USER_FOLDER: userFolder,
+		N8N_PORT: String(port),
+		N8N_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_HOST: '127.0.0.1',
+		N8N_PROTOCOL: 'http',
+		N8N_EDITOR_BASE_URL: `${base}/`,
+		WEBHOOK_URL: `${base}/`,
+		// The editor is served over plain http on loopback: the auth cookie must not require https.
+		N8N_SECURE_COOKIE: 'false',
+		DB_TYPE: 'sqlite',
+		GENERIC_TIMEZONE: 'UTC',
+		TZ: 'UTC',
+		N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS: 'true',
+		// Nothing leaves the machine: telemetry/diagnostics (RudderStack, PostHog), version
+		// notifications and "what's new", templates, personalization survey, banners, the license
+		// server, AI features, and fetching n8n's list of verified community nodes.
+		N8N_DIAGNOSTICS_ENABLED: 'false',
+		N8N_DIAGNOSTICS_CONFIG_FRONTEND: '',
+		N8N_DIAGNOSTICS_CONFIG_BACKEND: '',
+		N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
+		N8N_VERSION_NOTIFICATIONS_WHATS_NEW_ENABLED: 'false',
+		N8N_TEMPLATES_ENABLED: 'false',
+		N8N_PERSONALIZATION_ENABLED: 'false',
+		N8N_HIRING_BANNER_ENABLED: 'false',
+		N8N_DYNAMIC_BANNERS_ENABLED: 'false',
+		N8N_LICENSE_AUTO_RENEW_ENABLED: 'false',
+		N8N_LICENSE_DETACH_FLOATING_ON_SHUTDOWN: 'false',
+		N8N_AI_ENABLED: 'false',
+		N8N_VERIFIED_PACKAGES_ENABLED: 'false',
+		N8N_COMMUNITY_PACKAGES_ENABLED: 'true',
+		N8N_REINSTALL_MISSING_PACKAGES: 'false',
+		EXTERNAL_FRONTEND_HOOKS_URLS: '',
+		N8N_PUBLIC_API_DISABLED: 'true',
+		// n8n's task runner broker (Code node) listens on its own port: keep it private and free.
+		N8N_RUNNERS_BROKER_LISTEN_ADDRESS: '127.0.0.1',
+		N8N_RUNNERS_BROKER_PORT: String(brokerPort),
+		N8N_LOG_LEVEL: 'info',
+		N8N_LOG_OUTPUT: 'console',
+		NODE_ENV: 'production',
+		...extra,
+	};
+	return env;
+}
+
+/** Variables of the calling shell that must not leak into n8n (they would change its behaviour). */
+function cleanParentEnv() {
+	const env = {};
+	for (const [key, value] of Object.entries(process.env)) {
+		if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|NODE_OPTIONS$|NODE_PATH$|npm_)/.test(key)) continue;
+		env[key] = value;
+	}
+	return env;
+}
+
+class N8nProcess {
+	constructor({ child, url, port, userFolder, logFile, startedAt }) {
+		this.child = child;
+		this.url = url;
+		this.port = port;
+		this.userFolder = userFolder;
+		this.logFile = logFile;
+		this.startedAt = startedAt;
+		this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+		this.exitInfo = undefined;
+		this.exited.then((info) => (this.exitInfo = info));
+	}
+
+	get running() {
+		return this.exitInfo === undefined;
+	}
+
+	/**
+	 * SIGTERM to the whole process group, wait `graceMs` (n8n's graceful shutdown is 30 s by
+	 * default), then SIGKILL. Resolves with {code, signal, forced, ms}.
+	 */
+	async stop({ graceMs = 45_000 } = {}) {
+		const started = Date.now();
+		if (!this.running) return { ...this.exitInfo, forced: false, ms: 0 };
+		signalGroup(this.child.pid, 'SIGTERM');
+		const timeout = sleep(graceMs).then(() => 'timeout');
+		const outcome = await Promise.race([this.exited, timeout]);
+		let forced = false;
+		if (outcome === 'timeout') {
+			forced = true;
+			signalGroup(this.child.pid, 'SIGKILL');
+			await this.exited;
+		}
+		// The task runner is a child of n8n: make sure nothing of the group is left.
+		if (isAlive(this.child.pid)) signalGroup(this.child.pid, 'SIGKILL');
+		return { ...(await this.exited), forced, ms: Date.now() - started };
+	}
+
+	/** Lines of n8n's own output so far. */
+	logText() {
+		try {
+			return fs.readFileSync(this.logFile, 'utf8');
+		} catch {
+			return '';
+		}
+	}
+}
+
+function signalGroup(pid, signal) {
+	try {
+		process.kill(-pid, signal);
+	} catch (error) {
+		if (error.code !== 'ESRCH') throw error;
+	}
+}
+
+/** Every n8n this process started, so Ctrl-C / exit can stop them. */
+const started = new Set();
+let handlersInstalled = false;
+
+function installExitHandlers() {
+	if (handlersInstalled) return;
+	handlersInstalled = true;
+	process.once('exit', () => {
+		for (const n8n of started) if (n8n.running) signalGroup(n8n.child.pid, 'SIGKILL');
+	});
+}
+
+/**
+ * Starts n8n and waits until it serves its REST API. Options:
+ *   install      result of ensureRuntime() (node binary + n8n bin)
+ *   userFolder   n8n's N8N_USER_FOLDER (created if missing)
+ *   env          extra environment (e.g. N8N_CUSTOM_EXTENSIONS, poller settings)
+ *   port         fixed port (default: a free one)
+ *   echo         copy n8n's output to this console
+ */
+async function startN8n({ install, userFolder, env = {}, port, echo = false, readyTimeoutMs = 180_000, quiet = false }) {
+	const say = quiet ? () => {} : log;
+	installExitHandlers();
+	fs.mkdirSync(userFolder, { recursive: true });
+	const chosenPort = port ?? (await freePort());
+	const brokerPort = await freePort();
+	const logFile = path.join(userFolder, 'n8n.log');
+	const out = fs.openSync(logFile, 'a');
+	fs.writeSync(out, `\n===== n8n ${install.runtime.version} on Node ${install.node.v}, port ${chosenPort}, ${new Date().toISOString()}\n`);
+	const fullEnv = { ...cleanParentEnv(), ...n8nEnvironment({ userFolder, port: chosenPort, brokerPort, extra: { ...install.runtime.env, ...env } }) };
+	fullEnv.PATH = `${path.dirname(install.node.bin)}${path.delimiter}${process.env.PATH}`;
+
+	const startedAt = Date.now();
+	const child = spawn(install.node.bin, [install.n8nBin, 'start'], {
+		cwd: userFolder,
+		env: fullEnv,
+		detached: true, // own process group: stop() signals n8n and its task runner together
+		stdio: ['ignore', 'pipe', 'pipe'],
+	});
+	const onOutput = (chunk) => {
+		fs.writeSync(out, chunk);
+		if (echo) process.stdout.write(chunk);
+	};
+	child.stdout.on('data', onOutput);
+	child.stderr.on('data', onOutput);
+	child.once('close', () => fs.closeSync(out));
+	const n8n = new N8nProcess({ child, url: `http://127.0.0.1:${chosenPort}`, port: chosenPort, userFolder, logFile, startedAt });
+	started.add(n8n);
+	n8n.exited.then(() => started.delete(n8n));
+	say(`Starting n8n ${install.runtime.version} (Node ${install.node.v}) on ${n8n.url}; log: ${logFile}`);
+
+	try {
+		n8n.timings = await waitUntilReady(n8n, readyTimeoutMs);
+	} catch (error) {
+		await n8n.stop({ graceMs: 5000 });
+		const tail = n8n.logText().split('\n').slice(-30).join('\n');
+		throw new Error(`${error.message}\nLast lines of ${logFile}:\n${tail}`);
+	}
+	say(`n8n is up after ${(n8n.timings.readyMs / 1000).toFixed(1)} s (HTTP after ${(n8n.timings.healthzMs / 1000).toFixed(1)} s, migrated and ready after ${(n8n.timings.readinessMs / 1000).toFixed(1)} s)`);
+	return n8n;
+}
+
+/**
+ * Ready, in three steps (each timed): /healthz answers 200 (HTTP server up; n8n then still runs
+ * its database migrations and answers every other path with "n8n is starting up"), then
+ * /healthz/readiness answers 200 (database connected and migrated, start-up finished), then the
+ * public /rest/settings answers with JSON (the REST API is registered).
+ */
+async function waitUntilReady(n8n, timeoutMs) {
+	const deadline = Date.now() + timeoutMs;
+	const timings = {};
+	const probe = async (pathName, accept) => {
+		try {
+			const response = await fetch(`${n8n.url}${pathName}`, { signal: AbortSignal.timeout(5000) });
+			const text = await response.text();
+			// An n8n without the readiness endpoint answers 404: skip that step.
+			if (response.status === 404 && pathName === '/healthz/readiness') return true;
+			return response.status === 200 && accept(text);
+		} catch {
+			return false;
+		}
+	};
+	const isJsonObject = (key) => (text) => {
+		try {
+			const parsed = JSON.parse(text);
+			return key ? Boolean(parsed && parsed.data && parsed.data[key]) : Boolean(parsed);
+		} catch {
+			return false;
+		}
+	};
+	const stages = [
+		['/healthz', 'healthzMs', () => true],
+		['/healthz/readiness', 'readinessMs', isJsonObject()],
+		['/rest/settings', 'readyMs', isJsonObject('userManagement')],
+	];
+	for (const [pathName, key, accept] of stages) {
+		for (;;) {
+			if (!n8n.running) throw new Error(`n8n exited (${JSON.stringify(n8n.exitInfo)}) before ${pathName} answered`);
+			if (await probe(pathName, accept)) {
+				timings[key] = Date.now() - n8n.startedAt;
+				break;
+			}
+			if (Date.now() > deadline) throw new Error(`n8n did not answer ${pathName} within ${timeoutMs / 1000} s`);
+			await sleep(250);
+		}
+	}
+	return timings;
+}
+
+/** Default user folder for a profile ("dev", "smoke", …) of an n8n version. */
+function userFolderFor(runtime, profile) {
+	return path.join(RUNTIME_ROOT, 'data', `${profile}-n8n-${runtime.version}`);
+}
+
+/** Stops every n8n this process started (for SIGINT/SIGTERM handlers). */
+async function stopAll(options) {
+	await Promise.all([...started].map(async (n8n) => await n8n.stop(options)));
+}
+
+module.exports = { startN8n, stopAll, userFolderFor, n8nEnvironment };

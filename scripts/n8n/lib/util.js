@@ -1,0 +1,164 @@
+'use strict';
+/** Small helpers shared by the scripts in scripts/n8n (plain Node.js, no dependencies). */
+const fs = require('node:fs');
+const net = require('node:net');
+const path = require('node:path');
+const { spawn } = require('node:child_process');
+
+function log(...parts) {
+	const stamp = new Date().toISOString().slice(11, 19);
+	process.stdout.write(`[${stamp}] ${parts.join(' ')}\n`);
+}
+
+function sleep(ms) {
+	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function seconds(ms) {
+	return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+function freePort() {
+	return new Promise((resolve, reject) => {
+		const server = net.createServer();
+		server.unref();
+		server.on('error', reject);
+		server.listen(0, '127.0.0.1', () => {
+			const { port } = server.address();
+			server.close(() => resolve(port));
+		});
+	});
+}
+
+/**
+ * Runs a command, streaming its output to `logFile` (and to the console when `echo`), and
+ * resolves with its exit code; rejects when it cannot start or exits non-zero (unless allowFailure).
+ */
+function run(command, args, { cwd, env, logFile, echo = false, allowFailure = false } = {}) {
+	return new Promise((resolve, reject) => {
+		const out = logFile ? fs.openSync(logFile, 'a') : undefined;
+		if (out !== undefined) fs.writeSync(out, `\n$ ${command} ${args.join(' ')}\n`);
+		const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		const tail = [];
+		const onData = (chunk) => {
+			if (out !== undefined) fs.writeSync(out, chunk);
+			if (echo) process.stdout.write(chunk);
+			tail.push(chunk.toString());
+			if (tail.length > 40) tail.shift();
+		};
+		child.stdout.on('data', onData);
+		child.stderr.on('data', onData);
+		child.on('error', (error) => {
+			if (out !== undefined) fs.closeSync(out);
+			reject(error);
+		});
+		child.on('close', (code, signal) => {
+			if (out !== undefined) fs.closeSync(out);
+			if (code === 0 || allowFailure) return resolve(code);
+			const where = logFile ? ` (full log: ${logFile})` : '';
+			reject(new Error(`${path.basename(command)} ${args.join(' ')} failed with ${signal ?? `exit code ${code}`}${where}\n${tail.join('').slice(-3000)}`));
+		});
+	});
+}
+
+/** Size of a folder in bytes (du when available, otherwise a walk). */
+function folderBytes(dir) {
+	const { spawnSync } = require('node:child_process');
+	const du = spawnSync('du', ['-sk', dir], { encoding: 'utf8' });
+	if (du.status === 0) return Number(du.stdout.split(/\s+/)[0]) * 1024;
+	let total = 0;
+	const walk = (d) => {
+		for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+			const p = path.join(d, entry.name);
+			if (entry.isDirectory()) walk(p);
+			else if (entry.isFile()) total += fs.statSync(p).size;
+		}
+	};
+	walk(dir);
+	return total;
+}
+
+function mib(bytes) {
+	return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
+}
+
+function isAlive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (error) {
+		return error.code === 'EPERM';
+	}
+}
+
+/**
+ * A cross-process lock (a folder with the owner's pid), so two scripts never install into the
+ * same runtime folder at once. A lock whose owner died is taken over.
+ */
+async function withLock(lockDir, what, fn, { waitMs = 30 * 60_000 } = {}) {
+	const started = Date.now();
+	let announced = false;
+	for (;;) {
+		try {
+			fs.mkdirSync(lockDir);
+			fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
+			break;
+		} catch (error) {
+			if (error.code !== 'EEXIST') throw error;
+			const owner = Number(readOr(path.join(lockDir, 'pid'), '0'));
+			if (!owner || !isAlive(owner)) {
+				fs.rmSync(lockDir, { recursive: true, force: true });
+				continue;
+			}
+			if (Date.now() - started > waitMs) throw new Error(`Timed out waiting for process ${owner} to finish ${what}`);
+			if (!announced) log(`Waiting for process ${owner}, which is ${what}…`);
+			announced = true;
+			await sleep(2000);
+		}
+	}
+	try {
+		return await fn();
+	} finally {
+		fs.rmSync(lockDir, { recursive: true, force: true });
+	}
+}
+
+function readOr(file, fallback) {
+	try {
+		return fs.readFileSync(file, 'utf8');
+	} catch {
+		return fallback;
+	}
+}
+
+function readJson(file, fallback) {
+	try {
+		return JSON.parse(fs.readFileSync(file, 'utf8'));
+	} catch {
+		return fallback;
+	}
+}
+
+/** Parses `--key value`, `--key=value` and `--flag` into an object. */
+function parseArgs(argv) {
+	const args = { _: [] };
+	for (let i = 0; i < argv.length; i++) {
+		const arg = argv[i];
+		if (!arg.startsWith('--')) {
+			args._.push(arg);
+			continue;
+		}
+		const eq = arg.indexOf('=');
+		if (eq > 0) {
+			args[arg.slice(2, eq)] = arg.slice(eq + 1);
+		} else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) {
+			args[arg.slice(2)] = argv[++i];
+		} else {
+			args[arg.slice(2)] = true;
+		}
+	}
+	return args;
+}
+
+module.exports = { log, sleep, seconds, freePort, run, folderBytes, mib, isAlive, withLock, readOr, readJson, parseArgs };
