@@ -306,7 +306,8 @@ export class DamClient {
 
 function resolveLocation(location: string, current: string): string {
 	const parsed = attempt(() => new URL(location, current));
-	if (!parsed.ok) throw new MalformedResponseError(`the DAM redirected to an invalid address: ${excerpt(location, 80)}`);
+	// The address is not quoted: a server can build it from the request document, vendor key included.
+	if (!parsed.ok) throw new MalformedResponseError('the DAM redirected to an invalid address (not shown, it may carry the request); check the endpoint URL in the credential');
 	const next = parsed.value;
 	if (next.protocol !== 'https:' && next.protocol !== 'http:') {
 		throw new MalformedResponseError(`the DAM redirected to a ${next.protocol} address`);
