@@ -95,15 +95,22 @@ export class MockServer {
 		this.clockOffsetMs += ms;
 	}
 
-	async start(): Promise<string> {
+	/** Listens on 127.0.0.1, on `port` when given (the sandbox keeps its ports across runs), else on a free one. */
+	async start(port = 0): Promise<string> {
 		this.server = createServer((req, res) => void this.handle(req, res));
 		this.server.on('connection', (socket) => {
 			this.sockets.add(socket);
 			socket.on('close', () => this.sockets.delete(socket));
 		});
-		await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-		const { port } = this.server.address() as AddressInfo;
-		this.baseUrl = `http://127.0.0.1:${port}`;
+		await new Promise<void>((resolve, reject) => {
+			this.server!.once('error', reject);
+			this.server!.listen(port, '127.0.0.1', () => {
+				this.server!.off('error', reject);
+				resolve();
+			});
+		});
+		const { port: listening } = this.server.address() as AddressInfo;
+		this.baseUrl = `http://127.0.0.1:${listening}`;
 		return this.baseUrl;
 	}
 
