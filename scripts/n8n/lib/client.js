@@ -11,7 +11,10 @@
  *   POST /rest/login                         {emailOrLdapLoginId, password} → cookie n8n-auth
  *   GET  /types/nodes.json, /types/credentials.json   every loaded node / credential type
  *   POST /rest/credentials                   {name, type, data}
+ *   GET  /rest/credentials                   every credential (without data)
+ *   PATCH /rest/credentials/:id              {name, type, data}
  *   POST /rest/credentials/test              {credentials: {id, name, type, data}} → {status, message}
+ *   GET  /rest/workflows                     every workflow (id, name, active, …)
  *   POST /rest/workflows                     workflow JSON → {id, versionId, …}
  *   POST /rest/workflows/:id/activate        {versionId} (2.x "publish"; 1.123 has it too)
  *   POST /rest/workflows/:id/deactivate
@@ -99,6 +102,20 @@ class N8nClient {
 
 	async createCredential({ name, type, data }) {
 		return await this.request('POST', '/rest/credentials', { body: { name, type, data } });
+	}
+
+	async listCredentials() {
+		const answer = await this.request('GET', '/rest/credentials');
+		return Array.isArray(answer) ? answer : (answer.data ?? answer.results ?? []);
+	}
+
+	async updateCredential(id, { name, type, data }) {
+		return await this.request('PATCH', `/rest/credentials/${encodeURIComponent(id)}`, { body: { name, type, data } });
+	}
+
+	async listWorkflows() {
+		const answer = await this.request('GET', '/rest/workflows');
+		return Array.isArray(answer) ? answer : (answer.data ?? answer.results ?? []);
 	}
 
 	/**
