@@ -99,8 +99,11 @@ class N8nProcess {
 		const started = Date.now();
 		if (!this.running) return { ...this.exitInfo, forced: false, ms: 0 };
 		signalGroup(this.child.pid, 'SIGTERM');
-		const timeout = sleep(graceMs).then(() => 'timeout');
+		let timer;
+		const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
 		const outcome = await Promise.race([this.exited, timeout]);
+		// A pending grace timer would keep the calling process (e.g. the test runner) alive.
+		clearTimeout(timer);
 		let forced = false;
 		if (outcome === 'timeout') {
 			forced = true;

@@ -1,0 +1,53 @@
+'use strict';
+/** What the end-to-end tests expect, computed from the sandbox's own record of its changes. */
+const { SANDBOX_PRODUCTS } = require('../sandbox/sandbox');
+
+/**
+ * A wrong secret per credential type and the provider's own words n8n must show for it (the
+ * credential types' test requests; n8n 2.x shows them as they are).
+ */
+const wrongCredentials = {
+	psRestfulApi: { change: { apiKey: 'not-the-key' }, message: /API key was not accepted/ },
+	pantherMediaApi: { change: { apiSecret: 'not-the-secret' }, message: /PantherMedia: Invalid access_key \(code 401\)\. Check the API key and API secret/ },
+	halLeonardDamApi: { change: { vendorKey: 'not-the-key' }, message: /Vendor authentication failed .*Check the Vendor ID and Vendor Key/ },
+	commerceConnectApi: { change: { apiToken: 'not-the-token' }, message: /did not accept the email and API token/ },
+};
+
+/**
+ * `productId@version` of each item the PSRESTful Trigger emitted. The version is read from the
+ * media the trigger fetched with it: the sandbox names a product's media `…/v<version>.jpg`
+ * after a change; the seed products (version 1) carry the supplier's original URLs.
+ */
+function psRestfulKeys(items) {
+	return items.map((item) => {
+		const urls = (item.media ?? []).map((media) => media.url);
+		const versions = urls.map((url) => /\/v(\d+)\.jpg$/.exec(url)?.[1]).filter(Boolean);
+		return `${item.productId}@${versions.length ? versions[0] : 1}`;
+	});
+}
+
+/** Every change the sandbox made to the supplier HIT's products, as `productId@version`. */
+function changesOf(sandbox) {
+	return sandbox.psrestful.changes.filter((change) => change.supplier === 'HIT').map((change) => `${change.productId}@${change.version}`);
+}
+
+/**
+ * CommerceConnect ends exactly as the supplier's catalogue is: per product, the media items
+ * tagged by the sync are the supplier's current media (same URLs, once each), and the media
+ * item added by hand in the PIM is untouched.
+ */
+function expectPimMatchesSupplier(sandbox) {
+	const items = [...sandbox.commerceconnect.items.values()];
+	const catalogue = sandbox.psrestful.catalogue.get('HIT');
+	for (const product of SANDBOX_PRODUCTS.supplierProducts) {
+		const ofProduct = items.filter((item) => item.product_id === product.id);
+		const synced = ofProduct.filter((item) => item.tag_list.includes('psrestful-hit'));
+		const others = ofProduct.filter((item) => !item.tag_list.includes('psrestful-hit'));
+		const wanted = catalogue.get(product.code).media.map((media) => media.url);
+		expect({ product: product.code, urls: synced.map((item) => item.url).sort() }).toEqual({ product: product.code, urls: wanted.slice().sort() });
+		const handMade = product.code === '5989' ? ['https://pim.example.com/manual/5989-lifestyle.jpg'] : [];
+		expect({ product: product.code, untouched: others.map((item) => item.url) }).toEqual({ product: product.code, untouched: handMade });
+	}
+}
+
+module.exports = { wrongCredentials, psRestfulKeys, changesOf, expectPimMatchesSupplier };

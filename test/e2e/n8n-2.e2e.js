@@ -1,0 +1,119 @@
+'use strict';
+/**
+ * The package inside a real n8n 2.x (Node 24, SQLite), against the sandbox servers, driven only
+ * through n8n's own REST API — what a user does in the editor. Polls come from activation, from
+ * n8n's start-up, and from n8n's own minute schedule (the shortest it allows).
+ */
+const { SANDBOX_PRODUCTS } = require('../sandbox/sandbox');
+const { workflowStaticData } = require('../../scripts/n8n/lib/db');
+const { checkTypesLoaded } = require('../../scripts/n8n/lib/scenario');
+const { E2eEnvironment, emitted, statusOf } = require('./helpers');
+const { changesOf, expectPimMatchesSupplier, psRestfulKeys, wrongCredentials } = require('./expectations');
+
+const WORKFLOW_1 = 'PSRESTful Trigger';
+
+describe('n8n 2.x with the package and the sandboxes', () => {
+	const env = new E2eEnvironment('2.x');
+	/** Workflow ids by example number, and the executions already looked at. */
+	let workflows;
+	const known = new Map();
+	/** Every item workflow 1's trigger emitted, over all polls. */
+	const emittedByWorkflow1 = [];
+
+	beforeAll(async () => {
+		await env.start();
+	});
+	afterAll(async () => {
+		await env.stop();
+	});
+
+	const collect = async (options) => {
+		const fresh = await env.newExecutions(workflows[0].id, known.get(workflows[0].id), options);
+		const keys = [];
+		for (const { summary, execution } of fresh) {
+			expect(statusOf(summary)).toBe('success');
+			keys.push(...psRestfulKeys(emitted(execution, WORKFLOW_1)));
+		}
+		emittedByWorkflow1.push(...keys);
+		return keys.sort();
+	};
+
+	it('lists every node and credential type of the package', async () => {
+		const types = await checkTypesLoaded(env.client, env.pkg.typePrefix);
+		expect(types.declared.nodes).toHaveLength(8);
+		expect(types.declared.credentials).toHaveLength(4);
+		expect({ missingNodes: types.missingNodes, missingCredentials: types.missingCredentials }).toEqual({ missingNodes: [], missingCredentials: [] });
+	});
+
+	it.each(Object.keys(wrongCredentials))('passes the %s credential test against the sandbox and fails it with the provider’s message for a wrong key', async (type) => {
+		const credential = env.credentials[type];
+		const right = env.sandbox.credentials()[type];
+		expect(await env.client.testCredential(credential, right)).toEqual({ status: 'OK', message: expect.stringMatching(/^Connection successful/) });
+		const { change, message } = wrongCredentials[type];
+		const wrong = await env.client.testCredential(credential, { ...right, ...change });
+		expect(wrong.status).toBe('Error');
+		expect(wrong.message).toMatch(message);
+		for (const secret of Object.values(right)) if (String(secret).length > 20) expect(wrong.message).not.toContain(secret);
+	});
+
+	it('imports and activates the four examples; activation polls at once and workflow 1 syncs the seed products', async () => {
+		workflows = await env.importExamples();
+		for (const workflow of workflows) known.set(workflow.id, new Set());
+		expect(await collect()).toEqual(['5989@1', '6234@1', '7891@1']);
+	});
+
+	it('emits each later change once, poll after poll, on n8n’s own minute schedule', async () => {
+		env.sandbox.tick();
+		expect(await collect()).toEqual(['5989@2']);
+		env.sandbox.tick();
+		env.sandbox.tick();
+		const both = await collect();
+		if (both.length < 2) both.push(...(await collect()));
+		expect(both.sort()).toEqual(['6234@2', '7891@2']);
+	});
+
+	it('keeps its sync state in n8n’s database and survives a restart without repeating or losing a change', async () => {
+		const saved = workflowStaticData(env.install, env.userFolder, workflows[0].id);
+		expect(JSON.stringify(saved)).toContain('mediaSync');
+		// A change while n8n is down: n8n's start-up poll must emit it, and nothing before it again.
+		await env.restartN8n(() => env.sandbox.tick());
+		expect(await collect()).toEqual(['5989@3']);
+	});
+
+	it('ran examples 2, 3 and 4 without an error, writing photos and files into CommerceConnect and reporting the PIM’s changes', async () => {
+		const cc = env.sandbox.commerceconnect;
+		const items = () => [...cc.items.values()];
+		const tagged = (tag) => items().filter((item) => item.tag_list.includes(tag));
+		// Workflow 2: the seed photos that were never deleted are image items of STOCK-PHOTOS.
+		const seedPhotos = env.sandbox.panthermedia.events.filter((e) => e.type === 'new').slice(1, 3);
+		for (const photo of seedPhotos) {
+			const [item] = tagged(`panthermedia-${photo.id}`);
+			expect(item).toMatchObject({ product_id: SANDBOX_PRODUCTS.stockPhotos.id, media_item_type: 'ImageMediaItem' });
+		}
+		// Workflow 3: the seed assets' files were uploaded to SHEET-MUSIC.
+		for (const assetId of ['00123456', '00234567']) {
+			const uploads = tagged(`hal-leonard-${assetId}`);
+			expect(uploads.length).toBeGreaterThanOrEqual(1);
+			expect(uploads[0]).toMatchObject({ product_id: SANDBOX_PRODUCTS.sheetMusic.id });
+			expect(uploads[0].asset.bytes.length).toBeGreaterThan(0);
+		}
+		// Workflow 4: it emitted media items that workflow 1 created.
+		const fromWorkflow1 = new Set(tagged('psrestful-hit').map((item) => item.id));
+		const reported = [];
+		for (const { execution } of await env.executions(workflows[3].id)) reported.push(...emitted(execution, 'CommerceConnect Trigger').map((item) => item.id));
+		expect(reported.some((id) => fromWorkflow1.has(id))).toBe(true);
+		// No example failed anywhere.
+		for (const workflow of workflows) {
+			const statuses = (await env.executions(workflow.id)).map(({ summary }) => statusOf(summary));
+			expect({ workflow: workflow.name, failed: statuses.filter((s) => s !== 'success') }).toEqual({ workflow: workflow.name, failed: [] });
+			expect(statuses.length).toBeGreaterThan(0);
+		}
+	});
+
+	it('emitted every PSRESTful change exactly once and CommerceConnect holds exactly the supplier’s media', async () => {
+		// One more minute-schedule poll must not repeat anything (it would be a new execution).
+		await expect(collect({ timeoutMs: 75_000 })).rejects.toThrow(/no new execution/);
+		expect(emittedByWorkflow1.slice().sort()).toEqual(changesOf(env.sandbox).sort());
+		expectPimMatchesSupplier(env.sandbox);
+	});
+});
