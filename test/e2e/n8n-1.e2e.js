@@ -36,12 +36,15 @@ describe('n8n 1.x with the package and the sandboxes', () => {
 		expect(types.declared.nodes).toHaveLength(8);
 	});
 
-	it.each(Object.keys(wrongCredentials))('passes the %s credential test against the sandbox and refuses a wrong key', async (type) => {
+	it.each(Object.keys(wrongCredentials))('passes the %s credential test against the sandbox and fails it with a clear message for a wrong key', async (type) => {
 		const credential = env.credentials[type];
 		const right = env.sandbox.credentials()[type];
 		expect(await env.client.testCredential(credential, right)).toMatchObject({ status: 'OK' });
 		const wrong = await env.client.testCredential(credential, { ...right, ...wrongCredentials[type].change });
 		expect(wrong.status).toBe('Error');
+		// n8n 1.x does not apply a declarative credential test's rules to an HTTP 401 (its error has
+		// no response attached) and shows its own generic text; tests run by the node show the provider's.
+		expect(wrong.message).toMatch(['psRestfulApi', 'commerceConnectApi'].includes(type) ? /Authorization failed - please check your credentials/ : wrongCredentials[type].message);
 		for (const secret of Object.values(right)) if (String(secret).length > 20) expect(wrong.message).not.toContain(secret);
 	});
 
