@@ -23,14 +23,17 @@ const NEXT_POLL_MS = 150_000;
  * The runtime must be installed already (`npm run test:e2e` installs it first).
  */
 class E2eEnvironment {
-	constructor(line) {
+	/** `env`: extra n8n settings (e.g. durable poll cursors); `profile` names the user folder. */
+	constructor(line, { profile = 'e2e', env = {} } = {}) {
 		this.line = line;
 		this.runtime = resolveLine(line);
+		this.profile = profile;
+		this.extraEnv = env;
 	}
 
 	async start() {
 		this.install = await ensureRuntime(this.runtime, { quiet: true });
-		this.userFolder = userFolderFor(this.runtime, 'e2e');
+		this.userFolder = userFolderFor(this.runtime, this.profile);
 		fs.rmSync(this.userFolder, { recursive: true, force: true });
 		// `npm run test:e2e` builds once before the suite; the package is packed and installed from dist/.
 		this.pkg = await preparePackage({ userFolder: this.userFolder, node: this.install.node, build: false, quiet: true });
@@ -41,7 +44,7 @@ class E2eEnvironment {
 	}
 
 	async startN8n() {
-		this.n8n = await startN8n({ install: this.install, userFolder: this.userFolder, env: this.pkg.env, quiet: true });
+		this.n8n = await startN8n({ install: this.install, userFolder: this.userFolder, env: { ...this.pkg.env, ...this.extraEnv }, quiet: true });
 		this.client = new N8nClient(this.n8n.url);
 		await this.client.ensureOwner(OWNER);
 	}
