@@ -84,8 +84,8 @@ async function main() {
 	log(`Ready after ${seconds(readyIn)}. Open ${n8n.url}/ and log in as ${OWNER.email} / ${OWNER.password}`);
 	log('What to look at:');
 	log('  - Overview → the four example workflows, active; each trigger polls every minute.');
-	log('  - Executions → workflow 1 syncs HIT products 5989, 6234 and 7891 into CommerceConnect at once,');
-	log(`    then one product every round of sandbox changes (every ${changeEveryMs / 1000} s); workflows 2 and 3 add`);
+	const firstRun = workflows.some((workflow) => workflow.imported);
+	log(`  - Executions → workflow 1 ${firstRun ? 'syncs HIT products 5989, 6234 and 7891 into CommerceConnect at once,\n    then ' : 'syncs '}one product every round of sandbox changes (every ${changeEveryMs / 1000} s); workflows 2 and 3 add`);
 	log('    PantherMedia photos and Hal Leonard files; workflow 4 lists what changed in CommerceConnect.');
 	log('  - Credentials → one per provider, pointing at the sandboxes on 127.0.0.1 (Test works).');
 	log('Ctrl-C stops everything.');
