@@ -2,6 +2,7 @@ import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, binaryItem } from '../harness/n8n';
 import { json, runNode } from '../commerceconnect/helpers';
 import { CommerceConnectMock, parseMultipart } from '../mocks/commerceconnect';
+import { HOSTILE_TEXT } from './hostile-input';
 
 /**
  * Bad and hostile input to the CommerceConnect nodes is either sent exactly as typed — as JSON
@@ -30,17 +31,7 @@ describe('CommerceConnect: hostile and malformed input', () => {
 	const last = () => mock.server.requests.at(-1)!;
 	const create = { operation: 'create', mediaItemType: 'ImageMediaItem', attachTo: 'product', productBy: 'id', productId: '9', url: 'https://cdn.example.com/h.jpg' };
 
-	const HOSTILE = [
-		['path traversal', '../../api/v2/products/1'],
-		['a query string', 'x?per_page=100000&page=1&code=other'],
-		['a CRLF and a fake header', 'front\r\nAuthorization: Token token=stolen'],
-		['quotes of every kind', `"double" 'single' \`back\``],
-		['JSON metacharacters', '"}, "product_id": 1, "x": {"'],
-		['markup', '<script>alert(1)</script>&amp;'],
-		['unicode and emoji', 'Ärmel-Größe 🧢 日本 – café'],
-		['a NUL and other control characters', 'a\u0000b\u0007c\u001bd'],
-		['a multipart boundary and part header', '--boundary\r\nContent-Disposition: form-data; name="product_id"\r\n\r\n1'],
-	] as const;
+	const HOSTILE = HOSTILE_TEXT;
 
 	it.each(HOSTILE)('sends a description and tag with %s as JSON string values, exactly as typed', async (_name, text) => {
 		const result = await run({ ...create, additionalFields: { description: text, tags: [text.replace(/,/g, ';'), 'plain'] } });
