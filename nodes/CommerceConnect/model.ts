@@ -149,6 +149,12 @@ export class FieldChecker {
 		if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')) {
 			this.fail(`${field} must be an http:// or https:// address, not ${describe(value)}`);
 		}
+		// The URL parser silently drops tabs and line breaks, so the check above would pass an
+		// address that is not the one sent (CommerceConnect fetches the text as given).
+		// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
+		if (/[\u0000-\u001f\u007f]/.test(text)) {
+			this.fail(`${field} must be an http:// or https:// address, not ${describe(value)}: it contains a line break, tab or other control character`);
+		}
 		return text;
 	}
 

@@ -11,12 +11,13 @@ import { HostileServer, type SecretTable, secretTable, xmlEscape } from './hosti
  * item, credential-test result or log line — whatever the server answers, even when it echoes
  * the whole signed request back (as HTTP errors, as PantherMedia's own stat="fail" answers in XML
  * and JSON, as bodies that are no answer at all), on every entry point: the four actions, the
- * trigger and the credential test.
+ * trigger and the credential test. Key and secret hold characters that URL, JSON and XML encoding
+ * change, so those forms are checked too.
  */
 describe('PantherMedia: no secret in any error', () => {
 	const hostile = new HostileServer();
-	const apiKey = `pmk${randomBytes(20).toString('hex')}`;
-	const apiSecret = `pms${randomBytes(20).toString('hex')}`;
+	const apiKey = `pmk${randomBytes(20).toString('hex')}+/=`;
+	const apiSecret = `pms${randomBytes(20).toString('hex')}+/=&"<`;
 	let baseUrl: string;
 	let sleeps: ReturnType<typeof recordSleeps>;
 	beforeAll(async () => {

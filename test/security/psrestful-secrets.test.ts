@@ -10,10 +10,11 @@ import { HostileServer, type SecretTable, secretTable } from './hostile';
  * error response, context, cause, Continue-On-Fail item, credential-test result or log line —
  * whatever the server answers, even when it echoes the whole request back, on every entry point:
  * the action node's operations, the supplier dropdown, the trigger and the credential test.
+ * The key holds characters that URL, JSON and XML encoding change, so those forms are checked too.
  */
 describe('PSRESTful: no secret in any error', () => {
 	const hostile = new HostileServer();
-	const apiKey = `ps-${randomBytes(16).toString('hex')}`;
+	const apiKey = `ps-${randomBytes(16).toString('hex')}+/=&"<`;
 	let baseUrl: string;
 	let sleeps: ReturnType<typeof recordSleeps>;
 	beforeAll(async () => {

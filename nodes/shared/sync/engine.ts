@@ -124,15 +124,27 @@ async function runPoll<T>(
 	}
 
 	// Caught-up streams wait out the minimum interval; a tenth of it (at most 10 minutes) is slack
-	// for poll schedules that fire a little early.
+	// for poll schedules that fire a little early. A read inside the slack is saved as made when it
+	// was due, so early reads never add up: under n8n's every-minute ticks a 60-minute interval
+	// reads every 60 minutes, not every 54.
 	const now = Date.now();
 	const interval = settings.minIntervalMs ?? 0;
 	const slack = Math.min(10 * 60_000, interval / 10);
-	const waiting = (name: string): number | undefined => {
+	const lastRead = (name: string): number | undefined => {
 		const saved = state.streams[name];
-		if (!interval || !saved?.done || saved.at === undefined) return undefined;
-		const elapsed = now - saved.at;
-		return elapsed >= 0 && elapsed < interval - slack ? elapsed : undefined;
+		return interval && saved?.done && saved.at !== undefined ? saved.at : undefined;
+	};
+	const waiting = (name: string): number | undefined => {
+		const last = lastRead(name);
+		if (last === undefined) return undefined;
+		const elapsed = now - last;
+		// A saved time further ahead than the slack means a clock that jumped back: read.
+		return elapsed >= -slack && elapsed < interval - slack ? Math.max(0, elapsed) : undefined;
+	};
+	const readAt = (name: string): number => {
+		const last = lastRead(name);
+		const early = last !== undefined && now >= last + interval - slack && now < last + interval;
+		return early ? last + interval : now;
 	};
 	const due = source.streams.filter((name) => waiting(name) === undefined);
 	if (due.length === 0) {
@@ -189,7 +201,7 @@ async function runPoll<T>(
 				`${source.name} trigger: dedupe memory of stream "${run.name}" is full; forgot ${evicted} older changes (this can only cause repeats, never losses)`,
 			);
 		}
-		next.streams[run.name] = { cp: run.state.cp, seen: run.seen.toRecord(), at: now, done: run.caughtUp };
+		next.streams[run.name] = { cp: run.state.cp, seen: run.seen.toRecord(), at: readAt(run.name), done: run.caughtUp };
 	}
 	next.last = { at: new Date().toISOString(), read, emitted: out.length, stop };
 

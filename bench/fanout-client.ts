@@ -1,0 +1,54 @@
+/**
+ * The n8n side of the PSRESTful fan-out benchmark, run in a fresh process by psrestful.bench.ts
+ * (through bench/child/run-ts.js): the PSRESTful Trigger fetches the media of every changed
+ * product from the mock, which runs in the benchmark's process — as a real API runs outside
+ * n8n's, so the mock's own CPU is not charged to n8n's event loop.
+ */
+import '../test/harness/env';
+
+import { performance } from 'node:perf_hooks';
+
+import { PollHarness } from '../test/harness/n8n';
+
+export interface FanOutJob {
+	baseUrl: string;
+	apiKey: string;
+	/** A supplier with a few changes, synced first so n8n-core has loaded what it loads on first use. */
+	warmSupplier: string;
+	supplier: string;
+	/** Undefined for the trigger's default. */
+	concurrency?: number;
+}
+
+export interface FanOutFigures {
+	elapsed: number;
+	emitted: number;
+}
+
+async function sync(job: FanOutJob, supplier: string): Promise<FanOutFigures> {
+	const harness = new PollHarness({
+		type: 'psRestfulTrigger',
+		parameters: {
+			supplierCode: supplier,
+			includeMediaContent: true,
+			firstRun: 'all',
+			syncOptions: { maxItemsPerPoll: 1000, ...(job.concurrency ? { concurrency: job.concurrency } : {}), budgetSeconds: 3600, minIntervalMinutes: 0 },
+		} as never,
+		credentials: { psRestfulApi: { apiKey: job.apiKey, baseUrl: job.baseUrl } },
+	});
+	const started = performance.now();
+	const out = await harness.poll({ pollBudgetMs: 3_600_000 });
+	return { elapsed: performance.now() - started, emitted: out?.[0].length ?? 0 };
+}
+
+async function run(job: FanOutJob): Promise<FanOutFigures> {
+	await sync(job, job.warmSupplier);
+	return await sync(job, job.supplier);
+}
+
+process.once('message', (job: FanOutJob) => {
+	run(job).then(
+		(figures) => process.send!({ ok: true, figures }, () => process.exit(0)),
+		(error: Error) => process.send!({ ok: false, error: error.stack ?? String(error) }, () => process.exit(1)),
+	);
+});
