@@ -59,9 +59,9 @@ describe('PSRESTful benchmarks', () => {
 
 			// The same with n8n in a fresh process of its own.
 			const job = { baseUrl, apiKey: mock.apiKey, warmSupplier: 'WARM', supplier: 'BENCH' };
-			const inChild = async (concurrency?: number) => {
+			const inChild = async (concurrency?: number, bare?: FanOutJob['bare']) => {
 				mock.server.resetLog();
-				const figures = await runInChild<FanOutJob, FanOutFigures>('fanout-client.ts', { ...job, concurrency });
+				const figures = await runInChild<FanOutJob, FanOutFigures>('fanout-client.ts', { ...job, concurrency, bare });
 				return { ...figures, requests: mock.server.count('/v1.1.0/suppliers/BENCH/') };
 			};
 			const parallelApart = await inChild(undefined);
@@ -72,6 +72,17 @@ describe('PSRESTful benchmarks', () => {
 			report(`  speed-up: ${(serialApart.elapsed / parallelApart.elapsed).toFixed(1)}x`);
 			expect(parallelApart.emitted).toBe(1000);
 			expect(serialApart.emitted).toBe(1000);
+
+			// The ceiling: the same 1,000 media requests from a bare HTTP client in a fresh process.
+			const productIds = Array.from({ length: 1000 }, (_, i) => `P${String(i).padStart(4, '0')}`);
+			const bare = async (concurrency: number) => await inChild(concurrency, { productIds });
+			const parallelBare = await bare(10);
+			const serialBare = await bare(1);
+			report(`The same media requests from a bare node:http client (no n8n; new connection per request):`);
+			report(`  10 at a time: ${ms(parallelBare.elapsed)}, ${parallelBare.requests} requests; one at a time: ${ms(serialBare.elapsed)}`);
+			report(`  speed-up: ${(serialBare.elapsed / parallelBare.elapsed).toFixed(1)}x — what is left between this and n8n's is n8n's per-request cost`);
+			expect(parallelBare.requests).toBe(1020);
+			expect(serialBare.requests).toBe(1020);
 		} finally {
 			mock.server.latencyMs = 0;
 		}

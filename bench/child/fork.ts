@@ -8,7 +8,8 @@ import { join } from 'node:path';
 export async function runInChild<J, F>(module: string, job: J): Promise<F> {
 	// eslint-disable-next-line @n8n/community-nodes/no-dangerous-functions -- benchmark tooling, not part of the package: runs one of this repository's bench modules in a fresh process
 	const child = fork(join(__dirname, 'run-ts.js'), [join(__dirname, '..', module)], {
-		execArgv: [],
+		// BENCH_CPU_PROF=<dir> writes a V8 CPU profile of the child there (open it in Chrome DevTools).
+		execArgv: process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [],
 		stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 	});
 	const answer = new Promise<{ ok: boolean; figures?: F; error?: string }>((resolve, reject) => {
