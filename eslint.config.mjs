@@ -16,7 +16,15 @@ import tseslint from 'typescript-eslint';
 const communityRecommended = n8nCommunityNodesPlugin.configs.recommendedWithoutN8nCloudSupport;
 
 export default tseslint.config(
-	globalIgnores(['dist/**', 'node_modules/**', 'bench/out/**', '.n8n-runtime/**', '.sandbox/**', '**/*.js', '**/*.mjs']),
+	globalIgnores([
+		'dist/**',
+		'node_modules/**',
+		'bench/out/**',
+		'.n8n-runtime/**',
+		'.sandbox/**',
+		'**/*.js',
+		'**/*.mjs',
+	]),
 	{
 		files: ['**/*.ts'],
 		extends: [js.configs.recommended, tseslint.configs.recommended, communityRecommended],

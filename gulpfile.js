@@ -4,12 +4,16 @@ const path = require('node:path');
 const { task, src, dest, parallel } = require('gulp');
 
 function copyIcons() {
-	const nodeIcons = src(path.resolve('nodes', '**', '*.{png,svg}'), { encoding: false }).pipe(dest(path.resolve('dist', 'nodes')));
+	const nodeIcons = src(path.resolve('nodes', '**', '*.{png,svg}'), { encoding: false }).pipe(
+		dest(path.resolve('dist', 'nodes')),
+	);
 	return nodeIcons;
 }
 
 function copyCredentialIcons() {
-	return src(path.resolve('credentials', '**', '*.{png,svg}'), { encoding: false, allowEmpty: true }).pipe(dest(path.resolve('dist', 'credentials')));
+	return src(path.resolve('credentials', '**', '*.{png,svg}'), { encoding: false, allowEmpty: true }).pipe(
+		dest(path.resolve('dist', 'credentials')),
+	);
 }
 
 function copyCodex() {

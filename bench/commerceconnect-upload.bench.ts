@@ -27,16 +27,31 @@ describe('CommerceConnect upload', () => {
 	});
 	afterAll(async () => await mock.stop());
 
-	it.each(SIZES_MB)('uploads a %d MB binary from n8n’s binary store: peak RSS increase of the client', async (sizeMb) => {
-		const size = sizeMb * 1024 * 1024;
-		const figures = await runInChild<UploadJob, UploadFigures>('upload-client.ts', { baseUrl, email: mock.email, token: mock.token, size });
-		const stored = mock.items.get(figures.id)!.asset!;
-		expect(figures.storedInFilesystem).toBe(true); // streamed from disk, not from a base64 copy
-		expect(stored).toMatchObject({ size, sha256: figures.sha256 });
+	it.each(SIZES_MB)(
+		'uploads a %d MB binary from n8n’s binary store: peak RSS increase of the client',
+		async (sizeMb) => {
+			const size = sizeMb * 1024 * 1024;
+			const figures = await runInChild<UploadJob, UploadFigures>('upload-client.ts', {
+				baseUrl,
+				email: mock.email,
+				token: mock.token,
+				size,
+			});
+			const stored = mock.items.get(figures.id)!.asset!;
+			expect(figures.storedInFilesystem).toBe(true); // streamed from disk, not from a base64 copy
+			expect(stored).toMatchObject({ size, sha256: figures.sha256 });
 
-		const increase = figures.peak - figures.rssBefore;
-		if (sizeMb === SIZES_MB[0]) report(`\nCommerceConnect Upload, binary from n8n's filesystem binary store, ${latency} ms latency (load average ${loadAverage()}):`);
-		report(`  ${mib(size)}: ${ms(figures.elapsed)}; client RSS before ${mib(figures.rssBefore)}, peak ${mib(figures.peak)}: increase ${mib(increase)} = ${(increase / size).toFixed(2)}x the file size`);
-		report(`    (client alone in a fresh process, RSS sampled every 1 ms by a worker thread; the mock received ${mib(stored.size!)}, SHA-256 equal)`);
-	});
+			const increase = figures.peak - figures.rssBefore;
+			if (sizeMb === SIZES_MB[0])
+				report(
+					`\nCommerceConnect Upload, binary from n8n's filesystem binary store, ${latency} ms latency (load average ${loadAverage()}):`,
+				);
+			report(
+				`  ${mib(size)}: ${ms(figures.elapsed)}; client RSS before ${mib(figures.rssBefore)}, peak ${mib(figures.peak)}: increase ${mib(increase)} = ${(increase / size).toFixed(2)}x the file size`,
+			);
+			report(
+				`    (client alone in a fresh process, RSS sampled every 1 ms by a worker thread; the mock received ${mib(stored.size!)}, SHA-256 equal)`,
+			);
+		},
+	);
 });

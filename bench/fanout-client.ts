@@ -39,7 +39,12 @@ async function sync(job: FanOutJob, supplier: string): Promise<FanOutFigures> {
 			supplierCode: supplier,
 			includeMediaContent: true,
 			firstRun: 'all',
-			syncOptions: { maxItemsPerPoll: 1000, ...(job.concurrency ? { concurrency: job.concurrency } : {}), budgetSeconds: 3600, minIntervalMinutes: 0 },
+			syncOptions: {
+				maxItemsPerPoll: 1000,
+				...(job.concurrency ? { concurrency: job.concurrency } : {}),
+				budgetSeconds: 3600,
+				minIntervalMinutes: 0,
+			},
 		} as never,
 		credentials: { psRestfulApi: { apiKey: job.apiKey, baseUrl: job.baseUrl } },
 	});
@@ -70,7 +75,8 @@ async function bareFetch(job: FanOutJob, productIds: string[]): Promise<FanOutFi
 	let next = 0;
 	const started = performance.now();
 	const worker = async () => {
-		while (next < productIds.length) await get(`${base}${encodeURIComponent(productIds[next++])}/?environment=PROD`, job.apiKey);
+		while (next < productIds.length)
+			await get(`${base}${encodeURIComponent(productIds[next++])}/?environment=PROD`, job.apiKey);
 	};
 	await Promise.all(Array.from({ length: job.concurrency ?? 10 }, worker));
 	return { elapsed: performance.now() - started, emitted: productIds.length };

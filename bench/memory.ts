@@ -95,5 +95,7 @@ export function kib(bytes: number): string {
 
 /** The 1, 5 and 15 minute load averages, for the figures' context. */
 export function loadAverage(): string {
-	return `${loadavg().map((l) => l.toFixed(2)).join(' ')} (${cpus().length} CPUs)`;
+	return `${loadavg()
+		.map((l) => l.toFixed(2))
+		.join(' ')} (${cpus().length} CPUs)`;
 }

@@ -38,7 +38,12 @@ describe('PantherMedia benchmarks', () => {
 				events: ['new'],
 				includeMediaInfo: true,
 				firstRun: 'all',
-				syncOptions: { maxItemsPerPoll: maxItems, budgetSeconds: 3600, ...(batch ? { infoBatchSize: batch } : {}), ...(concurrency ? { infoConcurrency: concurrency } : {}) },
+				syncOptions: {
+					maxItemsPerPoll: maxItems,
+					budgetSeconds: 3600,
+					...(batch ? { infoBatchSize: batch } : {}),
+					...(concurrency ? { infoConcurrency: concurrency } : {}),
+				},
 			} as never,
 			credentials: credentials(),
 		});
@@ -63,9 +68,15 @@ describe('PantherMedia benchmarks', () => {
 			await timeInfoSync(20); // warm-up: n8n-core loads parts of itself on first use
 			const batched = await timeInfoSync(1000);
 			const serial = await timeInfoSync(1000, 1, 1);
-			report(`\nPantherMedia media-info fan-out, 1,000 new media, ${latency} ms latency (load average ${loadAverage()}):`);
-			report(`  default (50 ids per get-media-info, 3 in parallel): ${ms(batched.elapsed)} for ${batched.emitted} media, ${batched.requests} requests (${batched.infoRequests} get-media-info)`);
-			report(`  one request per media, one at a time:                ${ms(serial.elapsed)} for ${serial.emitted} media, ${serial.requests} requests (${serial.infoRequests} get-media-info)`);
+			report(
+				`\nPantherMedia media-info fan-out, 1,000 new media, ${latency} ms latency (load average ${loadAverage()}):`,
+			);
+			report(
+				`  default (50 ids per get-media-info, 3 in parallel): ${ms(batched.elapsed)} for ${batched.emitted} media, ${batched.requests} requests (${batched.infoRequests} get-media-info)`,
+			);
+			report(
+				`  one request per media, one at a time:                ${ms(serial.elapsed)} for ${serial.emitted} media, ${serial.requests} requests (${serial.infoRequests} get-media-info)`,
+			);
 			report(`  speed-up: ${(serial.elapsed / batched.elapsed).toFixed(1)}x`);
 			for (const run of [batched, serial]) {
 				expect(run.emitted).toBe(1000);
@@ -81,27 +92,50 @@ describe('PantherMedia benchmarks', () => {
 	it.each([
 		['at its default per-poll cap (1,000)', undefined],
 		['at the largest per-poll cap (10,000)', 10_000],
-	] as const)(`imports ${IMPORT_SIZE.toLocaleString('en')} media %s: RSS per poll and saved state`, async (name, cap) => {
-		const importer = new PantherMediaMock({ seed: false });
-		const url = await importer.start();
-		try {
-			importer.bulkNew(IMPORT_SIZE, importer.now() - 5 * DAY - IMPORT_SIZE * 1000, 1000);
-			importer.server.latencyMs = latency;
-			const figures = await runInChild<ImportJob, ImportFigures>('import-client.ts', { baseUrl: url, apiKey: importer.apiKey, apiSecret: importer.apiSecret, cap });
-			const series = figures.rssPerPoll.filter((_, i) => i % Math.max(1, Math.floor(figures.rssPerPoll.length / 10)) === 0 || i === figures.rssPerPoll.length - 1);
-			if (!cap) {
-				report(`\nPantherMedia initial import ("Everything", events new/changed/deleted), ${IMPORT_SIZE.toLocaleString('en')} new media, ${latency} ms latency (load average ${loadAverage()}):`);
-				report('  (n8n and the trigger in a fresh process, the mock in another; RSS sampled after every poll and every 1 ms by a worker thread)');
+	] as const)(
+		`imports ${IMPORT_SIZE.toLocaleString('en')} media %s: RSS per poll and saved state`,
+		async (name, cap) => {
+			const importer = new PantherMediaMock({ seed: false });
+			const url = await importer.start();
+			try {
+				importer.bulkNew(IMPORT_SIZE, importer.now() - 5 * DAY - IMPORT_SIZE * 1000, 1000);
+				importer.server.latencyMs = latency;
+				const figures = await runInChild<ImportJob, ImportFigures>('import-client.ts', {
+					baseUrl: url,
+					apiKey: importer.apiKey,
+					apiSecret: importer.apiSecret,
+					cap,
+				});
+				const series = figures.rssPerPoll.filter(
+					(_, i) =>
+						i % Math.max(1, Math.floor(figures.rssPerPoll.length / 10)) === 0 || i === figures.rssPerPoll.length - 1,
+				);
+				if (!cap) {
+					report(
+						`\nPantherMedia initial import ("Everything", events new/changed/deleted), ${IMPORT_SIZE.toLocaleString('en')} new media, ${latency} ms latency (load average ${loadAverage()}):`,
+					);
+					report(
+						'  (n8n and the trigger in a fresh process, the mock in another; RSS sampled after every poll and every 1 ms by a worker thread)',
+					);
+				}
+				report(
+					`  ${name}: ${figures.polls} polls, ${figures.emitted.toLocaleString('en')} emitted (${figures.distinct.toLocaleString('en')} distinct), ${ms(figures.elapsed)}`,
+				);
+				report(
+					`    RSS: ${mib(figures.rssBefore)} before the first poll, peak ${mib(figures.rssPeak)} (+${mib(figures.rssPeak - figures.rssBefore)}); after polls ${series.map((v) => mib(v).replace(' MiB', '')).join(', ')} MiB`,
+				);
+				report(
+					`    heap used: ${mib(figures.heapBefore)} before, ${mib(figures.heapAfterGc)} after the import and a full GC, heap reserved then ${mib(figures.heapTotalAfterGc)}, RSS then ${mib(figures.rssAfterGc)}`,
+				);
+				report(
+					`    saved static data: largest after any poll ${kib(figures.maxSavedBytes)}, after the import ${kib(figures.savedBytes)} (${figures.remembered} remembered changes; target < 64 KiB)`,
+				);
+				expect(figures.emitted).toBe(IMPORT_SIZE);
+				expect(figures.distinct).toBe(IMPORT_SIZE);
+				expect(figures.maxSavedBytes).toBeLessThan(64 * 1024);
+			} finally {
+				await importer.stop();
 			}
-			report(`  ${name}: ${figures.polls} polls, ${figures.emitted.toLocaleString('en')} emitted (${figures.distinct.toLocaleString('en')} distinct), ${ms(figures.elapsed)}`);
-			report(`    RSS: ${mib(figures.rssBefore)} before the first poll, peak ${mib(figures.rssPeak)} (+${mib(figures.rssPeak - figures.rssBefore)}); after polls ${series.map((v) => mib(v).replace(' MiB', '')).join(', ')} MiB`);
-			report(`    heap used: ${mib(figures.heapBefore)} before, ${mib(figures.heapAfterGc)} after the import and a full GC, heap reserved then ${mib(figures.heapTotalAfterGc)}, RSS then ${mib(figures.rssAfterGc)}`);
-			report(`    saved static data: largest after any poll ${kib(figures.maxSavedBytes)}, after the import ${kib(figures.savedBytes)} (${figures.remembered} remembered changes; target < 64 KiB)`);
-			expect(figures.emitted).toBe(IMPORT_SIZE);
-			expect(figures.distinct).toBe(IMPORT_SIZE);
-			expect(figures.maxSavedBytes).toBeLessThan(64 * 1024);
-		} finally {
-			await importer.stop();
-		}
-	});
+		},
+	);
 });

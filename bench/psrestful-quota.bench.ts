@@ -27,7 +27,21 @@ describe('PSRESTful quota use', () => {
 		mock.suppliers.push({ id: includeMedia ? 801 : 802, code: supplier, name: supplier });
 		const random = seededRandom(includeMedia ? 11 : 12);
 		const start = Date.UTC(2026, 10, 24, 0, 0, 0);
-		jest.useFakeTimers({ now: start, doNotFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'nextTick', 'queueMicrotask', 'hrtime', 'performance'] });
+		jest.useFakeTimers({
+			now: start,
+			doNotFake: [
+				'setTimeout',
+				'clearTimeout',
+				'setImmediate',
+				'clearImmediate',
+				'setInterval',
+				'clearInterval',
+				'nextTick',
+				'queueMicrotask',
+				'hrtime',
+				'performance',
+			],
+		});
 		mock.server.clockOffsetMs = 0;
 		const changeMinutes = new Set<number>();
 		while (changeMinutes.size < 20) changeMinutes.add(Math.floor(random() * 1440));
@@ -48,7 +62,9 @@ describe('PSRESTful quota use', () => {
 			for (const item of out?.[0] ?? []) emitted.add(String(item.json.productId));
 		}
 		const calls = mock.server.requests.length;
-		report(`PSRESTful Trigger at its defaults, one day, 20 changed products (${name}): ${calls} calls (Free plan 50, Standard 300); ${emitted.size} of 20 products emitted by the end of the day`);
+		report(
+			`PSRESTful Trigger at its defaults, one day, 20 changed products (${name}): ${calls} calls (Free plan 50, Standard 300); ${emitted.size} of 20 products emitted by the end of the day`,
+		);
 		jest.useRealTimers();
 		expect(emitted.size).toBeGreaterThanOrEqual(19); // a change in the last hour is emitted by the next day's first poll
 	});

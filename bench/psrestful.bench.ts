@@ -23,21 +23,33 @@ describe('PSRESTful benchmarks', () => {
 
 	const latency = Number(process.env.BENCH_LATENCY_MS ?? 50);
 
-	async function timeMediaSync(supplier: string, concurrency: number | undefined): Promise<{ elapsed: number; emitted: number; requests: number }> {
+	async function timeMediaSync(
+		supplier: string,
+		concurrency: number | undefined,
+	): Promise<{ elapsed: number; emitted: number; requests: number }> {
 		const harness = new PollHarness({
 			type: 'psRestfulTrigger',
 			parameters: {
 				supplierCode: supplier,
 				includeMediaContent: true,
 				firstRun: 'all',
-				syncOptions: { maxItemsPerPoll: 1000, ...(concurrency ? { concurrency } : {}), budgetSeconds: 3600, minIntervalMinutes: 0 },
+				syncOptions: {
+					maxItemsPerPoll: 1000,
+					...(concurrency ? { concurrency } : {}),
+					budgetSeconds: 3600,
+					minIntervalMinutes: 0,
+				},
 			} as never,
 			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
 		});
 		mock.server.resetLog();
 		const started = performance.now();
 		const out = await harness.poll({ pollBudgetMs: 3_600_000 });
-		return { elapsed: performance.now() - started, emitted: out?.[0].length ?? 0, requests: mock.server.requests.length };
+		return {
+			elapsed: performance.now() - started,
+			emitted: out?.[0].length ?? 0,
+			requests: mock.server.requests.length,
+		};
 	}
 
 	it('fetches media for 1,000 products: default concurrency vs one at a time', async () => {
@@ -50,9 +62,15 @@ describe('PSRESTful benchmarks', () => {
 			await timeMediaSync('WARM', undefined);
 			const parallel = await timeMediaSync('BENCH', undefined);
 			const serial = await timeMediaSync('BENCH', 1);
-			report(`\nPSRESTful media fan-out, 1,000 products, ${latency} ms latency, mock in n8n's process (load average ${loadAverage()}):`);
-			report(`  default concurrency (10): ${ms(parallel.elapsed)} for ${parallel.emitted} products, ${parallel.requests} requests`);
-			report(`  one at a time:            ${ms(serial.elapsed)} for ${serial.emitted} products, ${serial.requests} requests`);
+			report(
+				`\nPSRESTful media fan-out, 1,000 products, ${latency} ms latency, mock in n8n's process (load average ${loadAverage()}):`,
+			);
+			report(
+				`  default concurrency (10): ${ms(parallel.elapsed)} for ${parallel.emitted} products, ${parallel.requests} requests`,
+			);
+			report(
+				`  one at a time:            ${ms(serial.elapsed)} for ${serial.emitted} products, ${serial.requests} requests`,
+			);
 			report(`  speed-up: ${(serial.elapsed / parallel.elapsed).toFixed(1)}x`);
 			expect(parallel.emitted).toBe(1000);
 			expect(serial.emitted).toBe(1000);
@@ -67,8 +85,12 @@ describe('PSRESTful benchmarks', () => {
 			const parallelApart = await inChild(undefined);
 			const serialApart = await inChild(1);
 			report(`PSRESTful media fan-out, the same with n8n in a process of its own (load average ${loadAverage()}):`);
-			report(`  default concurrency (10): ${ms(parallelApart.elapsed)} for ${parallelApart.emitted} products, ${parallelApart.requests} requests`);
-			report(`  one at a time:            ${ms(serialApart.elapsed)} for ${serialApart.emitted} products, ${serialApart.requests} requests`);
+			report(
+				`  default concurrency (10): ${ms(parallelApart.elapsed)} for ${parallelApart.emitted} products, ${parallelApart.requests} requests`,
+			);
+			report(
+				`  one at a time:            ${ms(serialApart.elapsed)} for ${serialApart.emitted} products, ${serialApart.requests} requests`,
+			);
 			report(`  speed-up: ${(serialApart.elapsed / parallelApart.elapsed).toFixed(1)}x`);
 			expect(parallelApart.emitted).toBe(1000);
 			expect(serialApart.emitted).toBe(1000);
@@ -79,8 +101,12 @@ describe('PSRESTful benchmarks', () => {
 			const parallelBare = await bare(10);
 			const serialBare = await bare(1);
 			report(`The same media requests from a bare node:http client (no n8n; new connection per request):`);
-			report(`  10 at a time: ${ms(parallelBare.elapsed)}, ${parallelBare.requests} requests; one at a time: ${ms(serialBare.elapsed)}`);
-			report(`  speed-up: ${(serialBare.elapsed / parallelBare.elapsed).toFixed(1)}x — what is left between this and n8n's is n8n's per-request cost`);
+			report(
+				`  10 at a time: ${ms(parallelBare.elapsed)}, ${parallelBare.requests} requests; one at a time: ${ms(serialBare.elapsed)}`,
+			);
+			report(
+				`  speed-up: ${(serialBare.elapsed / parallelBare.elapsed).toFixed(1)}x — what is left between this and n8n's is n8n's per-request cost`,
+			);
 			expect(parallelBare.requests).toBe(1020);
 			expect(serialBare.requests).toBe(1020);
 		} finally {
@@ -103,7 +129,11 @@ describe('PSRESTful benchmarks', () => {
 
 			const harness = new PollHarness({
 				type: 'psRestfulTrigger',
-				parameters: { supplierCode: 'OVER', firstRun: 'all', syncOptions: { maxItemsPerPoll: n, minIntervalMinutes: 0 } } as never,
+				parameters: {
+					supplierCode: 'OVER',
+					firstRun: 'all',
+					syncOptions: { maxItemsPerPoll: n, minIntervalMinutes: 0 },
+				} as never,
 				credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
 			});
 			started = performance.now();
@@ -112,7 +142,9 @@ describe('PSRESTful benchmarks', () => {
 			expect(out?.[0]).toHaveLength(n);
 		}
 		const overheadPerItem = ((median(polls) - median(raw)) / n) * 1000;
-		report(`PSRESTful Trigger overhead, ${n.toLocaleString('en')} changed products in one poll (median of 5, no latency):`);
+		report(
+			`PSRESTful Trigger overhead, ${n.toLocaleString('en')} changed products in one poll (median of 5, no latency):`,
+		);
 		report(`  poll: ${ms(median(polls))}, the same listing fetched and parsed directly: ${ms(median(raw))}`);
 		report(`  trigger overhead: ${overheadPerItem.toFixed(1)} µs per emitted item`);
 	});

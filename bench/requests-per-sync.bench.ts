@@ -72,7 +72,13 @@ function caughtUp(harness: PollHarness, streams: string[]): boolean {
 	return !!state && streams.every((stream) => state.streams[stream]?.done === true);
 }
 
-async function measure(trigger: string, n: number, wait: number, prepare: (n: number) => Promise<Prepared>, record = true): Promise<void> {
+async function measure(
+	trigger: string,
+	n: number,
+	wait: number,
+	prepare: (n: number) => Promise<Prepared>,
+	record = true,
+): Promise<void> {
 	const prepared = await prepare(n);
 	const { server, harness, streams } = prepared;
 	server.resetLog();
@@ -99,9 +105,11 @@ async function measure(trigger: string, n: number, wait: number, prepare: (n: nu
 		const notes = prepared.explain ? [prepared.explain(server.requests)] : [];
 		server.latencyMs = 0;
 		server.resetLog();
-		if (prepared.after) notes.push(await prepared.after(async () => await harness.poll({ pollBudgetMs: POLL_BUDGET_MS })));
+		if (prepared.after)
+			notes.push(await prepared.after(async () => await harness.poll({ pollBudgetMs: POLL_BUDGET_MS })));
 		const note = notes.length > 0 ? notes.join('; ') : undefined;
-		if (record) rows.push({ trigger, n, latency: wait, polls, list, detail, minimum: prepared.minimum, emitted, elapsed, note });
+		if (record)
+			rows.push({ trigger, n, latency: wait, polls, list, detail, minimum: prepared.minimum, emitted, elapsed, note });
 		expect(other).toBe(0);
 		expect(caughtUp(harness, streams)).toBe(true);
 		expect(keys.size).toBe(n); // every changed item emitted...
@@ -134,7 +142,8 @@ function psRestful(includeMedia: boolean) {
 			server: mock.server,
 			harness,
 			streams: ['media'],
-			classify: (r) => (r.path.includes('/media-modified-since') ? 'list' : r.path.includes('/medias/') ? 'detail' : undefined),
+			classify: (r) =>
+				r.path.includes('/media-modified-since') ? 'list' : r.path.includes('/medias/') ? 'detail' : undefined,
 			minimum: { list: 1, detail: includeMedia ? n : 0 },
 			key: (json) => String(json.productId),
 			stop: async () => await mock.stop(),
@@ -191,11 +200,14 @@ function halLeonard() {
 		const today = mock.today();
 		const start = today - DAM_DAYS;
 		// N files spread evenly over the 121 days from the start day to today.
-		for (let i = 0; i < n; i++) mock.putFile(String(100_000 + i), `HL_${i}.pdf`, start + Math.floor((i * (DAM_DAYS + 1)) / n));
+		for (let i = 0; i < n; i++)
+			mock.putFile(String(100_000 + i), `HL_${i}.pdf`, start + Math.floor((i * (DAM_DAYS + 1)) / n));
 		const harness = new PollHarness({
 			type: 'halLeonardDamTrigger',
 			parameters: { events: ['modifiedFile'], firstRun: 'date', startDate: isoDay(start), syncOptions } as never,
-			credentials: { halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint } },
+			credentials: {
+				halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint },
+			},
 		});
 		// The trigger asks for [start, today + 2): today may still grow, and one spare day covers a
 		// DAM day in another zone than assumed. At most 3 months (89 days) per request.
@@ -223,13 +235,19 @@ function commerceConnect() {
 		// N media items changed over 24 hours, evenly, ending a minute ago (outside the trigger's
 		// 5-second settle lag, which a later poll reads); the trigger starts 2 days back.
 		const from = now - DAY - MINUTE;
-		for (let i = 0; i < n; i++) mock.seed({ url: `https://cdn.example.com/m/${i}.jpg`, product_id: 257 }, from + Math.floor((i * DAY) / n));
+		for (let i = 0; i < n; i++)
+			mock.seed({ url: `https://cdn.example.com/m/${i}.jpg`, product_id: 257 }, from + Math.floor((i * DAY) / n));
 		const times = [...mock.items.values()].map((item) => item.updated_at).sort((a, b) => a - b);
 		/** Items whose updated time is in [from, to] (the mock's inclusive bounds). */
 		const countIn = (fromMs: number, toMs: number) => upperBound(times, toMs) - upperBound(times, fromMs - 1);
 		const harness = new PollHarness({
 			type: 'commerceConnectTrigger',
-			parameters: { event: 'updated', firstRun: 'date', startDate: new Date(now - 2 * DAY).toISOString(), syncOptions } as never,
+			parameters: {
+				event: 'updated',
+				firstRun: 'date',
+				startDate: new Date(now - 2 * DAY).toISOString(),
+				syncOptions,
+			} as never,
 			credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl } },
 		});
 		return {
@@ -312,7 +330,18 @@ describe('requests per sync', () => {
 	});
 
 	afterAll(() => {
-		const header = ['trigger', 'N', 'latency', 'polls', 'list', 'detail', 'total', 'minimum (list + detail)', 'extra', 'time'];
+		const header = [
+			'trigger',
+			'N',
+			'latency',
+			'polls',
+			'list',
+			'detail',
+			'total',
+			'minimum (list + detail)',
+			'extra',
+			'time',
+		];
 		const lines = rows.map((r) => {
 			const total = r.list + r.detail;
 			const minimum = r.minimum.list + r.minimum.detail;
@@ -330,16 +359,27 @@ describe('requests per sync', () => {
 			];
 		});
 		const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-		const format = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-		report(`\nRequests per sync (one complete sync of N changes from a first run that includes them; per-poll cap ${num(CAP)}):`);
+		const format = (cells: string[]) =>
+			cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+		report(
+			`\nRequests per sync (one complete sync of N changes from a first run that includes them; per-poll cap ${num(CAP)}):`,
+		);
 		report(`  ${format(header)}`);
 		for (const line of lines) report(`  ${format(line)}`);
 		for (const r of rows.filter((row) => row.note)) report(`  ${r.trigger}, N = ${num(r.n)}: ${r.note}`);
 		report('  Why a trigger makes more than the minimum:');
-		report(`  - PSRESTful: the listing is unpaged; a poll emits at most the per-poll cap (${num(CAP)} at most) and continues a longer listing by asking the same "since" again next poll (a few bytes of state instead of the listing), so ceil(N / cap) listings.`);
-		report('  - PantherMedia: a full page (limit 10,000) does not say whether more rows follow; one more request, answered empty, ends the sync when N is a multiple of 10,000.');
-		report('  - Hal Leonard DAM: ranges are unpaged; a range holding more than the per-poll cap is asked again by the next poll, which skips what it emitted (small state), so ceil(files in the range / cap) requests per range.');
-		report('  - CommerceConnect: offset pages shift while items change, so the trigger never pages a window by offset: it reads time slices that fit one page (see the breakdown above).');
+		report(
+			`  - PSRESTful: the listing is unpaged; a poll emits at most the per-poll cap (${num(CAP)} at most) and continues a longer listing by asking the same "since" again next poll (a few bytes of state instead of the listing), so ceil(N / cap) listings.`,
+		);
+		report(
+			'  - PantherMedia: a full page (limit 10,000) does not say whether more rows follow; one more request, answered empty, ends the sync when N is a multiple of 10,000.',
+		);
+		report(
+			'  - Hal Leonard DAM: ranges are unpaged; a range holding more than the per-poll cap is asked again by the next poll, which skips what it emitted (small state), so ceil(files in the range / cap) requests per range.',
+		);
+		report(
+			'  - CommerceConnect: offset pages shift while items change, so the trigger never pages a window by offset: it reads time slices that fit one page (see the breakdown above).',
+		);
 		report(`  load average at end: ${loadAverage()}`);
 	});
 

@@ -38,7 +38,13 @@ async function upload(job: UploadJob, input: INodeExecutionData): Promise<number
 	const result = await executeNode(
 		{
 			type: 'commerceConnect',
-			parameters: { resource: 'mediaItem', operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257' } as never,
+			parameters: {
+				resource: 'mediaItem',
+				operation: 'upload',
+				binaryPropertyName: 'data',
+				productBy: 'id',
+				productId: '257',
+			} as never,
 			credentials: { commerceConnectApi: { email: job.email, apiToken: job.token, baseUrl: job.baseUrl } },
 		},
 		[input],

@@ -38,7 +38,8 @@ export interface XmlFigures {
 
 function parser(job: XmlJob): (body: Buffer) => number {
 	if (job.kind === 'panthermedia') {
-		return (body) => readPollPage(parseRsp({ status: 200, headers: { 'content-type': job.contentType }, body })).items.length;
+		return (body) =>
+			readPollPage(parseRsp({ status: 200, headers: { 'content-type': job.contentType }, body })).items.length;
 	}
 	return (body) => readModifiedFiles(parseDamXml(body, job.contentType)).length;
 }

@@ -22,7 +22,11 @@ import type { XmlFigures, XmlJob } from './xml-client';
 const ITEMS = 10_000;
 const RUNS = 10;
 
-async function pantherMediaPage(mock: PantherMediaMock, baseUrl: string, limit: number): Promise<{ body: Buffer; contentType: string }> {
+async function pantherMediaPage(
+	mock: PantherMediaMock,
+	baseUrl: string,
+	limit: number,
+): Promise<{ body: Buffer; contentType: string }> {
 	const fields = { ...signRequest(mock.apiKey, mock.apiSecret), type: 'new', last_polling: '1', limit: String(limit) };
 	const response = await fetch(`${baseUrl}/poll`, {
 		method: 'POST',
@@ -33,12 +37,23 @@ async function pantherMediaPage(mock: PantherMediaMock, baseUrl: string, limit: 
 	return { body: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type') ?? '' };
 }
 
-async function damFiles(mock: HalLeonardMock, start: string, stop: string): Promise<{ body: Buffer; contentType: string }> {
-	const document = serializeDamDocument(damDocument('ModifiedFileRequest', { '@_fileType': 'pdf', StartDate: start, StopDate: stop }), {
-		vendorId: mock.vendorId,
-		vendorKey: mock.vendorKey,
+async function damFiles(
+	mock: HalLeonardMock,
+	start: string,
+	stop: string,
+): Promise<{ body: Buffer; contentType: string }> {
+	const document = serializeDamDocument(
+		damDocument('ModifiedFileRequest', { '@_fileType': 'pdf', StartDate: start, StopDate: stop }),
+		{
+			vendorId: mock.vendorId,
+			vendorKey: mock.vendorKey,
+		},
+	);
+	const response = await fetch(mock.endpoint, {
+		method: 'POST',
+		headers: { 'content-type': 'text/xml; charset=utf-8' },
+		body: document,
 	});
-	const response = await fetch(mock.endpoint, { method: 'POST', headers: { 'content-type': 'text/xml; charset=utf-8' }, body: document });
 	expect(response.status).toBe(200);
 	return { body: Buffer.from(await response.arrayBuffer()), contentType: response.headers.get('content-type') ?? '' };
 }
@@ -55,7 +70,9 @@ describe('XML parsing', () => {
 	const dir = tmpdir();
 	const lines: string[] = [];
 	afterAll(() => {
-		report(`\nXML parsing through the providers' parsers, each document in a fresh process (load average ${loadAverage()}):`);
+		report(
+			`\nXML parsing through the providers' parsers, each document in a fresh process (load average ${loadAverage()}):`,
+		);
 		for (const line of lines) report(`  ${line}`);
 	});
 
@@ -70,7 +87,13 @@ describe('XML parsing', () => {
 			const smallFile = join(dir, `bench-pm-small-${process.pid}.xml`);
 			writeFileSync(file, big.body);
 			writeFileSync(smallFile, small.body);
-			const figures = await runInChild<XmlJob, XmlFigures>('xml-client.ts', { kind: 'panthermedia', file, small: smallFile, contentType: big.contentType, runs: RUNS });
+			const figures = await runInChild<XmlJob, XmlFigures>('xml-client.ts', {
+				kind: 'panthermedia',
+				file,
+				small: smallFile,
+				contentType: big.contentType,
+				runs: RUNS,
+			});
 			expect(figures.items).toBe(ITEMS);
 			lines.push(...describe10k('PantherMedia poll page', figures));
 		} finally {
@@ -83,7 +106,12 @@ describe('XML parsing', () => {
 		await mock.start();
 		try {
 			const today = mock.today();
-			for (let i = 0; i < ITEMS; i++) mock.putFile(String(200_000 + i), `HL_DDS_${String(200_000 + i).padStart(16, '0')}.pdf`, today - 60 + Math.floor((i * 60) / ITEMS));
+			for (let i = 0; i < ITEMS; i++)
+				mock.putFile(
+					String(200_000 + i),
+					`HL_DDS_${String(200_000 + i).padStart(16, '0')}.pdf`,
+					today - 60 + Math.floor((i * 60) / ITEMS),
+				);
 			const big = await damFiles(mock, '2000/1/1', '2100/1/1');
 			mock.files.clear();
 			mock.putFile('1', 'HL_1.pdf', today);
@@ -92,7 +120,13 @@ describe('XML parsing', () => {
 			const smallFile = join(dir, `bench-dam-small-${process.pid}.xml`);
 			writeFileSync(file, big.body);
 			writeFileSync(smallFile, small.body);
-			const figures = await runInChild<XmlJob, XmlFigures>('xml-client.ts', { kind: 'dam', file, small: smallFile, contentType: big.contentType, runs: RUNS });
+			const figures = await runInChild<XmlJob, XmlFigures>('xml-client.ts', {
+				kind: 'dam',
+				file,
+				small: smallFile,
+				contentType: big.contentType,
+				runs: RUNS,
+			});
 			expect(figures.items).toBe(ITEMS);
 			lines.push(...describe10k('DAM ModifiedFileResponse', figures));
 		} finally {

@@ -20,7 +20,10 @@ export class CommerceConnectApi implements ICredentialType {
 
 	displayName = 'CommerceConnect API';
 
-	icon = { light: 'file:../nodes/CommerceConnect/commerceconnect.svg', dark: 'file:../nodes/CommerceConnect/commerceconnect.dark.svg' } as const;
+	icon = {
+		light: 'file:../nodes/CommerceConnect/commerceconnect.svg',
+		dark: 'file:../nodes/CommerceConnect/commerceconnect.dark.svg',
+	} as const;
 
 	documentationUrl = 'https://product.comestri.com/apidoc/2.0.html';
 
@@ -33,7 +36,8 @@ export class CommerceConnectApi implements ICredentialType {
 				{
 					name: 'Static Token',
 					value: 'staticToken',
-					description: 'Email and API token of a CommerceConnect user (the only method CommerceConnect documents publicly)',
+					description:
+						'Email and API token of a CommerceConnect user (the only method CommerceConnect documents publicly)',
 				},
 			],
 			default: 'staticToken',
@@ -65,12 +69,16 @@ export class CommerceConnectApi implements ICredentialType {
 			name: 'baseUrl',
 			type: 'string',
 			default: 'https://product.commerceconnect.co',
-			description: 'Production is https://product.commerceconnect.co, staging is https://staging-product.commerceconnect.co',
+			description:
+				'Production is https://product.commerceconnect.co, staging is https://staging-product.commerceconnect.co',
 		},
 	];
 
 	/** Adds the secret to a request, by the chosen method. */
-	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
 		const method = (credentials.authMethod as string | undefined) || 'staticToken';
 		switch (method) {
 			case 'staticToken': {
@@ -97,7 +105,8 @@ export class CommerceConnectApi implements ICredentialType {
 				type: 'responseCode',
 				properties: {
 					value: 401,
-					message: 'CommerceConnect did not accept the email and API token. Check both (the token belongs to the user with this email).',
+					message:
+						'CommerceConnect did not accept the email and API token. Check both (the token belongs to the user with this email).',
 				},
 			},
 			{
@@ -106,7 +115,11 @@ export class CommerceConnectApi implements ICredentialType {
 			},
 			{
 				type: 'responseCode',
-				properties: { value: 404, message: 'No CommerceConnect API at this base URL. Check the Base URL (e.g. https://product.commerceconnect.co).' },
+				properties: {
+					value: 404,
+					message:
+						'No CommerceConnect API at this base URL. Check the Base URL (e.g. https://product.commerceconnect.co).',
+				},
 			},
 		],
 	};

@@ -1,4 +1,9 @@
-import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INodeProperties } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IHttpRequestOptions,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import {
 	DEFAULT_DAM_VERSION,
@@ -23,7 +28,10 @@ export class HalLeonardDamApi implements ICredentialType {
 
 	displayName = 'Hal Leonard DAM API';
 
-	icon = { light: 'file:../nodes/HalLeonardDam/halleonard.svg', dark: 'file:../nodes/HalLeonardDam/halleonard.dark.svg' } as const;
+	icon = {
+		light: 'file:../nodes/HalLeonardDam/halleonard.svg',
+		dark: 'file:../nodes/HalLeonardDam/halleonard.dark.svg',
+	} as const;
 
 	documentationUrl = 'https://haldms.halleonard.com/apidoc/';
 
@@ -52,7 +60,8 @@ export class HalLeonardDamApi implements ICredentialType {
 			name: 'endpoint',
 			type: 'string',
 			default: DEFAULT_ENDPOINT,
-			description: 'The DAM System URL every request is posted to. Change it only for a test account or proxy Hal Leonard gave you.',
+			description:
+				'The DAM System URL every request is posted to. Change it only for a test account or proxy Hal Leonard gave you.',
 		},
 		{
 			displayName: 'DAM Version',
@@ -63,7 +72,10 @@ export class HalLeonardDamApi implements ICredentialType {
 		},
 	];
 
-	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
 		return await authenticateDamRequest(credentials, requestOptions);
 	}
 }

@@ -1,4 +1,9 @@
-import type { ICredentialDataDecryptedObject, ICredentialType, IHttpRequestOptions, INodeProperties } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IHttpRequestOptions,
+	INodeProperties,
+} from 'n8n-workflow';
 
 import { formDecode, formEncode, signRequest } from '../nodes/PantherMedia/transport/signature';
 
@@ -16,7 +21,10 @@ export class PantherMediaApi implements ICredentialType {
 
 	displayName = 'PantherMedia API';
 
-	icon = { light: 'file:../nodes/PantherMedia/panthermedia.svg', dark: 'file:../nodes/PantherMedia/panthermedia.dark.svg' } as const;
+	icon = {
+		light: 'file:../nodes/PantherMedia/panthermedia.svg',
+		dark: 'file:../nodes/PantherMedia/panthermedia.dark.svg',
+	} as const;
 
 	documentationUrl = 'https://rest.panthermedia.net/';
 
@@ -49,7 +57,10 @@ export class PantherMediaApi implements ICredentialType {
 	];
 
 	/** Adds api_key, access_key, timestamp, nonce and algo to the form body of one request. */
-	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
 		const fields = bodyFields(requestOptions.body);
 		const signed = signRequest(String(credentials.apiKey ?? ''), String(credentials.apiSecret ?? ''));
 		return {

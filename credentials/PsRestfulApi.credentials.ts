@@ -15,7 +15,10 @@ export class PsRestfulApi implements ICredentialType {
 
 	displayName = 'PSRESTful API';
 
-	icon = { light: 'file:../nodes/PsRestful/psrestful.svg', dark: 'file:../nodes/PsRestful/psrestful.dark.svg' } as const;
+	icon = {
+		light: 'file:../nodes/PsRestful/psrestful.svg',
+		dark: 'file:../nodes/PsRestful/psrestful.dark.svg',
+	} as const;
 
 	documentationUrl = 'https://docs.psrestful.com/authentication';
 
@@ -63,7 +66,10 @@ export class PsRestfulApi implements ICredentialType {
 	 * every request, which profiling showed to be most of the CPU a request costs when the trigger
 	 * fetches media for hundreds of products.
 	 */
-	async authenticate(credentials: ICredentialDataDecryptedObject, requestOptions: IHttpRequestOptions): Promise<IHttpRequestOptions> {
+	async authenticate(
+		credentials: ICredentialDataDecryptedObject,
+		requestOptions: IHttpRequestOptions,
+	): Promise<IHttpRequestOptions> {
 		return {
 			...requestOptions,
 			headers: { ...requestOptions.headers, 'X-API-Key': String(credentials.apiKey ?? '') },
@@ -77,8 +83,17 @@ export class PsRestfulApi implements ICredentialType {
 			qs: { page: 1, page_size: 1 },
 		},
 		rules: [
-			{ type: 'responseCode', properties: { value: 401, message: 'The API key was not accepted. Check it under Account → API Keys in PSRESTful.' } },
-			{ type: 'responseCode', properties: { value: 403, message: 'The API key is valid but not allowed to read the supplier list.' } },
+			{
+				type: 'responseCode',
+				properties: {
+					value: 401,
+					message: 'The API key was not accepted. Check it under Account → API Keys in PSRESTful.',
+				},
+			},
+			{
+				type: 'responseCode',
+				properties: { value: 403, message: 'The API key is valid but not allowed to read the supplier list.' },
+			},
 		],
 	};
 }

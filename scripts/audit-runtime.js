@@ -26,13 +26,20 @@ const npmArgs = args.filter((arg) => arg !== '--strict');
 function npm(commandArgs) {
 	const execPath = process.env.npm_execpath;
 	const [command, prefix] = execPath && /npm-cli\.js$/.test(execPath) ? [process.execPath, [execPath]] : ['npm', []];
-	return spawnSync(command, [...prefix, ...commandArgs], { cwd: root, encoding: 'utf8', timeout: 180_000, maxBuffer: 64 * 1024 * 1024 });
+	return spawnSync(command, [...prefix, ...commandArgs], {
+		cwd: root,
+		encoding: 'utf8',
+		timeout: 180_000,
+		maxBuffer: 64 * 1024 * 1024,
+	});
 }
 
 const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
 const nameOf = (path) => path.replace(/^.*node_modules\//, '');
 /** What package-lock.json installs outside the dev tree: what npm audit --omit=dev asks about. */
-const runtimeEntries = Object.entries(lock.packages).filter(([path, entry]) => path !== '' && !entry.dev && !entry.devOptional && !entry.link);
+const runtimeEntries = Object.entries(lock.packages).filter(
+	([path, entry]) => path !== '' && !entry.dev && !entry.devOptional && !entry.link,
+);
 
 function runtimePackages() {
 	return runtimeEntries.map(([path, entry]) => `${nameOf(path)} ${entry.version}`).sort();
@@ -43,7 +50,8 @@ function requiredBy(name) {
 	const dependents = [];
 	if (lock.packages[''].dependencies?.[name]) dependents.push('this package');
 	for (const [path, entry] of runtimeEntries) {
-		if ({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies }[name]) dependents.push(nameOf(path));
+		if ({ ...entry.dependencies, ...entry.optionalDependencies, ...entry.peerDependencies }[name])
+			dependents.push(nameOf(path));
 	}
 	return dependents.join(', ') || 'unknown';
 }
@@ -58,7 +66,9 @@ function registryOf() {
 function main() {
 	const version = npm(['--version']).stdout.trim();
 	const packages = runtimePackages();
-	console.log(`npm audit --omit=dev — ${new Date().toISOString().slice(0, 16)}Z, npm ${version}, registry ${registryOf()}`);
+	console.log(
+		`npm audit --omit=dev — ${new Date().toISOString().slice(0, 16)}Z, npm ${version}, registry ${registryOf()}`,
+	);
 	console.log(`runtime packages (${packages.length}): ${packages.join(', ')}`);
 
 	const run = npm(['audit', '--omit=dev', '--json', ...npmArgs]);
@@ -71,28 +81,45 @@ function main() {
 
 	if (report && report.auditReportVersion === 2 && report.metadata) {
 		const counts = report.metadata.vulnerabilities;
-		const byLevel = ['info', 'low', 'moderate', 'high', 'critical'].map((level) => `${level} ${counts[level] ?? 0}`).join(', ');
+		const byLevel = ['info', 'low', 'moderate', 'high', 'critical']
+			.map((level) => `${level} ${counts[level] ?? 0}`)
+			.join(', ');
 		if (!counts.total) {
 			console.log(`result: no known vulnerability in the runtime dependencies (${byLevel})`);
 			return 0;
 		}
-		console.log(`result: ${counts.total} known ${counts.total === 1 ? 'vulnerability' : 'vulnerabilities'} in the runtime dependencies (${byLevel})`);
+		console.log(
+			`result: ${counts.total} known ${counts.total === 1 ? 'vulnerability' : 'vulnerabilities'} in the runtime dependencies (${byLevel})`,
+		);
 		for (const [name, entry] of Object.entries(report.vulnerabilities)) {
 			for (const via of entry.via) {
 				// A string "via" is a dependency that is vulnerable through another package listed on its own.
 				if (typeof via === 'string') console.log(`  ${name} (${entry.severity}): through ${via}`);
 				else console.log(`  ${name} ${via.range} (${via.severity}): ${via.title} — ${via.url}`);
 			}
-			const fix = entry.fixAvailable === true ? 'npm audit fix' : entry.fixAvailable ? `${entry.fixAvailable.name}@${entry.fixAvailable.version}` : 'none published';
+			const fix =
+				entry.fixAvailable === true
+					? 'npm audit fix'
+					: entry.fixAvailable
+						? `${entry.fixAvailable.name}@${entry.fixAvailable.version}`
+						: 'none published';
 			console.log(`    installed at ${entry.nodes.join(', ')}, required by ${requiredBy(name)}; fix: ${fix}`);
 		}
 		return 1;
 	}
 
 	// npm prints its own failure as JSON ({ message, statusCode, ... }) or, for some errors, only on stderr.
-	const why = (report && (report.message || (report.error && report.error.summary))) || run.stderr.split('\n').filter((line) => /error/i.test(line)).join(' ') || `npm exited ${run.status}`;
+	const why =
+		(report && (report.message || (report.error && report.error.summary))) ||
+		run.stderr
+			.split('\n')
+			.filter((line) => /error/i.test(line))
+			.join(' ') ||
+		`npm exited ${run.status}`;
 	console.log(`result: NOT CHECKED — the registry did not answer the audit request (${why.trim()})`);
-	console.log('        run `npm run audit:runtime -- --registry=<a registry with the audit endpoint>` where one is reachable');
+	console.log(
+		'        run `npm run audit:runtime -- --registry=<a registry with the audit endpoint>` where one is reachable',
+	);
 	return strict ? 3 : 0;
 }
 

@@ -8,7 +8,13 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-const [report] = JSON.parse(execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+const [report] = JSON.parse(
+	execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+		cwd: root,
+		encoding: 'utf8',
+		stdio: ['ignore', 'pipe', 'ignore'],
+	}),
+);
 const shipped = new Set(report.files.map((f) => f.path));
 const problems = [];
 
@@ -32,7 +38,10 @@ for (const kind of ['nodes', 'credentials']) {
 	}
 }
 for (const file of shipped) {
-	if (!file.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'index.js'].includes(file)) {
+	if (
+		!file.startsWith('dist/') &&
+		!['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'index.js'].includes(file)
+	) {
 		problems.push(`unexpected file in the package: ${file}`);
 	}
 }
@@ -44,4 +53,6 @@ if (problems.length > 0) {
 	console.error(`npm pack check failed:\n- ${problems.join('\n- ')}`);
 	process.exit(1);
 }
-console.log(`npm pack check: ${report.files.length} files, ${pkg.n8n.nodes.length} nodes, ${pkg.n8n.credentials.length} credentials, icons and codex files present (${(report.size / 1024).toFixed(1)} KiB packed).`);
+console.log(
+	`npm pack check: ${report.files.length} files, ${pkg.n8n.nodes.length} nodes, ${pkg.n8n.credentials.length} credentials, icons and codex files present (${(report.size / 1024).toFixed(1)} KiB packed).`,
+);

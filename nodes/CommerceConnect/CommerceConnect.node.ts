@@ -12,7 +12,8 @@ export class CommerceConnect implements INodeType {
 		group: ['output'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Create, upload, update, delete, list and sync product media items in the CommerceConnect (Comestri) PIM',
+		description:
+			'Create, upload, update, delete, list and sync product media items in the CommerceConnect (Comestri) PIM',
 		defaults: { name: 'CommerceConnect' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

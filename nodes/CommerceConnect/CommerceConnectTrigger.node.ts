@@ -2,7 +2,12 @@ import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, 
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { runSync } from '../shared/sync/engine';
-import { type TriggerDefaults, firstRunProperties, readTriggerSettings, syncOptionsProperty } from '../shared/sync/triggerSettings';
+import {
+	type TriggerDefaults,
+	firstRunProperties,
+	readTriggerSettings,
+	syncOptionsProperty,
+} from '../shared/sync/triggerSettings';
 import { ASSOCIATED_FIELDS } from './model';
 import { CommerceConnectClient, DEFAULT_BASE_URL } from './transport';
 import { type CcStream, CommerceConnectSource } from './trigger/source';
@@ -25,7 +30,8 @@ const DEFAULTS: TriggerDefaults = {
 				{ name: 'Association Attribute Values', value: 'association_attribute_values' },
 				{ name: 'Attribute Values', value: 'attribute_values' },
 			],
-			description: 'Related data to include in each media item (response_associated_fields). A change of these alone is not a change of the media item.',
+			description:
+				'Related data to include in each media item (response_associated_fields). A change of these alone is not a change of the media item.',
 		},
 	],
 };
@@ -71,13 +77,19 @@ export class CommerceConnectTrigger implements INodeType {
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const event = this.getNodeParameter('event', 'updated') as string;
 		if (event !== 'updated' && event !== 'created') {
-			throw new NodeOperationError(this.getNode(), `Event must be "updated" or "created", not ${JSON.stringify(event)}`);
+			throw new NodeOperationError(
+				this.getNode(),
+				`Event must be "updated" or "created", not ${JSON.stringify(event)}`,
+			);
 		}
 		const { settings, host, options } = readTriggerSettings(this, DEFAULTS);
 		const include = Array.isArray(options.include) ? options.include.map(String) : [];
 		for (const field of include) {
 			if (!(ASSOCIATED_FIELDS as readonly string[]).includes(field)) {
-				throw new NodeOperationError(this.getNode(), `Include must list attribute_values and/or association_attribute_values, not ${JSON.stringify(field)}`);
+				throw new NodeOperationError(
+					this.getNode(),
+					`Include must list attribute_values and/or association_attribute_values, not ${JSON.stringify(field)}`,
+				);
 			}
 		}
 		const credentials = (await this.getCredentials('commerceConnectApi')) as IDataObject;

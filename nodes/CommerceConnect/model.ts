@@ -67,7 +67,8 @@ export function listQueryString(query: ListQuery): IDataObject {
 	if (query.createdTo !== undefined) qs.created_time_to = toIsoSeconds(query.createdTo);
 	if (query.updatedFrom !== undefined) qs.updated_time_from = toIsoSeconds(query.updatedFrom);
 	if (query.updatedTo !== undefined) qs.updated_time_to = toIsoSeconds(query.updatedTo);
-	if (query.associatedFields && query.associatedFields.length > 0) qs.response_associated_fields = query.associatedFields.join(',');
+	if (query.associatedFields && query.associatedFields.length > 0)
+		qs.response_associated_fields = query.associatedFields.join(',');
 	return qs;
 }
 
@@ -81,7 +82,10 @@ export class FieldChecker {
 	) {}
 
 	fail(message: string, description?: string): never {
-		throw new NodeOperationError(this.node, message, { itemIndex: this.itemIndex, ...(description ? { description } : {}) });
+		throw new NodeOperationError(this.node, message, {
+			itemIndex: this.itemIndex,
+			...(description ? { description } : {}),
+		});
 	}
 
 	isBlank(value: unknown): boolean {
@@ -120,12 +124,14 @@ export class FieldChecker {
 
 	code(value: unknown, field: string): string {
 		if (this.isBlank(value)) this.fail(`${field} is empty`, `Enter the ${field}.`);
-		if (typeof value !== 'string' && typeof value !== 'number') this.fail(`${field} must be text, not ${describe(value)}`);
+		if (typeof value !== 'string' && typeof value !== 'number')
+			this.fail(`${field} must be text, not ${describe(value)}`);
 		return String(value).trim();
 	}
 
 	text(value: unknown, field: string): string {
-		if (typeof value !== 'string' && typeof value !== 'number') this.fail(`${field} must be text, not ${describe(value)}`);
+		if (typeof value !== 'string' && typeof value !== 'number')
+			this.fail(`${field} must be text, not ${describe(value)}`);
 		return String(value);
 	}
 
@@ -153,7 +159,9 @@ export class FieldChecker {
 		// address that is not the one sent (CommerceConnect fetches the text as given).
 		// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
 		if (/[\u0000-\u001f\u007f]/.test(text)) {
-			this.fail(`${field} must be an http:// or https:// address, not ${describe(value)}: it contains a line break, tab or other control character`);
+			this.fail(
+				`${field} must be an http:// or https:// address, not ${describe(value)}: it contains a line break, tab or other control character`,
+			);
 		}
 		return text;
 	}
@@ -164,11 +172,15 @@ export class FieldChecker {
 		const raw = Array.isArray(value) ? value : String(value).split(',');
 		const tags: string[] = [];
 		for (const entry of raw) {
-			if (typeof entry !== 'string' && typeof entry !== 'number') this.fail(`${field} must be text or a list of texts, not ${describe(value)}`);
+			if (typeof entry !== 'string' && typeof entry !== 'number')
+				this.fail(`${field} must be text or a list of texts, not ${describe(value)}`);
 			const tag = String(entry).trim();
 			if (tag === '') continue;
 			if (tag.includes(',')) {
-				this.fail(`${field}: the tag ${describe(tag)} contains a comma`, 'CommerceConnect splits tags at commas; use tags without commas.');
+				this.fail(
+					`${field}: the tag ${describe(tag)} contains a comma`,
+					'CommerceConnect splits tags at commas; use tags without commas.',
+				);
 			}
 			if (!tags.includes(tag)) tags.push(tag);
 		}

@@ -14,7 +14,8 @@ export class HalLeonardDam implements INodeType {
 		group: ['input'],
 		version: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
-		description: 'Read sheet music assets, metadata and changed files from the Hal Leonard Digital Asset Management (DAM) system',
+		description:
+			'Read sheet music assets, metadata and changed files from the Hal Leonard Digital Asset Management (DAM) system',
 		defaults: { name: 'Hal Leonard DAM' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],

@@ -2,7 +2,12 @@ import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, 
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { runSync } from '../shared/sync/engine';
-import { type TriggerDefaults, firstRunProperties, readTriggerSettings, syncOptionsProperty } from '../shared/sync/triggerSettings';
+import {
+	type TriggerDefaults,
+	firstRunProperties,
+	readTriggerSettings,
+	syncOptionsProperty,
+} from '../shared/sync/triggerSettings';
 import { FILE_TYPES, REQUEST_TYPES, fileTypeValue, requestTypeCode } from './actions/common';
 import { DEFAULT_DAM_TIME_ZONE, isValidTimeZone, parseDayInput } from './days';
 import { halLeonardDamApiTest } from './methods/credentialTest';
@@ -18,7 +23,8 @@ const DEFAULTS: TriggerDefaults = {
 	lookbackMinutes: 1440,
 	// The DAM asks vendors to query 1–4 times a day: 6 hours = at most 4 query rounds once caught up.
 	minIntervalMinutes: 360,
-	minIntervalReason: 'Hal Leonard asks vendors to query the DAM 1–4 times a day; the default, 360 (6 hours), allows 4. Catching up a backlog is never held back.',
+	minIntervalReason:
+		'Hal Leonard asks vendors to query the DAM 1–4 times a day; the default, 360 (6 hours), allows 4. Catching up a backlog is never held back.',
 	lookbackDescription:
 		'Each poll asks again from this long before the last closed DAM day, in whole days (rounded up). The default, one day, covers a DAM day that ends in another time zone than assumed. Repeats are filtered out.',
 	extraOptions: [
@@ -70,7 +76,8 @@ export class HalLeonardDamTrigger implements INodeType {
 					{
 						name: 'Modified File',
 						value: 'modifiedFile',
-						description: 'A PDF file changed. A file change without a metadata change appears only here: a full sync needs both.',
+						description:
+							'A PDF file changed. A file change without a metadata change appears only here: a full sync needs both.',
 					},
 				],
 				default: ['modifiedFile', 'assetMetadata'],
@@ -114,7 +121,9 @@ export class HalLeonardDamTrigger implements INodeType {
 		const events = this.getNodeParameter('events', []) as unknown;
 		const streams = STREAMS.filter((stream) => Array.isArray(events) && events.includes(stream));
 		if (streams.length === 0) {
-			throw new NodeOperationError(node, 'Events is empty', { description: 'Choose Modified File, Asset Metadata Changed, or both.' });
+			throw new NodeOperationError(node, 'Events is empty', {
+				description: 'Choose Modified File, Asset Metadata Changed, or both.',
+			});
 		}
 		const { settings, host, options } = readTriggerSettings(this, DEFAULTS);
 		const timeZone = String(options.timeZone ?? DEFAULT_DAM_TIME_ZONE).trim() || DEFAULT_DAM_TIME_ZONE;
@@ -124,23 +133,22 @@ export class HalLeonardDamTrigger implements INodeType {
 			});
 		}
 		const startDay =
-			settings.firstRun.mode === 'date' ? parseDayInput(this.getNodeParameter('startDate', ''), 'Start Date', node) : undefined;
+			settings.firstRun.mode === 'date'
+				? parseDayInput(this.getNodeParameter('startDate', ''), 'Start Date', node)
+				: undefined;
 
 		const client = new DamClient(this, { deadline: settings.deadline });
 		const credentials = (await this.getCredentials(CREDENTIAL_TYPE)) as IDataObject;
-		const source = new DamSource(
-			client,
-			{
-				streams,
-				fileType: fileTypeValue(this.getNodeParameter('fileType', 'pdf'), node),
-				requestType: requestTypeCode(this.getNodeParameter('requestType', 'all'), node),
-				timeZone,
-				lookbackDays: Math.ceil(options.lookbackMs / 86_400_000),
-				completeDaysOnly: this.getNodeParameter('completeDaysOnly', false) as boolean,
-				startDay,
-				accountKey: `${await client.endpoint()}|${String(credentials.vendorId ?? '').trim()}`,
-			},
-		);
+		const source = new DamSource(client, {
+			streams,
+			fileType: fileTypeValue(this.getNodeParameter('fileType', 'pdf'), node),
+			requestType: requestTypeCode(this.getNodeParameter('requestType', 'all'), node),
+			timeZone,
+			lookbackDays: Math.ceil(options.lookbackMs / 86_400_000),
+			completeDaysOnly: this.getNodeParameter('completeDaysOnly', false) as boolean,
+			startDay,
+			accountKey: `${await client.endpoint()}|${String(credentials.vendorId ?? '').trim()}`,
+		});
 		return await runSync(host, source, settings);
 	}
 }

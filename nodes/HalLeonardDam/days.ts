@@ -131,7 +131,8 @@ export function parseDayInput(value: unknown, field: string, node: INode, itemIn
 	if (day === undefined) {
 		const shown = typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
 		throw new NodeOperationError(node, `${field} is not a valid date: ${JSON.stringify(shown).slice(0, 80)}`, {
-			description: 'Enter a day such as 2024-01-15 or 2024/1/15 (the DAM works in whole days), or pick one in the date picker.',
+			description:
+				'Enter a day such as 2024-01-15 or 2024/1/15 (the DAM works in whole days), or pick one in the date picker.',
 			itemIndex,
 		});
 	}

@@ -37,16 +37,24 @@ type Advice = Pick<ApiFailure, 'hint' | 'cause'>;
 export function statusAdvice(code: string): Advice {
 	switch (code) {
 		case '2':
-			return { hint: 'The DAM has no file for this asset, or its path is broken on the DAM side. Report the asset ID to Hal Leonard, or leave it out.' };
+			return {
+				hint: 'The DAM has no file for this asset, or its path is broken on the DAM side. Report the asset ID to Hal Leonard, or leave it out.',
+			};
 		case '3':
 			return {
 				hint: 'Your vendor account may not use this asset. Check the asset ID, and your catalogue access with your Hal Leonard representative.',
 				cause: 'configuration-invalid',
 			};
 		case '25':
-			return { hint: 'The asset cannot be sold in that country. Use another Country Code, or leave the asset out.', cause: 'configuration-invalid' };
+			return {
+				hint: 'The asset cannot be sold in that country. Use another Country Code, or leave the asset out.',
+				cause: 'configuration-invalid',
+			};
 		case '26':
-			return { hint: 'Use a two-letter ISO country code such as US or GB (empty means US).', cause: 'configuration-invalid' };
+			return {
+				hint: 'Use a two-letter ISO country code such as US or GB (empty means US).',
+				cause: 'configuration-invalid',
+			};
 		case '33':
 			return { hint: 'Check the asset ID: the DAM does not know it.', cause: 'configuration-invalid' };
 		default:
@@ -92,7 +100,10 @@ function errorAdvice(description: string): Advice & { transient?: boolean } {
 		};
 	}
 	if (/not responding|unavailable|timeout|timed out|try again|temporar/i.test(description)) {
-		return { hint: 'The DAM’s internal systems are not responding. This usually passes: try again later.', transient: true };
+		return {
+			hint: 'The DAM’s internal systems are not responding. This usually passes: try again later.',
+			transient: true,
+		};
 	}
 	if (/xml|dtd|format|parse|malformed|version/i.test(description)) {
 		return {
@@ -100,7 +111,9 @@ function errorAdvice(description: string): Advice & { transient?: boolean } {
 			cause: 'configuration-invalid',
 		};
 	}
-	return { hint: 'The DAM reported a system error. Check the message; if it persists, contact your Hal Leonard representative.' };
+	return {
+		hint: 'The DAM reported a system error. Check the message; if it persists, contact your Hal Leonard representative.',
+	};
 }
 
 /** Finds the response element of a DAMResponse, or throws the DAM's ErrorResponse. */
@@ -120,7 +133,9 @@ export function responseElement(document: Record<string, unknown>, name: string)
 	const element = response[name];
 	if (element === undefined) {
 		const found = Object.keys(response).filter((key) => key !== 'ResponseHdr');
-		throw new MalformedResponseError(`the DAM answered without ${name}${found.length ? ` (found ${found.join(', ')})` : ''}`);
+		throw new MalformedResponseError(
+			`the DAM answered without ${name}${found.length ? ` (found ${found.join(', ')})` : ''}`,
+		);
 	}
 	// An empty element (no files in range) parses as "".
 	return element && typeof element === 'object' ? (element as Record<string, unknown>) : {};
@@ -158,7 +173,13 @@ export function readModifiedFiles(document: Record<string, unknown>): ModifiedFi
 }
 
 export function modifiedFileJson(file: ModifiedFile, fileType: string): IDataObject {
-	return { assetId: file.assetId, fileName: file.fileName, fileType, lastModified: isoDay(file.day), damDate: file.damDate };
+	return {
+		assetId: file.assetId,
+		fileName: file.fileName,
+		fileType,
+		lastModified: isoDay(file.day),
+		damDate: file.damDate,
+	};
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -202,7 +223,8 @@ export function readMetadataRecords(document: Record<string, unknown>): Metadata
 			if ('AssetId' in record) {
 				out.push(toRecord(name, record));
 			} else if (depth < 2) {
-				for (const [child, inner] of Object.entries(record)) if (!child.startsWith('@_')) visit(child, inner, depth + 1);
+				for (const [child, inner] of Object.entries(record))
+					if (!child.startsWith('@_')) visit(child, inner, depth + 1);
 			}
 		}
 	};

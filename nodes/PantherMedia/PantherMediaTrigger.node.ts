@@ -2,7 +2,12 @@ import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, 
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { runSync } from '../shared/sync/engine';
-import { type TriggerDefaults, firstRunProperties, readTriggerSettings, syncOptionsProperty } from '../shared/sync/triggerSettings';
+import {
+	type TriggerDefaults,
+	firstRunProperties,
+	readTriggerSettings,
+	syncOptionsProperty,
+} from '../shared/sync/triggerSettings';
 import { pantherMediaApiTest } from './methods/credentialTest';
 import { EVENT_TYPES, type EventType, LANGUAGES } from './model';
 import { DEFAULT_BASE_URL, PantherMediaClient } from './transport';
@@ -74,7 +79,8 @@ export class PantherMediaTrigger implements INodeType {
 				type: 'multiOptions',
 				required: true,
 				default: ['new', 'changed', 'deleted'],
-				description: 'Which changes start the workflow. Each has its own position, so a backlog of one cannot hold up the others.',
+				description:
+					'Which changes start the workflow. Each has its own position, so a backlog of one cannot hold up the others.',
 				options: [
 					{ name: 'New', value: 'new', description: 'Media added to PantherMedia' },
 					{ name: 'Changed', value: 'changed', description: 'Media whose data changed' },
@@ -131,7 +137,9 @@ export class PantherMediaTrigger implements INodeType {
 				: {},
 			batchSize: clampInt(options.infoBatchSize, DEFAULT_INFO_BATCH, 1, 100),
 			concurrency: clampInt(options.infoConcurrency, 3, 1, 10),
-			endpointKey: String(credentials.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, ''),
+			endpointKey: String(credentials.baseUrl || DEFAULT_BASE_URL)
+				.trim()
+				.replace(/\/+$/, ''),
 		});
 		// The dedupe memory is shared out between the streams and bounded in total (see above).
 		settings.seenCap = Math.max(1, Math.min(settings.seenCap, Math.floor(MAX_REMEMBERED_TOTAL / events.length)));
@@ -149,7 +157,9 @@ function readEvents(ctx: IPollFunctions): EventType[] {
 		});
 	}
 	if (list.length === 0) {
-		throw new NodeOperationError(ctx.getNode(), 'Events is empty', { description: 'Choose at least one of New, Changed and Deleted.' });
+		throw new NodeOperationError(ctx.getNode(), 'Events is empty', {
+			description: 'Choose at least one of New, Changed and Deleted.',
+		});
 	}
 	// Fixed order, so the streams (and their saved positions) do not depend on the click order.
 	return EVENT_TYPES.filter((e) => list.includes(e));

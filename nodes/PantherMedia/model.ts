@@ -79,7 +79,10 @@ export interface SearchPage {
 export function parsePantherDate(text: string | undefined): number | undefined {
 	if (!text) return undefined;
 	const value = text.trim();
-	const rfc = /^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(UTC|GMT|Z|[+-]0000)?$/.exec(value);
+	const rfc =
+		/^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(UTC|GMT|Z|[+-]0000)?$/.exec(
+			value,
+		);
 	if (rfc) {
 		const month = MONTHS.indexOf(rfc[2].charAt(0).toUpperCase() + rfc[2].slice(1).toLowerCase());
 		if (month < 0) return undefined;
@@ -116,14 +119,19 @@ function count(text: string | undefined): number | undefined {
 export function readPollPage(rsp: Record<string, unknown>): PollPage {
 	const items = rsp.items;
 	if (items === undefined) throw new AnswerShapeError('the poll answer has no <items> list');
-	const list = asList<Record<string, unknown>>(typeof items === 'object' && items !== null ? (items as Record<string, unknown>).media : undefined);
+	const list = asList<Record<string, unknown>>(
+		typeof items === 'object' && items !== null ? (items as Record<string, unknown>).media : undefined,
+	);
 	const out: PollItem[] = list.map((media, index) => {
 		const id = attr(media, 'id')?.trim();
 		const dateText = attr(media, 'date');
 		const nextPageId = attr(media, 'next_page_id')?.trim();
 		if (!id) throw new AnswerShapeError(`poll row ${index + 1} has no media id`);
 		const date = parsePantherDate(dateText);
-		if (date === undefined) throw new AnswerShapeError(`poll row ${index + 1} (media ${id}) has no readable date: ${JSON.stringify(dateText ?? null)}`);
+		if (date === undefined)
+			throw new AnswerShapeError(
+				`poll row ${index + 1} (media ${id}) has no readable date: ${JSON.stringify(dateText ?? null)}`,
+			);
 		if (!nextPageId) throw new AnswerShapeError(`poll row ${index + 1} (media ${id}) has no next_page_id`);
 		return { id, date, nextPageId };
 	});
@@ -198,12 +206,15 @@ export function readMediaInfo(rsp: Record<string, unknown>): MediaInfo[] {
 export function readSearchPage(rsp: Record<string, unknown>): SearchPage {
 	const items = rsp.items;
 	if (items === undefined) throw new AnswerShapeError('the search answer has no <items> list');
-	const list = asList<unknown>(typeof items === 'object' && items !== null ? (items as Record<string, unknown>).media : undefined);
+	const list = asList<unknown>(
+		typeof items === 'object' && items !== null ? (items as Record<string, unknown>).media : undefined,
+	);
 	return {
 		total: count(attr(items, 'total')),
 		items: list.map((raw, index) => {
 			const media = plainRecord(raw);
-			if (typeof media.id !== 'string' || !media.id) throw new AnswerShapeError(`search result ${index + 1} has no media id`);
+			if (typeof media.id !== 'string' || !media.id)
+				throw new AnswerShapeError(`search result ${index + 1} has no media id`);
 			if (typeof media.keywords === 'string') media.keywords = splitKeywords(media.keywords);
 			return media;
 		}),

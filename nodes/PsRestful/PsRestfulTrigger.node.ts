@@ -1,14 +1,13 @@
-import type {
-	IDataObject,
-	INodeExecutionData,
-	INodeType,
-	INodeTypeDescription,
-	IPollFunctions,
-} from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeType, INodeTypeDescription, IPollFunctions } from 'n8n-workflow';
 import { NodeConnectionTypes, NodeOperationError } from 'n8n-workflow';
 
 import { runSync } from '../shared/sync/engine';
-import { type TriggerDefaults, firstRunProperties, readTriggerSettings, syncOptionsProperty } from '../shared/sync/triggerSettings';
+import {
+	type TriggerDefaults,
+	firstRunProperties,
+	readTriggerSettings,
+	syncOptionsProperty,
+} from '../shared/sync/triggerSettings';
 import { getSuppliers } from './methods/loadOptions';
 import { MEDIA_TYPES } from './model';
 import { PsRestfulClient } from './transport';
@@ -16,7 +15,8 @@ import { PsRestfulSource } from './trigger/source';
 
 const DEFAULTS: TriggerDefaults = {
 	itemNoun: 'product',
-	everythingDescription: 'Every product whose media the supplier reports as changed since 2000 (a full backfill, spread over several polls)',
+	everythingDescription:
+		'Every product whose media the supplier reports as changed since 2000 (a full backfill, spread over several polls)',
 	maxItemsPerPoll: 100,
 	maxItemsLimit: 10_000,
 	lookbackMinutes: 15,
@@ -75,7 +75,8 @@ export class PsRestfulTrigger implements INodeType {
 				typeOptions: { loadOptionsMethod: 'getSuppliers' },
 				default: '',
 				required: true,
-				description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+				description:
+					'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
 			},
 			{
 				displayName: 'Include Media Content',
@@ -104,7 +105,9 @@ export class PsRestfulTrigger implements INodeType {
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const supplier = String(this.getNodeParameter('supplierCode', '')).trim();
 		if (!supplier) {
-			throw new NodeOperationError(this.getNode(), 'Supplier is empty', { description: 'Choose a supplier, or enter its PromoStandards code (e.g. HIT).' });
+			throw new NodeOperationError(this.getNode(), 'Supplier is empty', {
+				description: 'Choose a supplier, or enter its PromoStandards code (e.g. HIT).',
+			});
 		}
 		const { settings, host, options } = readTriggerSettings(this, DEFAULTS);
 		const credentials = (await this.getCredentials('psRestfulApi')) as IDataObject;

@@ -88,7 +88,10 @@ export function toMediaContent(raw: unknown): MediaContent | undefined {
 		changeTimeStamp: str(r.changeTimeStamp),
 		classTypes: unwrapArray(r, 'ClassTypeArray', 'ClassType').map((c) => {
 			const entry = (c ?? {}) as Record<string, unknown>;
-			return { classTypeId: num(entry.classTypeId ?? entry.classType) ?? 0, classTypeName: str(entry.classTypeName ?? entry.className) };
+			return {
+				classTypeId: num(entry.classTypeId ?? entry.classType) ?? 0,
+				classTypeName: str(entry.classTypeName ?? entry.className),
+			};
 		}),
 		decorations: unwrapArray(r, 'DecorationArray', 'Decoration').map((d) => {
 			const entry = (d ?? {}) as Record<string, unknown>;
@@ -106,7 +109,9 @@ export function newestChange(media: readonly MediaContent[]): string | undefined
 	let newest: { ms: number; text: string } | undefined;
 	for (const entry of media) {
 		if (!entry.changeTimeStamp) continue;
-		const ms = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(entry.changeTimeStamp) ? entry.changeTimeStamp : `${entry.changeTimeStamp}Z`);
+		const ms = Date.parse(
+			/[zZ]|[+-]\d\d:?\d\d$/.test(entry.changeTimeStamp) ? entry.changeTimeStamp : `${entry.changeTimeStamp}Z`,
+		);
 		if (Number.isNaN(ms)) continue;
 		if (!newest || ms > newest.ms) newest = { ms, text: entry.changeTimeStamp };
 	}

@@ -24,7 +24,10 @@ export async function forEachItem(
 		} catch (error) {
 			if (ctx.continueOnFail()) {
 				out.push({
-					json: { error: errorMessage(error), ...(errorDescription(error) ? { errorDescription: errorDescription(error) } : {}) },
+					json: {
+						error: errorMessage(error),
+						...(errorDescription(error) ? { errorDescription: errorDescription(error) } : {}),
+					},
 					pairedItem: { item: itemIndex },
 				});
 				continue;
@@ -44,7 +47,12 @@ function toItem(entry: INodeExecutionData | IDataObject, itemIndex: number): INo
 }
 
 function isExecutionData(entry: unknown): entry is INodeExecutionData {
-	return typeof entry === 'object' && entry !== null && 'json' in entry && typeof (entry as { json: unknown }).json === 'object';
+	return (
+		typeof entry === 'object' &&
+		entry !== null &&
+		'json' in entry &&
+		typeof (entry as { json: unknown }).json === 'object'
+	);
 }
 
 function errorMessage(error: unknown): string {
@@ -80,7 +88,11 @@ export async function routeOperations<Client>(
 		const operation = ctx.getNodeParameter('operation', itemIndex) as string;
 		const run = operations[resource]?.[operation];
 		if (!run) {
-			throw new NodeOperationError(ctx.getNode(), `The operation "${operation}" of resource "${resource}" is not supported`, { itemIndex });
+			throw new NodeOperationError(
+				ctx.getNode(),
+				`The operation "${operation}" of resource "${resource}" is not supported`,
+				{ itemIndex },
+			);
 		}
 		return await run.call(ctx, client, itemIndex);
 	});

@@ -41,7 +41,12 @@ export function decodeXmlText(text: string): string {
 	return text.replace(/&(#x[0-9a-fA-F]{1,6}|#[0-9]{1,7}|amp|lt|gt|quot|apos);/g, (whole, ref: string) => {
 		if (ref[0] !== '#') return PREDEFINED[ref];
 		const code = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-		const valid = code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff) || (code >= 0xe000 && code <= 0x10ffff);
+		const valid =
+			code === 0x9 ||
+			code === 0xa ||
+			code === 0xd ||
+			(code >= 0x20 && code <= 0xd7ff) ||
+			(code >= 0xe000 && code <= 0x10ffff);
 		return valid && !(code >= 0xfffe && code <= 0xffff) ? String.fromCodePoint(code) : whole;
 	});
 }

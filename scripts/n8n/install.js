@@ -23,7 +23,9 @@ async function main() {
 			const state = inspect(runtime);
 			const current = state.treeCurrent && state.nativeCurrent;
 			stale ||= !current;
-			log(`n8n ${runtime.version} (Node ${state.node.v}): ${current ? 'installed and current' : state.installedVersion ? 'installed but stale' : 'not installed'}`);
+			log(
+				`n8n ${runtime.version} (Node ${state.node.v}): ${current ? 'installed and current' : state.installedVersion ? 'installed but stale' : 'not installed'}`,
+			);
 			continue;
 		}
 		await ensureRuntime(runtime, { force: Boolean(args.force) });

@@ -60,11 +60,16 @@ async function main() {
 	let client = new N8nClient(n8n.url);
 	await client.ensureOwner(OWNER);
 	const credential = await createPsRestfulCredential(client, standIn);
-	const workflow = await client.createWorkflow(psRestfulTriggerWorkflow({ typePrefix: pkg.typePrefix, credential, name: 'Probe: PSRESTful polling' }));
+	const workflow = await client.createWorkflow(
+		psRestfulTriggerWorkflow({ typePrefix: pkg.typePrefix, credential, name: 'Probe: PSRESTful polling' }),
+	);
 
 	const state = () => ({
 		staticData: workflowStaticData(install, userFolder, workflow.id),
-		pollerState: pollerState(install, userFolder, workflow.id).map((r) => ({ cursor: r.cursor, consecutiveErrors: r.consecutiveErrors })),
+		pollerState: pollerState(install, userFolder, workflow.id).map((r) => ({
+			cursor: r.cursor,
+			consecutiveErrors: r.consecutiveErrors,
+		})),
 	});
 	const polls = () => standIn.requestsTo(POLL_PATH).length;
 	const executionsSoFar = async () => (await client.listExecutions({ workflowId: workflow.id, limit: 100 })).length;
@@ -74,14 +79,23 @@ async function main() {
 		let list = [];
 		while (Date.now() < deadline) {
 			list = await client.listExecutions({ workflowId: workflow.id, limit: 100 });
-			if (list.length > before && list.slice(0, list.length - before).every((e) => e.finished || e.status !== 'running')) break;
+			if (
+				list.length > before &&
+				list.slice(0, list.length - before).every((e) => e.finished || e.status !== 'running')
+			)
+				break;
 			await sleep(500);
 		}
 		const fresh = list.slice(0, Math.max(0, list.length - before)).reverse();
 		const emitted = [];
 		for (const summary of fresh) {
 			const execution = await client.getExecution(summary.id);
-			emitted.push({ id: summary.id, mode: execution.mode, status: execution.status, products: (nodeOutput(execution, 'PSRESTful Trigger') ?? []).map((i) => i.json.productId) });
+			emitted.push({
+				id: summary.id,
+				mode: execution.mode,
+				status: execution.status,
+				products: (nodeOutput(execution, 'PSRESTful Trigger') ?? []).map((i) => i.json.productId),
+			});
 		}
 		return emitted;
 	};
@@ -97,7 +111,12 @@ async function main() {
 	await client.activateWorkflow(workflow.id);
 	let emitted = await newExecutions(e0, 30_000);
 	await sleep(1500); // let the save after activation land
-	step('1 activate', { pollsDuringActivation: polls() - p0, executions: emitted, msToExecution: Date.now() - t, ...state() });
+	step('1 activate', {
+		pollsDuringActivation: polls() - p0,
+		executions: emitted,
+		msToExecution: Date.now() - t,
+		...state(),
+	});
 
 	// 2. re-activation with a new change
 	standIn.change('HIT', '6234');
@@ -108,7 +127,12 @@ async function main() {
 	await client.activateWorkflow(workflow.id);
 	emitted = await newExecutions(e0, 30_000);
 	await sleep(1500);
-	step('2 deactivate + activate (new change 6234)', { polls: polls() - p0, executions: emitted, ms: Date.now() - t, ...state() });
+	step('2 deactivate + activate (new change 6234)', {
+		polls: polls() - p0,
+		executions: emitted,
+		ms: Date.now() - t,
+		...state(),
+	});
 
 	// 3. graceful restart with a new change
 	standIn.change('HIT', '7891');
@@ -174,7 +198,9 @@ async function main() {
 	await standIn.stop();
 	const allEmitted = findings.steps.flatMap((s) => (s.executions ?? []).flatMap((e) => e.products));
 	findings.emittedInOrder = allEmitted;
-	findings.pollRequests = standIn.requestsTo(POLL_PATH).map((q) => ({ at: new Date(q.at).toISOString(), since: q.query.since, listed: q.listed }));
+	findings.pollRequests = standIn
+		.requestsTo(POLL_PATH)
+		.map((q) => ({ at: new Date(q.at).toISOString(), since: q.query.since, listed: q.listed }));
 	console.log(`\n${JSON.stringify(findings, null, 2)}`);
 }
 

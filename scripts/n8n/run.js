@@ -48,12 +48,20 @@ async function main() {
 	const userFolder = userFolderFor(runtime, mode === 'nodes' ? profile : `${profile}-${mode}`);
 	if (args.fresh) fs.rmSync(userFolder, { recursive: true, force: true });
 	const pkg = await preparePackage({ userFolder, node: install.node, mode, build: !args['no-build'] });
-	const n8n = await startN8n({ install, userFolder, env: pkg.env, port: args.port ? Number(args.port) : undefined, echo: Boolean(args.echo) });
+	const n8n = await startN8n({
+		install,
+		userFolder,
+		env: pkg.env,
+		port: args.port ? Number(args.port) : undefined,
+		echo: Boolean(args.echo),
+	});
 	const client = new N8nClient(n8n.url);
 	await client.ensureOwner(DEV_OWNER);
 	const types = await checkTypesLoaded(client, pkg.typePrefix);
 	const loaded = types.declared.nodes.length - types.missingNodes.length;
-	log(`This package: ${loaded}/${types.declared.nodes.length} node types and ${types.declared.credentials.length - types.missingCredentials.length}/${types.declared.credentials.length} credential types loaded`);
+	log(
+		`This package: ${loaded}/${types.declared.nodes.length} node types and ${types.declared.credentials.length - types.missingCredentials.length}/${types.declared.credentials.length} credential types loaded`,
+	);
 	if (types.missingNodes.length || types.missingCredentials.length) {
 		log(`Missing: ${[...types.missingNodes, ...types.missingCredentials].join(', ')} — see ${n8n.logFile}`);
 	}

@@ -65,19 +65,30 @@ async function main() {
 	sandbox = await startSandbox({ identity: readJson(identityFile, undefined) });
 	fs.writeFileSync(identityFile, `${JSON.stringify(sandbox.identity(), null, 2)}\n`, { mode: 0o600 });
 	const urls = sandbox.urls();
-	log(`Sandboxes: PSRESTful ${urls.psrestful}, PantherMedia ${urls.panthermedia}, Hal Leonard DAM ${urls.halleonard}, CommerceConnect ${urls.commerceconnect}`);
+	log(
+		`Sandboxes: PSRESTful ${urls.psrestful}, PantherMedia ${urls.panthermedia}, Hal Leonard DAM ${urls.halleonard}, CommerceConnect ${urls.commerceconnect}`,
+	);
 
-	const n8n = await startN8n({ install, userFolder, env: pkg.env, port: args.port ? Number(args.port) : undefined, echo: Boolean(args.echo) });
+	const n8n = await startN8n({
+		install,
+		userFolder,
+		env: pkg.env,
+		port: args.port ? Number(args.port) : undefined,
+		echo: Boolean(args.echo),
+	});
 	const client = new N8nClient(n8n.url);
 	await client.ensureOwner(OWNER);
 	const types = await checkTypesLoaded(client, pkg.typePrefix);
 	const missing = [...types.missingNodes, ...types.missingCredentials];
 	if (missing.length) throw new Error(`n8n did not load ${missing.join(', ')}; see ${n8n.logFile}`);
-	log(`n8n lists all ${types.declared.nodes.length} node types and ${types.declared.credentials.length} credential types of the package`);
+	log(
+		`n8n lists all ${types.declared.nodes.length} node types and ${types.declared.credentials.length} credential types of the package`,
+	);
 
 	const credentials = await ensureSandboxCredentials(client, sandbox);
 	const workflows = await importExamples(client, { credentials, typePrefix: pkg.typePrefix });
-	for (const workflow of workflows) log(`${workflow.imported ? 'Imported and activated' : 'Active (from the last run)'}: ${workflow.name}`);
+	for (const workflow of workflows)
+		log(`${workflow.imported ? 'Imported and activated' : 'Active (from the last run)'}: ${workflow.name}`);
 
 	const readyIn = Date.now() - started;
 	log('');
@@ -85,7 +96,9 @@ async function main() {
 	log('What to look at:');
 	log('  - Overview → the four example workflows, active; each trigger polls every minute.');
 	const firstRun = workflows.some((workflow) => workflow.imported);
-	log(`  - Executions → workflow 1 ${firstRun ? 'syncs HIT products 5989, 6234 and 7891 into CommerceConnect at once,\n    then ' : 'syncs '}one product every round of sandbox changes (every ${changeEveryMs / 1000} s); workflows 2 and 3 add`);
+	log(
+		`  - Executions → workflow 1 ${firstRun ? 'syncs HIT products 5989, 6234 and 7891 into CommerceConnect at once,\n    then ' : 'syncs '}one product every round of sandbox changes (every ${changeEveryMs / 1000} s); workflows 2 and 3 add`,
+	);
 	log('    PantherMedia photos and Hal Leonard files; workflow 4 lists what changed in CommerceConnect.');
 	log('  - Credentials → one per provider, pointing at the sandboxes on 127.0.0.1 (Test works).');
 	log('Ctrl-C stops everything.');
@@ -99,7 +112,8 @@ async function main() {
 	);
 	const seen = new Set();
 	for (const workflow of workflows) {
-		for (const execution of await client.listExecutions({ workflowId: workflow.id, limit: 100 })) seen.add(execution.id);
+		for (const execution of await client.listExecutions({ workflowId: workflow.id, limit: 100 }))
+			seen.add(execution.id);
 	}
 	timers.push(setInterval(() => void reportExecutions(client, workflows, seen).catch(() => {}), 5000));
 	await n8n.exited;
@@ -114,14 +128,17 @@ async function reportExecutions(client, workflows, seen) {
 	for (const workflow of workflows) {
 		const executions = await client.listExecutions({ workflowId: workflow.id, limit: 20 });
 		for (const summary of executions.slice().reverse()) {
-			if (seen.has(summary.id) || !(summary.finished || ['success', 'error', 'crashed'].includes(summary.status))) continue;
+			if (seen.has(summary.id) || !(summary.finished || ['success', 'error', 'crashed'].includes(summary.status)))
+				continue;
 			seen.add(summary.id);
 			const execution = await client.getExecution(summary.id);
 			const runData = execution.data?.resultData?.runData ?? {};
 			const trigger = Object.keys(runData).find((name) => /Trigger$/.test(name));
 			const items = trigger ? (nodeOutput(execution, trigger) ?? []).length : 0;
 			const error = execution.data?.resultData?.error?.message;
-			log(`n8n ran "${workflow.name}": ${summary.status ?? (summary.finished ? 'success' : 'unfinished')}, ${items} item(s) from the trigger${error ? ` — ${error}` : ''}`);
+			log(
+				`n8n ran "${workflow.name}": ${summary.status ?? (summary.finished ? 'success' : 'unfinished')}, ${items} item(s) from the trigger${error ? ` — ${error}` : ''}`,
+			);
 		}
 	}
 }

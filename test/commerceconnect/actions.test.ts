@@ -7,7 +7,8 @@ import { executeNode, testCredential } from '../harness/n8n';
 import { CommerceConnectMock } from '../mocks/commerceconnect';
 import { fixture, forward, freePort, json, runNode } from './helpers';
 
-const without = (record: Record<string, unknown>, key: string) => Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
+const without = (record: Record<string, unknown>, key: string) =>
+	Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
 
 describe('CommerceConnect node', () => {
 	const mock = new CommerceConnectMock();
@@ -33,15 +34,22 @@ describe('CommerceConnect node', () => {
 		Object.assign(requestTimeouts, timeouts);
 	});
 
-	const run = (parameters: Record<string, unknown>, input?: Parameters<typeof runNode>[3], options?: Parameters<typeof runNode>[4]) =>
-		runNode(mock, baseUrl, parameters, input, options);
+	const run = (
+		parameters: Record<string, unknown>,
+		input?: Parameters<typeof runNode>[3],
+		options?: Parameters<typeof runNode>[4],
+	) => runNode(mock, baseUrl, parameters, input, options);
 	const last = () => mock.server.requests.at(-1)!;
 	const body = (index = -1) => JSON.parse(mock.server.requests.at(index)!.text) as unknown;
 	const secrets = () => [mock.token];
 
 	describe('credential', () => {
 		it('passes, sending exactly "Token token=…,email=…" to the media item list', async () => {
-			const result = await testCredential('commerceConnectApi', { email: mock.email, apiToken: mock.token, baseUrl: `${baseUrl}/` });
+			const result = await testCredential('commerceConnectApi', {
+				email: mock.email,
+				apiToken: mock.token,
+				baseUrl: `${baseUrl}/`,
+			});
 			expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
 			expect(last().method).toBe('GET');
 			expect(last().path).toBe('/api/v2/media_items');
@@ -52,11 +60,18 @@ describe('CommerceConnect node', () => {
 		it('says the email or token is wrong on 401', async () => {
 			const wrongToken = `${mock.token}-not`;
 			const result = await testCredential('commerceConnectApi', { email: mock.email, apiToken: wrongToken, baseUrl });
-			expect(result).toEqual({ status: 'Error', message: expect.stringMatching(/did not accept the email and API token/) });
+			expect(result).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(/did not accept the email and API token/),
+			});
 		});
 
 		it('says the user lacks the permission on 403', async () => {
-			mock.server.injectFault({ kind: 'status', status: 403, body: '{"error":"You are not authorized to perform this action."}' });
+			mock.server.injectFault({
+				kind: 'status',
+				status: 403,
+				body: '{"error":"You are not authorized to perform this action."}',
+			});
 			const result = await testCredential('commerceConnectApi', { email: mock.email, apiToken: mock.token, baseUrl });
 			expect(result.message).toMatch(/may not read media items/);
 		});
@@ -66,11 +81,15 @@ describe('CommerceConnect node', () => {
 				executeNode({
 					type: 'commerceConnect',
 					parameters: { resource: 'mediaItem', operation: 'delete', mediaItemId: '1' } as never,
-					credentials: { commerceConnectApi: { authMethod: 'apiAccount', email: mock.email, apiToken: mock.token, baseUrl } },
+					credentials: {
+						commerceConnectApi: { authMethod: 'apiAccount', email: mock.email, apiToken: mock.token, baseUrl },
+					},
 				}),
 			);
 			expect(error.name).toBe('NodeOperationError');
-			expect(error.message).toBe('The CommerceConnect credential uses the authentication method "apiAccount", which this version of the node does not support');
+			expect(error.message).toBe(
+				'The CommerceConnect credential uses the authentication method "apiAccount", which this version of the node does not support',
+			);
 			expect(mock.server.requests).toHaveLength(0);
 			expectNoSecrets(error, secrets());
 		});
@@ -87,7 +106,9 @@ describe('CommerceConnect node', () => {
 				productId: 9,
 				url: expected.media_item.url,
 				additionalFields: { description: 'image description', position: 2, isPrimary: true, tags: "lady's" },
-				derivedMediaItems: { items: [{ name: 'crop', url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image-crop.jpg' }] },
+				derivedMediaItems: {
+					items: [{ name: 'crop', url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image-crop.jpg' }],
+				},
 				attributeValues: { values: [{ definitionBy: 'id', definitionId: '16', data: 'image description' }] },
 			});
 			expect(last().method).toBe('POST');
@@ -95,7 +116,9 @@ describe('CommerceConnect node', () => {
 			expect(last().headers['content-type']).toBe('application/json');
 			expect(last().headers.authorization).toBe(mock.authorization);
 			// The docs' example names the attribute definition by ID and code; the node sends the one chosen.
-			const attributes = (expected.media_item.attribute_values as Array<Record<string, unknown>>).map((value) => without(value, 'attribute_definition_code'));
+			const attributes = (expected.media_item.attribute_values as Array<Record<string, unknown>>).map((value) =>
+				without(value, 'attribute_definition_code'),
+			);
 			expect(body()).toEqual({ media_item: { ...expected.media_item, attribute_values: attributes } });
 
 			const [created] = json(result);
@@ -115,7 +138,9 @@ describe('CommerceConnect node', () => {
 				entityCode: 'cotton',
 				url: expected.media_item.url,
 				additionalFields: { description: 'image description', position: 2, isPrimary: true, tags: ["lady's"] },
-				derivedMediaItems: { items: [{ name: 'crop', url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image-crop.jpg' }] },
+				derivedMediaItems: {
+					items: [{ name: 'crop', url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image-crop.jpg' }],
+				},
 			});
 			expect(body()).toEqual(expected);
 		});
@@ -143,19 +168,56 @@ describe('CommerceConnect node', () => {
 				productId: '9',
 				url: expected.media_item.url,
 				attributeValues: {
-					values: [{ definitionBy: 'code', definitionCode: 'img_desc', data: '{"associated_code": ["code_1", "code_2"]}', dataIsJson: true, mode: 'reset' }],
+					values: [
+						{
+							definitionBy: 'code',
+							definitionCode: 'img_desc',
+							data: '{"associated_code": ["code_1", "code_2"]}',
+							dataIsJson: true,
+							mode: 'reset',
+						},
+					],
 				},
 			});
-			const attributes = (expected.media_item.attribute_values as Array<Record<string, unknown>>).map((value) => without(value, 'attribute_definition_id'));
+			const attributes = (expected.media_item.attribute_values as Array<Record<string, unknown>>).map((value) =>
+				without(value, 'attribute_definition_id'),
+			);
 			expect(body()).toEqual({ media_item: { ...expected.media_item, attribute_values: attributes } });
 		});
 
 		it('sends a product code as product_code, an NPC entity ID as associated_id, and image processing options', async () => {
-			await run({ operation: 'create', mediaItemType: 'VideoMediaItem', attachTo: 'product', productBy: 'code', productCode: 'SKU-257', url: 'https://cdn.example.com/v.mp4' });
-			expect(body()).toEqual({ media_item: { media_item_type: 'VideoMediaItem', product_code: 'SKU-257', url: 'https://cdn.example.com/v.mp4' } });
+			await run({
+				operation: 'create',
+				mediaItemType: 'VideoMediaItem',
+				attachTo: 'product',
+				productBy: 'code',
+				productCode: 'SKU-257',
+				url: 'https://cdn.example.com/v.mp4',
+			});
+			expect(body()).toEqual({
+				media_item: {
+					media_item_type: 'VideoMediaItem',
+					product_code: 'SKU-257',
+					url: 'https://cdn.example.com/v.mp4',
+				},
+			});
 
-			await run({ operation: 'create', mediaItemType: 'FileMediaItem', attachTo: 'NpcEntity', entityBy: 'id', entityId: '4', url: 'https://cdn.example.com/care.pdf' });
-			expect(body()).toEqual({ media_item: { media_item_type: 'FileMediaItem', associated_type: 'NpcEntity', associated_id: 4, url: 'https://cdn.example.com/care.pdf' } });
+			await run({
+				operation: 'create',
+				mediaItemType: 'FileMediaItem',
+				attachTo: 'NpcEntity',
+				entityBy: 'id',
+				entityId: '4',
+				url: 'https://cdn.example.com/care.pdf',
+			});
+			expect(body()).toEqual({
+				media_item: {
+					media_item_type: 'FileMediaItem',
+					associated_type: 'NpcEntity',
+					associated_id: 4,
+					url: 'https://cdn.example.com/care.pdf',
+				},
+			});
 
 			const before = mock.items.size;
 			await run({
@@ -172,7 +234,11 @@ describe('CommerceConnect node', () => {
 					media_item_type: 'ImageMediaItem',
 					product_id: 300,
 					url: 'https://cdn.example.com/bag.png',
-					processing_options: { apply_background: true, background_colour: '#f0f0f0', processed_tags: ['with-bg', 'generated'] },
+					processing_options: {
+						apply_background: true,
+						background_colour: '#f0f0f0',
+						processed_tags: ['with-bg', 'generated'],
+					},
 				},
 			});
 			expect(mock.items.size).toBe(before + 2); // CommerceConnect adds the processed copy
@@ -180,8 +246,18 @@ describe('CommerceConnect node', () => {
 
 		it('creates one item per input item, paired, with expressions', async () => {
 			const result = await run(
-				{ operation: 'create', mediaItemType: 'ImageMediaItem', attachTo: 'product', productBy: 'id', productId: '={{ $json.product }}', url: '={{ $json.url }}' },
-				[{ json: { product: 9, url: 'https://cdn.example.com/1.jpg' } }, { json: { product: '257', url: 'https://cdn.example.com/2.jpg' } }],
+				{
+					operation: 'create',
+					mediaItemType: 'ImageMediaItem',
+					attachTo: 'product',
+					productBy: 'id',
+					productId: '={{ $json.product }}',
+					url: '={{ $json.url }}',
+				},
+				[
+					{ json: { product: 9, url: 'https://cdn.example.com/1.jpg' } },
+					{ json: { product: '257', url: 'https://cdn.example.com/2.jpg' } },
+				],
 			);
 			expect(result.output[0].map((i) => [i.json.product_id, i.json.url, i.pairedItem])).toEqual([
 				[9, 'https://cdn.example.com/1.jpg', { item: 0 }],
@@ -192,12 +268,25 @@ describe('CommerceConnect node', () => {
 
 	describe('Update, Delete, Delete by Filter', () => {
 		it('Update sends only the fields that were set (the documented example)', async () => {
-			const item = mock.seed({ url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image2xxl.jpg', product_id: 9, description: 'image description', tag_list: ["lady's"] });
-			const result = await run({ operation: 'update', mediaItemId: String(item.id), updateFields: { url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image3xxl.jpg' } });
+			const item = mock.seed({
+				url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image2xxl.jpg',
+				product_id: 9,
+				description: 'image description',
+				tag_list: ["lady's"],
+			});
+			const result = await run({
+				operation: 'update',
+				mediaItemId: String(item.id),
+				updateFields: { url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image3xxl.jpg' },
+			});
 			expect(last().method).toBe('PUT');
 			expect(last().path).toBe(`/api/v2/media_items/${item.id}`);
 			expect(body()).toEqual(fixture('update-request.json'));
-			expect(json(result)[0]).toMatchObject({ id: item.id, url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image3xxl.jpg', description: 'image description' });
+			expect(json(result)[0]).toMatchObject({
+				id: item.id,
+				url: 'http://images.asos-media.com/inv/media/0/0/3/2/3882300/white/image3xxl.jpg',
+				description: 'image description',
+			});
 			expect(Object.keys(json(result)[0]).sort()).toEqual(Object.keys(fixture('update-response.json')).sort());
 		});
 
@@ -206,7 +295,15 @@ describe('CommerceConnect node', () => {
 			await run({
 				operation: 'update',
 				mediaItemId: item.id,
-				updateFields: { mediaItemType: 'ImageMediaItem', description: '', position: 0, isPrimary: false, tags: 'a, b ,a', etag: 'abc', productCode: 'SKU-300' },
+				updateFields: {
+					mediaItemType: 'ImageMediaItem',
+					description: '',
+					position: 0,
+					isPrimary: false,
+					tags: 'a, b ,a',
+					etag: 'abc',
+					productCode: 'SKU-300',
+				},
 				derivedMediaItems: { items: [{ name: 'thumb', url: 'https://cdn.example.com/u-thumb.jpg' }] },
 				attributeValues: { values: [{ definitionBy: 'id', definitionId: 16, data: 'x', mode: 'upsert' }] },
 				processingOptions: { applyBackground: false },
@@ -227,12 +324,18 @@ describe('CommerceConnect node', () => {
 			});
 			expect(mock.items.get(item.id)!.product_id).toBe(300);
 
-			await run({ operation: 'update', mediaItemId: item.id, updateFields: { associatedType: 'Category', associatedId: '1' } });
+			await run({
+				operation: 'update',
+				mediaItemId: item.id,
+				updateFields: { associatedType: 'Category', associatedId: '1' },
+			});
 			expect(body()).toEqual({ media_item: { associated_type: 'Category', associated_id: 1 } });
 		});
 
 		it('Update of a missing item reports CommerceConnect’s 404 message and is not retried', async () => {
-			const error = await caught(() => run({ operation: 'update', mediaItemId: '999999', updateFields: { description: 'x' } }));
+			const error = await caught(() =>
+				run({ operation: 'update', mediaItemId: '999999', updateFields: { description: 'x' } }),
+			);
 			expect(error.name).toBe('NodeApiError');
 			expect(error.message).toBe("CommerceConnect: Couldn't find MediaItem with 'id'=999999");
 			expect(error.description).toMatch(/No media item has this ID/);
@@ -257,7 +360,11 @@ describe('CommerceConnect node', () => {
 			mock.server.injectFault({ kind: 'truncate' }); // deleted, then the answer is cut off
 			const result = await run({ operation: 'delete', mediaItemId: item.id });
 			expect(mock.server.requests.map((r) => r.method)).toEqual(['DELETE', 'DELETE']);
-			expect(json(result)[0]).toMatchObject({ id: item.id, deleted: true, note: expect.stringMatching(/earlier attempt/) });
+			expect(json(result)[0]).toMatchObject({
+				id: item.id,
+				deleted: true,
+				note: expect.stringMatching(/earlier attempt/),
+			});
 		});
 
 		it('Delete of an unknown ID is an error on the first attempt', async () => {
@@ -268,19 +375,26 @@ describe('CommerceConnect node', () => {
 		it('Delete by Filter sends the documented body, by product ID or code', async () => {
 			const keep = mock.seed({ url: 'https://cdn.example.com/k.jpg', product_id: 9, tag_list: ['manual'] });
 			const gone = mock.seed({ url: 'https://cdn.example.com/g.jpg', product_id: 9, tag_list: ["lady's"] });
-			const tagged = [...mock.items.values()].filter((i) => i.product_id === 9 && i.tag_list.includes("lady's")).map((i) => i.id);
+			const tagged = [...mock.items.values()]
+				.filter((i) => i.product_id === 9 && i.tag_list.includes("lady's"))
+				.map((i) => i.id);
 			const result = await run({ operation: 'deleteByFilter', productBy: 'id', productId: '9', tags: "lady's" });
 			expect(last().method).toBe('POST');
 			expect(last().path).toBe('/api/v2/media_items/delete_by_filter');
 			expect(body()).toEqual(fixture('delete-by-filter-request.json'));
-			expect(json(result)).toEqual([{ productId: 9, tags: ["lady's"], deleted: true, response: { id: Math.min(...tagged) } }]);
+			expect(json(result)).toEqual([
+				{ productId: 9, tags: ["lady's"], deleted: true, response: { id: Math.min(...tagged) } },
+			]);
 			expect(mock.items.has(keep.id)).toBe(true);
 			expect(mock.items.has(gone.id)).toBe(false);
 			expect(tagged.filter((id) => mock.items.has(id))).toEqual([]);
 
 			mock.server.resetLog();
 			await run({ operation: 'deleteByFilter', productBy: 'code', productCode: 'SKU-300', tags: ['old', 'older'] });
-			expect(mock.server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v2/products', 'POST /api/v2/media_items/delete_by_filter']);
+			expect(mock.server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+				'GET /api/v2/products',
+				'POST /api/v2/media_items/delete_by_filter',
+			]);
 			expect(mock.server.requests[0].query.get('code')).toBe('SKU-300');
 			expect(body()).toEqual({ product_id: 300, tag_list: ['old', 'older'] });
 		});
@@ -289,7 +403,9 @@ describe('CommerceConnect node', () => {
 			mock.codeMatch = 'contains'; // "SKU-300" also matches "SKU-3010"
 			await run({ operation: 'deleteByFilter', productBy: 'code', productCode: 'SKU-300', tags: 'x' });
 			expect(body()).toEqual({ product_id: 300, tag_list: ['x'] });
-			const error = await caught(() => run({ operation: 'deleteByFilter', productBy: 'code', productCode: 'SKU-30', tags: 'x' }));
+			const error = await caught(() =>
+				run({ operation: 'deleteByFilter', productBy: 'code', productCode: 'SKU-30', tags: 'x' }),
+			);
 			expect(error.message).toBe('No product has the code "SKU-30"');
 			expect(mock.writes().filter((r) => r.text.includes('SKU-30"'))).toHaveLength(0);
 		});
@@ -299,7 +415,8 @@ describe('CommerceConnect node', () => {
 		const day = Date.UTC(2021, 5, 1);
 		const seeded: number[] = [];
 		beforeAll(() => {
-			for (let i = 0; i < 250; i++) seeded.push(mock.seed({ url: `https://cdn.example.com/gm/${i}.jpg`, product_id: 9 }, day + i * 1000).id);
+			for (let i = 0; i < 250; i++)
+				seeded.push(mock.seed({ url: `https://cdn.example.com/gm/${i}.jpg`, product_id: 9 }, day + i * 1000).id);
 		});
 		const filters = { createdAfter: '2021-06-01T00:00:00Z', createdBefore: '2021-06-01T23:59:59Z' };
 
@@ -322,11 +439,18 @@ describe('CommerceConnect node', () => {
 		});
 
 		it('Limit stops as soon as it has enough, asking for no more than it needs', async () => {
-			expect(json(await run({ operation: 'getMany', returnAll: false, limit: 5, filters })).map((i) => i.id)).toEqual(seeded.slice(0, 5));
+			expect(json(await run({ operation: 'getMany', returnAll: false, limit: 5, filters })).map((i) => i.id)).toEqual(
+				seeded.slice(0, 5),
+			);
 			expect(mock.listRequests().map((r) => r.query.get('per_page'))).toEqual(['5']);
 			mock.server.resetLog();
-			expect(json(await run({ operation: 'getMany', returnAll: false, limit: 120, filters })).map((i) => i.id)).toEqual(seeded.slice(0, 120));
-			expect(mock.listRequests().map((r) => `${r.query.get('page')}/${r.query.get('per_page')}`)).toEqual(['1/100', '2/100']);
+			expect(json(await run({ operation: 'getMany', returnAll: false, limit: 120, filters })).map((i) => i.id)).toEqual(
+				seeded.slice(0, 120),
+			);
+			expect(mock.listRequests().map((r) => `${r.query.get('page')}/${r.query.get('per_page')}`)).toEqual([
+				'1/100',
+				'2/100',
+			]);
 		});
 
 		it('follows the server when it allows fewer per page than asked', async () => {
@@ -354,50 +478,167 @@ describe('CommerceConnect node', () => {
 		});
 
 		it('returns no items for an empty result (total_pages 0)', async () => {
-			const result = await run({ operation: 'getMany', returnAll: true, filters: { createdAfter: '1999-01-01', createdBefore: '1999-01-02' } });
+			const result = await run({
+				operation: 'getMany',
+				returnAll: true,
+				filters: { createdAfter: '1999-01-01', createdBefore: '1999-01-02' },
+			});
 			expect(result.output[0]).toEqual([]);
 			expect(mock.listRequests()).toHaveLength(1);
 		});
 	});
 
 	describe('validation before any request', () => {
-		const create = { operation: 'create', mediaItemType: 'ImageMediaItem', attachTo: 'product', productBy: 'id', productId: '9', url: 'https://cdn.example.com/v.jpg' };
+		const create = {
+			operation: 'create',
+			mediaItemType: 'ImageMediaItem',
+			attachTo: 'product',
+			productBy: 'id',
+			productId: '9',
+			url: 'https://cdn.example.com/v.jpg',
+		};
 		it.each([
 			['an ID that is not a number', { ...create, productId: 'abc' }, /^Product ID must be a whole number, not "abc"$/],
 			['an empty ID', { ...create, productId: '' }, /^Product ID is empty$/],
 			['a fractional ID', { ...create, productId: 9.5 }, /^Product ID must be a whole number, not 9.5$/],
 			['an empty product code', { ...create, productBy: 'code', productCode: ' ' }, /^Product Code is empty$/],
-			['a category code', { ...create, attachTo: 'Category', categoryId: 'tops' }, /^Category ID must be a whole number, not "tops": CommerceConnect cannot attach media to a category by code$/],
+			[
+				'a category code',
+				{ ...create, attachTo: 'Category', categoryId: 'tops' },
+				/^Category ID must be a whole number, not "tops": CommerceConnect cannot attach media to a category by code$/,
+			],
 			['an unknown Attach To', { ...create, attachTo: 'Brand' }, /^Attach To must be Product, NPC Entity or Category/],
-			['an entity ID that is not a number', { ...create, attachTo: 'NpcEntity', entityBy: 'id', entityId: 'cotton' }, /^Entity ID must be a whole number/],
+			[
+				'an entity ID that is not a number',
+				{ ...create, attachTo: 'NpcEntity', entityBy: 'id', entityId: 'cotton' },
+				/^Entity ID must be a whole number/,
+			],
 			['an empty URL', { ...create, url: '' }, /^URL is empty$/],
-			['a URL that is not http', { ...create, url: 'ftp://cdn.example.com/a.jpg' }, /^URL must be an http:\/\/ or https:\/\/ address, not "ftp:/],
+			[
+				'a URL that is not http',
+				{ ...create, url: 'ftp://cdn.example.com/a.jpg' },
+				/^URL must be an http:\/\/ or https:\/\/ address, not "ftp:/,
+			],
 			['text that is not a URL', { ...create, url: 'front.jpg' }, /^URL must be an http:\/\/ or https:\/\/ address/],
-			['an unknown media item type', { ...create, mediaItemType: '={{ "Audio" }}' }, /^Media Item Type must be one of ImageMediaItem, VideoMediaItem, FileMediaItem, not "Audio"$/],
-			['a fractional position', { ...create, additionalFields: { position: 1.5 } }, /^Position must be a whole number, not 1.5$/],
-			['a tag with a comma', { ...create, additionalFields: { tags: ['a,b'] } }, /^Tags: the tag "a,b" contains a comma$/],
-			['a primary flag that is not a boolean', { ...create, additionalFields: { isPrimary: '={{ "yes" }}' } }, /^Primary must be true or false, not "yes"$/],
+			[
+				'an unknown media item type',
+				{ ...create, mediaItemType: '={{ "Audio" }}' },
+				/^Media Item Type must be one of ImageMediaItem, VideoMediaItem, FileMediaItem, not "Audio"$/,
+			],
+			[
+				'a fractional position',
+				{ ...create, additionalFields: { position: 1.5 } },
+				/^Position must be a whole number, not 1.5$/,
+			],
+			[
+				'a tag with a comma',
+				{ ...create, additionalFields: { tags: ['a,b'] } },
+				/^Tags: the tag "a,b" contains a comma$/,
+			],
+			[
+				'a primary flag that is not a boolean',
+				{ ...create, additionalFields: { isPrimary: '={{ "yes" }}' } },
+				/^Primary must be true or false, not "yes"$/,
+			],
 			// With a fixed type the editor hides (and n8n drops) the options; a type from an expression keeps them.
-			['processing options on a video', { ...create, mediaItemType: '={{ "video" }}', processingOptions: { applyBackground: true } }, /^Image Processing Options apply only to images, but Media Item Type is VideoMediaItem$/],
-			['a background colour that is not one', { ...create, processingOptions: { backgroundColour: 'not a colour!' } }, /^Background Colour must be a colour name/],
-			['a derived item without name', { ...create, derivedMediaItems: { items: [{ name: '', url: 'https://cdn.example.com/c.jpg' }] } }, /^Derived Media Items → item 1: Name is empty$/],
-			['a derived item without URL', { ...create, derivedMediaItems: { items: [{ name: 'crop', url: '' }] } }, /^Derived Media Items → item 1: URL is empty$/],
-			['an attribute definition ID that is not a number', { ...create, attributeValues: { values: [{ definitionBy: 'id', definitionId: 'img', data: 'x' }] } }, /^Attribute Values → value 1: Attribute Definition ID must be a whole number/],
-			['attribute data that is not JSON', { ...create, attributeValues: { values: [{ definitionBy: 'code', definitionCode: 'c', data: '{oops', dataIsJson: true }] } }, /^Attribute Values → value 1: Data is not valid JSON$/],
-			['an unknown attribute mode', { ...create, attributeValues: { values: [{ definitionBy: 'code', definitionCode: 'c', data: 'x', mode: 'merge' }] } }, /^Attribute Values → value 1: Mode must be upsert or reset, not "merge"$/],
+			[
+				'processing options on a video',
+				{ ...create, mediaItemType: '={{ "video" }}', processingOptions: { applyBackground: true } },
+				/^Image Processing Options apply only to images, but Media Item Type is VideoMediaItem$/,
+			],
+			[
+				'a background colour that is not one',
+				{ ...create, processingOptions: { backgroundColour: 'not a colour!' } },
+				/^Background Colour must be a colour name/,
+			],
+			[
+				'a derived item without name',
+				{ ...create, derivedMediaItems: { items: [{ name: '', url: 'https://cdn.example.com/c.jpg' }] } },
+				/^Derived Media Items → item 1: Name is empty$/,
+			],
+			[
+				'a derived item without URL',
+				{ ...create, derivedMediaItems: { items: [{ name: 'crop', url: '' }] } },
+				/^Derived Media Items → item 1: URL is empty$/,
+			],
+			[
+				'an attribute definition ID that is not a number',
+				{ ...create, attributeValues: { values: [{ definitionBy: 'id', definitionId: 'img', data: 'x' }] } },
+				/^Attribute Values → value 1: Attribute Definition ID must be a whole number/,
+			],
+			[
+				'attribute data that is not JSON',
+				{
+					...create,
+					attributeValues: { values: [{ definitionBy: 'code', definitionCode: 'c', data: '{oops', dataIsJson: true }] },
+				},
+				/^Attribute Values → value 1: Data is not valid JSON$/,
+			],
+			[
+				'an unknown attribute mode',
+				{
+					...create,
+					attributeValues: { values: [{ definitionBy: 'code', definitionCode: 'c', data: 'x', mode: 'merge' }] },
+				},
+				/^Attribute Values → value 1: Mode must be upsert or reset, not "merge"$/,
+			],
 			['an update without fields', { operation: 'update', mediaItemId: '1' }, /^Nothing to update$/],
-			['an update with product ID and code', { operation: 'update', mediaItemId: '1', updateFields: { productId: '9', productCode: 'SKU-9' } }, /^Set either Product ID or Product Code, not both$/],
-			['an update with a category code', { operation: 'update', mediaItemId: '1', updateFields: { associatedType: 'Category', associatedCode: 'tops' } }, /^Associated Code is not supported for categories$/],
-			['an update with an entity but no type', { operation: 'update', mediaItemId: '1', updateFields: { associatedId: '3' } }, /^Associated ID and Associated Code need Associated Type$/],
-			['an update with processing options but no type', { operation: 'update', mediaItemId: '1', processingOptions: { applyBackground: true } }, /^Image Processing Options apply only to images, but Media Item Type is not set$/],
-			['an update of ID "14a"', { operation: 'update', mediaItemId: '14a', updateFields: { description: 'x' } }, /^Media Item ID must be a whole number, not "14a"$/],
-			['a delete of ID 0', { operation: 'delete', mediaItemId: '0' }, /^Media Item ID must be a whole number, not "0"$/],
-			['a delete by filter without tags', { operation: 'deleteByFilter', productBy: 'id', productId: '9', tags: ' , ' }, /^Tags is empty$/],
-			['a date that does not exist', { operation: 'getMany', returnAll: true, filters: { updatedAfter: '2024-13-01' } }, /^Updated After is not a valid date/],
-			['a reversed date range', { operation: 'getMany', returnAll: true, filters: { createdAfter: '2024-02-01', createdBefore: '2024-01-01' } }, /^Created After is later than Created Before$/],
-			['an unknown include', { operation: 'getMany', returnAll: true, options: { include: ['photos'] } }, /^Include must list attribute_values and\/or association_attribute_values, not "photos"$/],
+			[
+				'an update with product ID and code',
+				{ operation: 'update', mediaItemId: '1', updateFields: { productId: '9', productCode: 'SKU-9' } },
+				/^Set either Product ID or Product Code, not both$/,
+			],
+			[
+				'an update with a category code',
+				{ operation: 'update', mediaItemId: '1', updateFields: { associatedType: 'Category', associatedCode: 'tops' } },
+				/^Associated Code is not supported for categories$/,
+			],
+			[
+				'an update with an entity but no type',
+				{ operation: 'update', mediaItemId: '1', updateFields: { associatedId: '3' } },
+				/^Associated ID and Associated Code need Associated Type$/,
+			],
+			[
+				'an update with processing options but no type',
+				{ operation: 'update', mediaItemId: '1', processingOptions: { applyBackground: true } },
+				/^Image Processing Options apply only to images, but Media Item Type is not set$/,
+			],
+			[
+				'an update of ID "14a"',
+				{ operation: 'update', mediaItemId: '14a', updateFields: { description: 'x' } },
+				/^Media Item ID must be a whole number, not "14a"$/,
+			],
+			[
+				'a delete of ID 0',
+				{ operation: 'delete', mediaItemId: '0' },
+				/^Media Item ID must be a whole number, not "0"$/,
+			],
+			[
+				'a delete by filter without tags',
+				{ operation: 'deleteByFilter', productBy: 'id', productId: '9', tags: ' , ' },
+				/^Tags is empty$/,
+			],
+			[
+				'a date that does not exist',
+				{ operation: 'getMany', returnAll: true, filters: { updatedAfter: '2024-13-01' } },
+				/^Updated After is not a valid date/,
+			],
+			[
+				'a reversed date range',
+				{ operation: 'getMany', returnAll: true, filters: { createdAfter: '2024-02-01', createdBefore: '2024-01-01' } },
+				/^Created After is later than Created Before$/,
+			],
+			[
+				'an unknown include',
+				{ operation: 'getMany', returnAll: true, options: { include: ['photos'] } },
+				/^Include must list attribute_values and\/or association_attribute_values, not "photos"$/,
+			],
 			['a limit of 0', { operation: 'getMany', returnAll: false, limit: 0 }, /^Limit must be 1 or more$/],
-			['an upload without the binary field', { operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '9' }, /data/],
+			[
+				'an upload without the binary field',
+				{ operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '9' },
+				/data/,
+			],
 		] as const)('refuses %s', async (_name, parameters, message) => {
 			const error = await caught(() => run(parameters as Record<string, unknown>));
 			expect(error.name).toBe('NodeOperationError');
@@ -414,7 +655,15 @@ describe('CommerceConnect node', () => {
 
 	describe('API errors', () => {
 		const create = (parameters: Record<string, unknown> = {}) =>
-			run({ operation: 'create', mediaItemType: 'ImageMediaItem', attachTo: 'product', productBy: 'id', productId: '9', url: 'https://cdn.example.com/e.jpg', ...parameters });
+			run({
+				operation: 'create',
+				mediaItemType: 'ImageMediaItem',
+				attachTo: 'product',
+				productBy: 'id',
+				productId: '9',
+				url: 'https://cdn.example.com/e.jpg',
+				...parameters,
+			});
 
 		it('401: the API’s message, what to check, no token anywhere', async () => {
 			const wrong = 'wrong-token-that-is-long-enough';
@@ -445,16 +694,39 @@ describe('CommerceConnect node', () => {
 		});
 
 		it('422 with several fields', async () => {
-			mock.server.injectFault({ kind: 'status', status: 422, body: JSON.stringify({ errors: { url: ["can't be blank"], 'media_item.position': ['is not a number', 'must be positive'] } }) });
+			mock.server.injectFault({
+				kind: 'status',
+				status: 422,
+				body: JSON.stringify({
+					errors: { url: ["can't be blank"], 'media_item.position': ['is not a number', 'must be positive'] },
+				}),
+			});
 			const error = await caught(() => create());
-			expect(error.message).toBe("CommerceConnect: url can't be blank; media_item.position is not a number; media_item.position must be positive");
+			expect(error.message).toBe(
+				"CommerceConnect: url can't be blank; media_item.position is not a number; media_item.position must be positive",
+			);
 			expect(error.description).toMatch(/these fields: URL \(url\), Position \(position\)/);
 		});
 
 		it.each([
-			['Apipie {"error"}', { error: "Invalid parameter 'media_item[position]' value \"x\": Must be a Integer" }, "CommerceConnect: Invalid parameter 'media_item[position]' value \"x\": Must be a Integer", /Position \(position\)/],
-			['{"message"}', { message: 'Validation failed: Url is invalid' }, 'CommerceConnect: Validation failed: Url is invalid', /check the fields named in the message/],
-			['a list of full messages', { errors: ["Url can't be blank"] }, "CommerceConnect: Url can't be blank", /check the fields named/],
+			[
+				'Apipie {"error"}',
+				{ error: 'Invalid parameter \'media_item[position]\' value "x": Must be a Integer' },
+				'CommerceConnect: Invalid parameter \'media_item[position]\' value "x": Must be a Integer',
+				/Position \(position\)/,
+			],
+			[
+				'{"message"}',
+				{ message: 'Validation failed: Url is invalid' },
+				'CommerceConnect: Validation failed: Url is invalid',
+				/check the fields named in the message/,
+			],
+			[
+				'a list of full messages',
+				{ errors: ["Url can't be blank"] },
+				"CommerceConnect: Url can't be blank",
+				/check the fields named/,
+			],
 		])('422 as %s', async (_name, payload, message, description) => {
 			mock.server.injectFault({ kind: 'status', status: 422, body: JSON.stringify(payload) });
 			const error = await caught(() => create());
@@ -463,7 +735,12 @@ describe('CommerceConnect node', () => {
 		});
 
 		it('500 with an HTML page: a plain message; a create is not sent again', async () => {
-			mock.server.injectFault({ kind: 'status', status: 500, contentType: 'text/html', body: '<!DOCTYPE html><html><body>We’re sorry, but something went wrong.</body></html>' });
+			mock.server.injectFault({
+				kind: 'status',
+				status: 500,
+				contentType: 'text/html',
+				body: '<!DOCTYPE html><html><body>We’re sorry, but something went wrong.</body></html>',
+			});
 			const error = await caught(() => create());
 			expect(error.message).toBe('CommerceConnect: The server had an internal error');
 			expect(error.description).toMatch(/may have reached CommerceConnect/);
@@ -496,7 +773,11 @@ describe('CommerceConnect node', () => {
 		it('with Continue On Fail, each failing item becomes an error item paired with its input', async () => {
 			const result = await run(
 				{ operation: 'delete', mediaItemId: '={{ $json.id }}' },
-				[{ json: { id: 'x' } }, { json: { id: 777777 } }, { json: { id: mock.seed({ url: 'https://cdn.example.com/c.jpg', product_id: 9 }).id } }],
+				[
+					{ json: { id: 'x' } },
+					{ json: { id: 777777 } },
+					{ json: { id: mock.seed({ url: 'https://cdn.example.com/c.jpg', product_id: 9 }).id } },
+				],
 				{ continueOnFail: true },
 			);
 			expect(result.output[0].map((i) => [i.json.error ?? 'ok', i.pairedItem])).toEqual([
@@ -510,7 +791,18 @@ describe('CommerceConnect node', () => {
 
 	describe('creates are never sent twice blindly', () => {
 		const create = (url: string, options: Parameters<typeof runNode>[4] = {}) =>
-			run({ operation: 'create', mediaItemType: 'ImageMediaItem', attachTo: 'product', productBy: 'id', productId: '9', url }, undefined, options);
+			run(
+				{
+					operation: 'create',
+					mediaItemType: 'ImageMediaItem',
+					attachTo: 'product',
+					productBy: 'id',
+					productId: '9',
+					url,
+				},
+				undefined,
+				options,
+			);
 		const countUrl = (url: string) => [...mock.items.values()].filter((i) => i.url === url).length;
 
 		it('a timeout after the server created the item: one request, one item, an error that says so', async () => {
@@ -520,7 +812,9 @@ describe('CommerceConnect node', () => {
 			expect(error.name).toBe('NodeApiError');
 			expect(error.message).toBe('CommerceConnect: Timed out waiting for the server');
 			expect((error as { apiFailure?: { kind: string } }).apiFailure?.kind).toBe('timeout');
-			expect(error.description).toMatch(/may have reached CommerceConnect before the answer was lost, so it was not sent again/);
+			expect(error.description).toMatch(
+				/may have reached CommerceConnect before the answer was lost, so it was not sent again/,
+			);
 			expect(mock.server.requests).toHaveLength(1);
 			expect(countUrl('https://cdn.example.com/timeout.jpg')).toBe(1);
 			expect(sleeps.delays).toEqual([]);
@@ -538,7 +832,12 @@ describe('CommerceConnect node', () => {
 		});
 
 		it('429 (the server turned it away): sent again after Retry-After, one item', async () => {
-			mock.server.injectFault({ kind: 'status', status: 429, retryAfter: '4', body: '{"error":"Rate limit exceeded"}' });
+			mock.server.injectFault({
+				kind: 'status',
+				status: 429,
+				retryAfter: '4',
+				body: '{"error":"Rate limit exceeded"}',
+			});
 			const result = await create('https://cdn.example.com/429.jpg');
 			expect(json(result)[0].url).toBe('https://cdn.example.com/429.jpg');
 			expect(mock.server.requests).toHaveLength(2);

@@ -23,17 +23,29 @@ describe('CommerceConnect Trigger simulation', () => {
 	it.each([
 		['inclusive bounds, ms timestamps, 5-minute lookback', 21, 'inclusive', 'ms', 5],
 		['exclusive bounds, whole-second timestamps, no lookback', 22, 'exclusive', 's', 0],
-	] as const)('emits every change exactly once (%s)', async (name, seed, boundMode, precision, lookbackMinutes) => {
-		const result = await commerceConnectScenario({ seed, polls: 1500, faultRate: 0.2, boundMode, precision, lookbackMinutes, name });
-		console.log(formatResult(result));
-		const details = result.details as { required: number; extra: number; bursts: number; midPollEdits: number };
-		expect(details.required).toBeGreaterThan(2000);
-		expect(details.bursts).toBeGreaterThan(8);
-		expect(details.midPollEdits).toBeGreaterThan(30);
-		expect(result.failedPolls).toBeGreaterThan(0);
-		expect(result.lost).toBe(0);
-		// Counts emissions of a version twice, and of a version that was never a change (extra).
-		expect(result.duplicated).toBe(0);
-		expect(details.extra).toBe(0);
-	}, 300_000);
+	] as const)(
+		'emits every change exactly once (%s)',
+		async (name, seed, boundMode, precision, lookbackMinutes) => {
+			const result = await commerceConnectScenario({
+				seed,
+				polls: 1500,
+				faultRate: 0.2,
+				boundMode,
+				precision,
+				lookbackMinutes,
+				name,
+			});
+			console.log(formatResult(result));
+			const details = result.details as { required: number; extra: number; bursts: number; midPollEdits: number };
+			expect(details.required).toBeGreaterThan(2000);
+			expect(details.bursts).toBeGreaterThan(8);
+			expect(details.midPollEdits).toBeGreaterThan(30);
+			expect(result.failedPolls).toBeGreaterThan(0);
+			expect(result.lost).toBe(0);
+			// Counts emissions of a version twice, and of a version that was never a change (extra).
+			expect(result.duplicated).toBe(0);
+			expect(details.extra).toBe(0);
+		},
+		300_000,
+	);
 });

@@ -17,7 +17,8 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		mock = new CommerceConnectMock();
 		baseUrl = await mock.start();
 		// A catalogue larger than one page: 260 media items of other products.
-		for (let i = 0; i < 260; i++) mock.seed({ url: `https://cdn.example.com/other/${i}.jpg`, product_id: 9, tag_list: i % 3 === 0 ? [TAG] : [] });
+		for (let i = 0; i < 260; i++)
+			mock.seed({ url: `https://cdn.example.com/other/${i}.jpg`, product_id: 9, tag_list: i % 3 === 0 ? [TAG] : [] });
 		sleeps = recordSleeps();
 	});
 	afterEach(async () => {
@@ -26,8 +27,25 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		await mock.stop();
 	});
 
-	const sync = (parameters: Record<string, unknown>, input?: INodeExecutionData[], options?: Parameters<typeof runNode>[4]) =>
-		runNode(mock, baseUrl, { operation: 'syncProductMedia', productBy: 'id', productId: '300', syncTag: TAG, mediaSource: 'list', ...parameters }, input, options);
+	const sync = (
+		parameters: Record<string, unknown>,
+		input?: INodeExecutionData[],
+		options?: Parameters<typeof runNode>[4],
+	) =>
+		runNode(
+			mock,
+			baseUrl,
+			{
+				operation: 'syncProductMedia',
+				productBy: 'id',
+				productId: '300',
+				syncTag: TAG,
+				mediaSource: 'list',
+				...parameters,
+			},
+			input,
+			options,
+		);
 	const productMedia = (productId: number) =>
 		[...mock.items.values()].filter((i) => i.product_id === productId).sort((a, b) => a.id - b.id);
 	const writes = () => mock.writes().map((r) => `${r.method} ${r.path}${r.method === 'DELETE' ? '' : ` ${r.text}`}`);
@@ -35,7 +53,12 @@ describe('CommerceConnect node → Sync Product Media', () => {
 
 	function seedProduct300(): Record<string, StoredItem> {
 		return {
-			manual: mock.seed({ url: 'https://cdn.example.com/300/manual.jpg', product_id: 300, tag_list: ['hand-made'], is_primary: true }),
+			manual: mock.seed({
+				url: 'https://cdn.example.com/300/manual.jpg',
+				product_id: 300,
+				tag_list: ['hand-made'],
+				is_primary: true,
+			}),
 			a: mock.seed({ url: 'https://cdn.example.com/300/a.jpg', product_id: 300, tag_list: [TAG], description: 'old' }),
 			b: mock.seed({ url: 'https://cdn.example.com/300/b.jpg', product_id: 300, tag_list: [TAG, 'front'] }),
 			other: mock.seed({ url: 'https://cdn.example.com/300/b.jpg', product_id: 300, tag_list: ['sync:other'] }),
@@ -62,7 +85,12 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		const [report] = json(first);
 		expect(report).toMatchObject({ productId: 300, syncTag: TAG, created: 2, updated: 1, deleted: 1, unchanged: 0 });
 		expect(report.changes).toEqual([
-			{ action: 'updated', id: seeded.a.id, url: 'https://cdn.example.com/300/a.jpg', fields: ['description', 'is_primary'] },
+			{
+				action: 'updated',
+				id: seeded.a.id,
+				url: 'https://cdn.example.com/300/a.jpg',
+				fields: ['description', 'is_primary'],
+			},
 			{ action: 'created', id: expect.any(Number), url: 'https://cdn.example.com/300/c.jpg' },
 			{ action: 'created', id: expect.any(Number), url: 'https://cdn.example.com/300/d.jpg' },
 			{ action: 'deleted', id: seeded.b.id, url: 'https://cdn.example.com/300/b.jpg' },
@@ -90,7 +118,13 @@ describe('CommerceConnect node → Sync Product Media', () => {
 	it('scans once for all input items: N products cost ceil(total / 100) + 2 list requests', async () => {
 		const total = visible();
 		const input = [9, 257, 300].map((product) => ({
-			json: { product, media: [{ url: `https://cdn.example.com/${product}/x.jpg` }, { url: `https://cdn.example.com/${product}/y.jpg` }] },
+			json: {
+				product,
+				media: [
+					{ url: `https://cdn.example.com/${product}/x.jpg` },
+					{ url: `https://cdn.example.com/${product}/y.jpg` },
+				],
+			},
 		}));
 		const result = await sync({ productId: '={{ $json.product }}', mediaList: '={{ $json.media }}' }, input);
 		expect(mock.listRequests()).toHaveLength(Math.ceil(total / 100) + 2);
@@ -122,14 +156,24 @@ describe('CommerceConnect node → Sync Product Media', () => {
 	it('the same product twice in one run: the second item sees the first one’s writes', async () => {
 		const input = [
 			{ json: { media: [{ url: 'https://cdn.example.com/300/one.jpg' }] } },
-			{ json: { media: [{ url: 'https://cdn.example.com/300/one.jpg', description: 'changed' }, { url: 'https://cdn.example.com/300/two.jpg' }] } },
+			{
+				json: {
+					media: [
+						{ url: 'https://cdn.example.com/300/one.jpg', description: 'changed' },
+						{ url: 'https://cdn.example.com/300/two.jpg' },
+					],
+				},
+			},
 		];
 		const result = await sync({ mediaList: '={{ $json.media }}' }, input);
 		expect(json(result).map((r) => [r.created, r.updated, r.deleted, r.unchanged])).toEqual([
 			[1, 0, 0, 0],
 			[1, 1, 0, 0],
 		]);
-		expect(productMedia(300).map((i) => i.url)).toEqual(['https://cdn.example.com/300/one.jpg', 'https://cdn.example.com/300/two.jpg']);
+		expect(productMedia(300).map((i) => i.url)).toEqual([
+			'https://cdn.example.com/300/one.jpg',
+			'https://cdn.example.com/300/two.jpg',
+		]);
 	});
 
 	it('an empty list removes the synced media in one delete_by_filter; other tags stay', async () => {
@@ -145,11 +189,29 @@ describe('CommerceConnect node → Sync Product Media', () => {
 
 	it('by product code, from a supplier’s media objects (extra keys ignored), positions from list order', async () => {
 		const supplierMedia = [
-			{ productId: '5989', url: 'https://www.hitpromo.net/5989_BLK.jpg', mediaType: 'Image', description: 'Black', classTypes: [{ classTypeId: 1006 }], color: 'Black' },
-			{ productId: '5989', url: 'https://www.hitpromo.net/5989_RED.jpg', mediaType: 'Image', description: null, color: 'Red' },
+			{
+				productId: '5989',
+				url: 'https://www.hitpromo.net/5989_BLK.jpg',
+				mediaType: 'Image',
+				description: 'Black',
+				classTypes: [{ classTypeId: 1006 }],
+				color: 'Black',
+			},
+			{
+				productId: '5989',
+				url: 'https://www.hitpromo.net/5989_RED.jpg',
+				mediaType: 'Image',
+				description: null,
+				color: 'Red',
+			},
 		];
 		await sync(
-			{ productBy: 'code', productCode: 'SKU-257', mediaList: '={{ $json.media }}', syncOptions: { positionFromOrder: true, mediaItemType: 'ImageMediaItem' } },
+			{
+				productBy: 'code',
+				productCode: 'SKU-257',
+				mediaList: '={{ $json.media }}',
+				syncOptions: { positionFromOrder: true, mediaItemType: 'ImageMediaItem' },
+			},
 			[{ json: { media: supplierMedia } }],
 		);
 		expect(mock.server.requests[0].path).toBe('/api/v2/products');
@@ -163,7 +225,12 @@ describe('CommerceConnect node → Sync Product Media', () => {
 	it('manual entries work like a list', async () => {
 		const result = await sync({
 			mediaSource: 'manual',
-			mediaItems: { items: [{ url: 'https://cdn.example.com/300/m1.jpg', description: 'One', position: 0, primary: false, tags: '' }, { url: 'https://cdn.example.com/300/m2.jpg', primary: true, tags: 'hero' }] },
+			mediaItems: {
+				items: [
+					{ url: 'https://cdn.example.com/300/m1.jpg', description: 'One', position: 0, primary: false, tags: '' },
+					{ url: 'https://cdn.example.com/300/m2.jpg', primary: true, tags: 'hero' },
+				],
+			},
 		});
 		expect(writes()).toEqual([
 			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":300,"url":"https://cdn.example.com/300/m1.jpg","description":"One","tag_list":["${TAG}"]}}`,
@@ -196,15 +263,23 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		mock.server.resetLog();
 		const result = await sync({ mediaList: list });
 		expect(json(result)[0]).toMatchObject({ created: 1, unchanged: 1, deleted: 0 });
-		expect(productMedia(300).map((i) => i.url)).toEqual(['https://cdn.example.com/300/t1.jpg', 'https://cdn.example.com/300/t2.jpg']);
+		expect(productMedia(300).map((i) => i.url)).toEqual([
+			'https://cdn.example.com/300/t1.jpg',
+			'https://cdn.example.com/300/t2.jpg',
+		]);
 	});
 
 	it('tells how far it got when a write fails midway, and the next run completes it', async () => {
 		const list = [{ url: 'https://cdn.example.com/300/p1.jpg' }, { url: 'https://cdn.example.com/300/p2.jpg' }];
-		mock.server.injectFault({ kind: 'status', status: 422, body: '{"errors":{"url":["is not reachable"]}}' }, { match: (r) => r.method === 'POST' && r.text.includes('p2.jpg') });
+		mock.server.injectFault(
+			{ kind: 'status', status: 422, body: '{"errors":{"url":["is not reachable"]}}' },
+			{ match: (r) => r.method === 'POST' && r.text.includes('p2.jpg') },
+		);
 		const error = await caught(() => sync({ mediaList: list }));
 		expect(error.message).toBe('CommerceConnect: url is not reachable');
-		expect(error.description).toMatch(/URL \(url\).*Before this failure the sync of product 300 had 1 created, 0 updated and 0 deleted; running it again completes it\./);
+		expect(error.description).toMatch(
+			/URL \(url\).*Before this failure the sync of product 300 had 1 created, 0 updated and 0 deleted; running it again completes it\./,
+		);
 		const result = await sync({ mediaList: list });
 		expect(json(result)[0]).toMatchObject({ created: 1, unchanged: 1 });
 	});
@@ -228,7 +303,9 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		mock.onList = deleteOneDuringPage2();
 		const seen: number[] = [];
 		for (let page = 1; page <= 3; page++) {
-			const answer = await fetch(`${baseUrl}/api/v2/media_items?page=${page}&per_page=100`, { headers: { authorization: mock.authorization } });
+			const answer = await fetch(`${baseUrl}/api/v2/media_items?page=${page}&per_page=100`, {
+				headers: { authorization: mock.authorization },
+			});
 			seen.push(...((await answer.json()) as { entries: Array<{ id: number }> }).entries.map((e) => e.id));
 		}
 		expect(seen).not.toContain(synced.id);
@@ -246,7 +323,8 @@ describe('CommerceConnect node → Sync Product Media', () => {
 	it('gives up with a clear error when the media items never hold still', async () => {
 		let n = 0;
 		mock.onList = (request, phase) => {
-			if (phase === 'between' && request.query.get('per_page') === '100') mock.seed({ url: `https://cdn.example.com/churn/${n++}.jpg`, product_id: 9 }, 0);
+			if (phase === 'between' && request.query.get('per_page') === '100')
+				mock.seed({ url: `https://cdn.example.com/churn/${n++}.jpg`, product_id: 9 }, 0);
 		};
 		const error = await caught(() => sync({ mediaList: [] }));
 		mock.onList = undefined;
@@ -259,7 +337,12 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		await sync({ mediaList: [], syncOptions: { createdAfter: '2024-01-01T00:00:00Z' } });
 		expect(mock.listRequests().every((r) => r.query.get('created_time_from') === '2024-01-01T00:00:00Z')).toBe(true);
 		// Every page shares one frozen upper bound.
-		const bounds = new Set(mock.listRequests().slice(1).map((r) => r.query.get('created_time_to')));
+		const bounds = new Set(
+			mock
+				.listRequests()
+				.slice(1)
+				.map((r) => r.query.get('created_time_to')),
+		);
 		expect(bounds.size).toBe(1);
 	});
 
@@ -270,10 +353,31 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		['a list that is not a list', { mediaList: '={{ 42 }}' }, /^Media List must be a list of media, not 42$/],
 		['an entry without URL', { mediaList: [{ description: 'x' }] }, /^Media List → entry 1: url is empty$/],
 		['an entry with a bad URL', { mediaList: [{ url: 'cdn/x.jpg' }] }, /^Media List → entry 1: url must be an http/],
-		['an entry with a bad position', { mediaList: [{ url: 'https://a.example/1.jpg', position: 'first' }] }, /^Media List → entry 1: position must be a whole number/],
-		['the same URL twice', { mediaList: [{ url: 'https://a.example/1.jpg' }, { url: 'https://a.example/1.jpg' }] }, /^Media List → entry 2 has the same URL as entry 1/],
-		['two primaries', { mediaList: [{ url: 'https://a.example/1.jpg', primary: true }, { url: 'https://a.example/2.jpg', is_primary: 'true' }] }, /^Media List marks 2 media as primary$/],
-		['an unknown media type', { mediaList: [{ url: 'https://a.example/1.jpg', media_item_type: 'Audio' }] }, /^Media List → entry 1: media_item_type must be one of/],
+		[
+			'an entry with a bad position',
+			{ mediaList: [{ url: 'https://a.example/1.jpg', position: 'first' }] },
+			/^Media List → entry 1: position must be a whole number/,
+		],
+		[
+			'the same URL twice',
+			{ mediaList: [{ url: 'https://a.example/1.jpg' }, { url: 'https://a.example/1.jpg' }] },
+			/^Media List → entry 2 has the same URL as entry 1/,
+		],
+		[
+			'two primaries',
+			{
+				mediaList: [
+					{ url: 'https://a.example/1.jpg', primary: true },
+					{ url: 'https://a.example/2.jpg', is_primary: 'true' },
+				],
+			},
+			/^Media List marks 2 media as primary$/,
+		],
+		[
+			'an unknown media type',
+			{ mediaList: [{ url: 'https://a.example/1.jpg', media_item_type: 'Audio' }] },
+			/^Media List → entry 1: media_item_type must be one of/,
+		],
 		['a product ID that is not a number', { productId: 'SKU-1' }, /^Product ID must be a whole number, not "SKU-1"$/],
 	] as const)('refuses %s before any request', async (_name, parameters, message) => {
 		const error = await caught(() => sync(parameters as Record<string, unknown>));

@@ -110,9 +110,16 @@ describe('CommerceConnect Trigger', () => {
 	it('splits a busy window into time slices that each fit one page, with one frozen upper bound', async () => {
 		const start = mock.now() - seconds(600);
 		const items = Array.from({ length: 250 }, (_, i) =>
-			mock.seed({ url: `https://cdn.example.com/s/${i}.jpg`, product_id: 9, description: 'v1' }, start + seconds(1) + i * 2000),
+			mock.seed(
+				{ url: `https://cdn.example.com/s/${i}.jpg`, product_id: 9, description: 'v1' },
+				start + seconds(1) + i * 2000,
+			),
 		);
-		const harness = trigger({ firstRun: 'date', startDate: new Date(start).toISOString(), syncOptions: { maxItemsPerPoll: 1000 } });
+		const harness = trigger({
+			firstRun: 'date',
+			startDate: new Date(start).toISOString(),
+			syncOptions: { maxItemsPerPoll: 1000 },
+		});
 		const out = await harness.poll();
 		expect(ids(out).sort()).toEqual(items.map((i) => i.id).sort());
 
@@ -130,9 +137,15 @@ describe('CommerceConnect Trigger', () => {
 	});
 
 	it('pages a one-second burst larger than a page, and re-reads it when an item moves out meanwhile', async () => {
-		const harness = trigger({ firstRun: 'date', startDate: new Date(mock.now() - seconds(60)).toISOString(), syncOptions: { maxItemsPerPoll: 1000 } });
+		const harness = trigger({
+			firstRun: 'date',
+			startDate: new Date(mock.now() - seconds(60)).toISOString(),
+			syncOptions: { maxItemsPerPoll: 1000 },
+		});
 		const second = Math.floor((mock.now() - seconds(30)) / 1000) * 1000;
-		const burst = Array.from({ length: 250 }, (_, i) => mock.seed({ url: `https://cdn.example.com/b/${i}.jpg`, product_id: 9, description: 'v1' }, second + (i % 1000)));
+		const burst = Array.from({ length: 250 }, (_, i) =>
+			mock.seed({ url: `https://cdn.example.com/b/${i}.jpg`, product_id: 9, description: 'v1' }, second + (i % 1000)),
+		);
 		const moved = burst[5];
 		let edited = false;
 		mock.onList = (request, phase) => {
@@ -164,7 +177,9 @@ describe('CommerceConnect Trigger', () => {
 
 	it('control: plain offset paging over the same edit skips an item', async () => {
 		const second = Math.floor((mock.now() - seconds(30)) / 1000) * 1000;
-		const burst = Array.from({ length: 250 }, (_, i) => mock.seed({ url: `https://cdn.example.com/c/${i}.jpg`, product_id: 9 }, second));
+		const burst = Array.from({ length: 250 }, (_, i) =>
+			mock.seed({ url: `https://cdn.example.com/c/${i}.jpg`, product_id: 9 }, second),
+		);
 		let edited = false;
 		mock.onList = (request, phase) => {
 			if (!edited && phase === 'between' && q(request, 'page') === '2') {
@@ -175,9 +190,12 @@ describe('CommerceConnect Trigger', () => {
 		const from = new Date(second).toISOString().replace('.000', '');
 		const seen = new Set<number>();
 		for (let page = 1; page <= 3; page++) {
-			const answer = await fetch(`${baseUrl}/api/v2/media_items?page=${page}&per_page=100&updated_time_from=${from}&updated_time_to=${from}`, {
-				headers: { authorization: mock.authorization },
-			});
+			const answer = await fetch(
+				`${baseUrl}/api/v2/media_items?page=${page}&per_page=100&updated_time_from=${from}&updated_time_to=${from}`,
+				{
+					headers: { authorization: mock.authorization },
+				},
+			);
 			for (const entry of ((await answer.json()) as { entries: Array<{ id: number }> }).entries) seen.add(entry.id);
 		}
 		const missing = burst.filter((i) => i.id !== burst[5].id && !seen.has(i.id));
@@ -194,8 +212,17 @@ describe('CommerceConnect Trigger', () => {
 		mock.maxPerPage = maxPerPage;
 		const start = Math.floor((mock.now() - seconds(900)) / 1000) * 1000;
 		// Items on whole seconds, many exactly where slices begin and end.
-		const items = Array.from({ length: 400 }, (_, i) => mock.seed({ url: `https://cdn.example.com/e/${i}.jpg`, product_id: 9, description: 'v1' }, start + seconds(Math.floor(i / 3))));
-		const harness = trigger({ firstRun: 'date', startDate: new Date(start).toISOString(), syncOptions: { maxItemsPerPoll: 1000 } });
+		const items = Array.from({ length: 400 }, (_, i) =>
+			mock.seed(
+				{ url: `https://cdn.example.com/e/${i}.jpg`, product_id: 9, description: 'v1' },
+				start + seconds(Math.floor(i / 3)),
+			),
+		);
+		const harness = trigger({
+			firstRun: 'date',
+			startDate: new Date(start).toISOString(),
+			syncOptions: { maxItemsPerPoll: 1000 },
+		});
 		const tally = new Tally();
 		tally.add(await harness.poll());
 		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
@@ -205,8 +232,17 @@ describe('CommerceConnect Trigger', () => {
 
 	it('spreads a backlog over polls at the per-poll cap, resuming its frozen window, without gaps or repeats', async () => {
 		const start = mock.now() - seconds(300);
-		const items = Array.from({ length: 230 }, (_, i) => mock.seed({ url: `https://cdn.example.com/k/${i}.jpg`, product_id: 9, description: 'v1' }, start + seconds(1) + i * 1000));
-		const harness = trigger({ firstRun: 'date', startDate: new Date(start).toISOString(), syncOptions: { maxItemsPerPoll: 40 } });
+		const items = Array.from({ length: 230 }, (_, i) =>
+			mock.seed(
+				{ url: `https://cdn.example.com/k/${i}.jpg`, product_id: 9, description: 'v1' },
+				start + seconds(1) + i * 1000,
+			),
+		);
+		const harness = trigger({
+			firstRun: 'date',
+			startDate: new Date(start).toISOString(),
+			syncOptions: { maxItemsPerPoll: 40 },
+		});
 		const tally = new Tally();
 		const sizes: number[] = [];
 		for (let i = 0; i < 10; i++) {
@@ -231,7 +267,9 @@ describe('CommerceConnect Trigger', () => {
 		await harness.poll();
 		mock.server.advance(seconds(1));
 		const at = mock.now();
-		const burst = Array.from({ length: 150 }, (_, i) => mock.seed({ url: `https://cdn.example.com/w/${i}.jpg`, product_id: 9, description: 'v1' }, at));
+		const burst = Array.from({ length: 150 }, (_, i) =>
+			mock.seed({ url: `https://cdn.example.com/w/${i}.jpg`, product_id: 9, description: 'v1' }, at),
+		);
 		mock.server.advance(seconds(1));
 		mock.server.resetLog();
 		expect(await harness.poll()).toBeNull(); // a full page inside the last 5 s: not read yet
@@ -244,11 +282,20 @@ describe('CommerceConnect Trigger', () => {
 	});
 
 	it('"Everything" reads from 2000, with attribute values when asked', async () => {
-		const item = mock.seed({ url: 'https://cdn.example.com/all.jpg', product_id: 9, attribute_values: [{ attribute_definition_code: 'c', data: 'x' }] }, Date.UTC(2019, 0, 1));
+		const item = mock.seed(
+			{
+				url: 'https://cdn.example.com/all.jpg',
+				product_id: 9,
+				attribute_values: [{ attribute_definition_code: 'c', data: 'x' }],
+			},
+			Date.UTC(2019, 0, 1),
+		);
 		const harness = trigger({ firstRun: 'all', syncOptions: { include: ['attribute_values'] } });
 		const out = await harness.poll();
 		expect(ids(out)).toContain(item.id);
-		expect(out![0].find((i) => i.json.id === item.id)!.json.attribute_values).toEqual([{ attribute_definition_code: 'c', data: 'x' }]);
+		expect(out![0].find((i) => i.json.id === item.id)!.json.attribute_values).toEqual([
+			{ attribute_definition_code: 'c', data: 'x' },
+		]);
 		expect(q(mock.listRequests()[0], 'updated_time_from')).toBe('1999-12-31T23:59:59Z');
 		expect(q(mock.listRequests()[0], 'response_associated_fields')).toBe('attribute_values');
 	});
@@ -294,6 +341,8 @@ describe('CommerceConnect Trigger', () => {
 	it('knows an item by its content: etag, url, tags, anything', () => {
 		const entry = { id: 1, url: 'u', tag_list: ['a'], description: null } as never;
 		expect(entryVersion(entry)).toBe(entryVersion({ description: null, tag_list: ['a'], url: 'u', id: 1 } as never));
-		expect(entryVersion(entry)).not.toBe(entryVersion({ id: 1, url: 'u', tag_list: ['a', 'b'], description: null } as never));
+		expect(entryVersion(entry)).not.toBe(
+			entryVersion({ id: 1, url: 'u', tag_list: ['a', 'b'], description: null } as never),
+		);
 	});
 });

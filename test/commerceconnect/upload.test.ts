@@ -27,14 +27,22 @@ describe('CommerceConnect node → Upload', () => {
 	afterEach(() => sleeps.restore());
 
 	const upload = (parameters: Record<string, unknown>, input: Parameters<typeof runNode>[3]) =>
-		runNode(mock, baseUrl, { operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257', ...parameters }, input);
+		runNode(
+			mock,
+			baseUrl,
+			{ operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257', ...parameters },
+			input,
+		);
 	const uploads = () => mock.server.requests.filter((r) => r.path === '/api/v2/media_items/upload');
 
 	it('streams a multi-megabyte file from n8n’s binary store, byte for byte, with the documented fields', async () => {
 		const data = randomBytes(8 * 1024 * 1024 + 123); // 8 MB and an odd tail
 		const input = await binaryItem(data, 'test.png', 'image/png');
 		expect(input.binary!.data.id).toMatch(/^filesystem/); // stored on disk: the stream path
-		const result = await upload({ additionalFields: { description: 'Test', isPrimary: true, tags: 'test_tag', position: 100 } }, [input]);
+		const result = await upload(
+			{ additionalFields: { description: 'Test', isPrimary: true, tags: 'test_tag', position: 100 } },
+			[input],
+		);
 
 		const request = uploads()[0];
 		expect(uploads()).toHaveLength(1);
@@ -46,7 +54,14 @@ describe('CommerceConnect node → Upload', () => {
 		expect(Number(request.headers['content-length'])).toBe(request.body.length);
 
 		const parts = parseMultipart(request.body, String(request.headers['content-type']));
-		expect(parts.map((p) => [p.name, p.fileName ?? null, p.contentType ?? null, p.fileName ? `${p.data.length} bytes` : p.data.toString()])).toEqual([
+		expect(
+			parts.map((p) => [
+				p.name,
+				p.fileName ?? null,
+				p.contentType ?? null,
+				p.fileName ? `${p.data.length} bytes` : p.data.toString(),
+			]),
+		).toEqual([
 			['product_id', null, null, '257'],
 			['image_media_item[description]', null, null, 'Test'],
 			['image_media_item[position]', null, null, '100'],
@@ -60,7 +75,16 @@ describe('CommerceConnect node → Upload', () => {
 		// The answer as CommerceConnect gives it: the documented upload response's fields.
 		const [item] = json(result);
 		expect(Object.keys(item).sort()).toEqual(Object.keys(fixture('upload-response.json')).sort());
-		expect(item).toMatchObject({ id: stored.id, is_uploaded: true, asset_file_name: 'test.png', product_id: 257, position: 100, tag_list: ['test_tag'], description: 'Test', is_primary: true });
+		expect(item).toMatchObject({
+			id: stored.id,
+			is_uploaded: true,
+			asset_file_name: 'test.png',
+			product_id: 257,
+			position: 100,
+			tag_list: ['test_tag'],
+			description: 'Test',
+			is_primary: true,
+		});
 		expect(result.output[0][0].pairedItem).toEqual({ item: 0 });
 	});
 
@@ -80,15 +104,26 @@ describe('CommerceConnect node → Upload', () => {
 
 	it('uploads a binary held in memory (no binary store id), with several tags and a new file name', async () => {
 		const data = randomBytes(300_000);
-		const input = { json: {}, binary: { photo: { data: data.toString('base64'), mimeType: 'image/jpeg', fileName: 'IMG_0001.JPG' } } };
-		await runNode(mock, baseUrl, {
-			operation: 'upload',
-			binaryPropertyName: 'photo',
-			productBy: 'code',
-			productCode: 'SKU-9',
-			additionalFields: { fileName: 'front "hero".jpg', tags: ['front', 'hero'] },
-		}, [input]);
-		expect(mock.server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /api/v2/products', 'POST /api/v2/media_items/upload']);
+		const input = {
+			json: {},
+			binary: { photo: { data: data.toString('base64'), mimeType: 'image/jpeg', fileName: 'IMG_0001.JPG' } },
+		};
+		await runNode(
+			mock,
+			baseUrl,
+			{
+				operation: 'upload',
+				binaryPropertyName: 'photo',
+				productBy: 'code',
+				productCode: 'SKU-9',
+				additionalFields: { fileName: 'front "hero".jpg', tags: ['front', 'hero'] },
+			},
+			[input],
+		);
+		expect(mock.server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+			'GET /api/v2/products',
+			'POST /api/v2/media_items/upload',
+		]);
 		const request = uploads()[0];
 		const parts = parseMultipart(request.body, String(request.headers['content-type']));
 		expect(parts.find((p) => p.name === 'product_id')!.data.toString()).toBe('9');
@@ -144,7 +179,12 @@ describe('CommerceConnect node → Upload', () => {
 			const result = await upload({ additionalFields: { description: 'Streamed', tags: 'a,b' } }, [input]);
 			const stored = mock.items.get(json(result)[0].id as number)!;
 			expect(stored).toMatchObject({ description: 'Streamed', tag_list: ['a', 'b'], product_id: 257 });
-			expect(stored.asset).toMatchObject({ fileName: 'streamed.png', contentType: 'image/png', size: data.length, sha256: sha256(data) });
+			expect(stored.asset).toMatchObject({
+				fileName: 'streamed.png',
+				contentType: 'image/png',
+				size: data.length,
+				sha256: sha256(data),
+			});
 			expect(stored.asset!.bytes).toHaveLength(0); // not kept
 			expect(uploads()[0].body).toHaveLength(0);
 		} finally {
@@ -164,11 +204,18 @@ describe('CommerceConnect node → Upload', () => {
 		try {
 			const input = await binaryItem(randomBytes(200_000), 'moved.png', 'image/png');
 			const error = await caught(() =>
-				runNode(mock, `http://127.0.0.1:${(redirector.address() as AddressInfo).port}`, { operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257' }, [input]),
+				runNode(
+					mock,
+					`http://127.0.0.1:${(redirector.address() as AddressInfo).port}`,
+					{ operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257' },
+					[input],
+				),
 			);
 			expect(error.name).toBe('NodeApiError');
 			// The same host on another port: named by scheme, host and port, never with the path.
-			expect(error.message).toBe(`CommerceConnect: The upload was answered with a redirect (HTTP 307) to ${baseUrl}; uploads are not sent on to another address`);
+			expect(error.message).toBe(
+				`CommerceConnect: The upload was answered with a redirect (HTTP 307) to ${baseUrl}; uploads are not sent on to another address`,
+			);
 			expect(error.description).toMatch(/Base URL/);
 			expect(uploads()).toHaveLength(0); // never replayed to the mock
 			expectNoSecrets(error, [mock.token]);
@@ -188,7 +235,19 @@ describe('CommerceConnect node → Upload', () => {
 describe('multipart body', () => {
 	it('is read the same whole or as a stream cut anywhere, including inside a boundary', async () => {
 		const file = randomBytes(5000);
-		const body = buildMultipart([['product_id', '9'], ['x', 'ä']], { field: 'f', fileName: 'a.bin', contentType: 'application/octet-stream', size: file.length, open: async () => file });
+		const body = buildMultipart(
+			[
+				['product_id', '9'],
+				['x', 'ä'],
+			],
+			{
+				field: 'f',
+				fileName: 'a.bin',
+				contentType: 'application/octet-stream',
+				size: file.length,
+				open: async () => file,
+			},
+		);
 		const chunks: Buffer[] = [];
 		for await (const chunk of body.stream()) chunks.push(chunk as Buffer);
 		const bytes = Buffer.concat(chunks);
@@ -209,10 +268,13 @@ describe('multipart body', () => {
 		await expect(readMultipartStream(truncated(), body.contentType)).rejects.toThrow(/closing boundary/);
 	});
 
-
 	it('declares exactly the bytes it streams, and stops when the file is not the size it claims', async () => {
 		const file = Buffer.from('hello world');
-		const body = buildMultipart([['a', 'b']], { field: 'f', fileName: 'x.txt', contentType: 'text/plain', size: file.length, open: async () => file }, 'BOUNDARY');
+		const body = buildMultipart(
+			[['a', 'b']],
+			{ field: 'f', fileName: 'x.txt', contentType: 'text/plain', size: file.length, open: async () => file },
+			'BOUNDARY',
+		);
 		const chunks: Buffer[] = [];
 		for await (const chunk of body.stream()) chunks.push(chunk as Buffer);
 		const bytes = Buffer.concat(chunks);
@@ -222,7 +284,13 @@ describe('multipart body', () => {
 				'--BOUNDARY\r\nContent-Disposition: form-data; name="f"; filename="x.txt"\r\nContent-Type: text/plain\r\n\r\nhello world\r\n--BOUNDARY--\r\n',
 		);
 
-		const liar = buildMultipart([], { field: 'f', fileName: 'x', contentType: 'text/plain', size: 5, open: async () => file });
+		const liar = buildMultipart([], {
+			field: 'f',
+			fileName: 'x',
+			contentType: 'text/plain',
+			size: 5,
+			open: async () => file,
+		});
 		await expect(async () => {
 			for await (const chunk of liar.stream()) void chunk;
 		}).rejects.toThrow(/more bytes than its recorded size of 5/);

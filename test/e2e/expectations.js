@@ -8,8 +8,14 @@ const { SANDBOX_PRODUCTS } = require('../sandbox/sandbox');
  */
 const wrongCredentials = {
 	psRestfulApi: { change: { apiKey: 'not-the-key' }, message: /API key was not accepted/ },
-	pantherMediaApi: { change: { apiSecret: 'not-the-secret' }, message: /PantherMedia: Invalid access_key \(code 401\)\. Check the API key and API secret/ },
-	halLeonardDamApi: { change: { vendorKey: 'not-the-key' }, message: /Vendor authentication failed .*Check the Vendor ID and Vendor Key/ },
+	pantherMediaApi: {
+		change: { apiSecret: 'not-the-secret' },
+		message: /PantherMedia: Invalid access_key \(code 401\)\. Check the API key and API secret/,
+	},
+	halLeonardDamApi: {
+		change: { vendorKey: 'not-the-key' },
+		message: /Vendor authentication failed .*Check the Vendor ID and Vendor Key/,
+	},
 	commerceConnectApi: { change: { apiToken: 'not-the-token' }, message: /did not accept the email and API token/ },
 };
 
@@ -28,7 +34,9 @@ function psRestfulKeys(items) {
 
 /** Every change the sandbox made to the supplier HIT's products, as `productId@version`. */
 function changesOf(sandbox) {
-	return sandbox.psrestful.changes.filter((change) => change.supplier === 'HIT').map((change) => `${change.productId}@${change.version}`);
+	return sandbox.psrestful.changes
+		.filter((change) => change.supplier === 'HIT')
+		.map((change) => `${change.productId}@${change.version}`);
 }
 
 /**
@@ -44,9 +52,15 @@ function expectPimMatchesSupplier(sandbox) {
 		const synced = ofProduct.filter((item) => item.tag_list.includes('psrestful-hit'));
 		const others = ofProduct.filter((item) => !item.tag_list.includes('psrestful-hit'));
 		const wanted = catalogue.get(product.code).media.map((media) => media.url);
-		expect({ product: product.code, urls: synced.map((item) => item.url).sort() }).toEqual({ product: product.code, urls: wanted.slice().sort() });
+		expect({ product: product.code, urls: synced.map((item) => item.url).sort() }).toEqual({
+			product: product.code,
+			urls: wanted.slice().sort(),
+		});
 		const handMade = product.code === '5989' ? ['https://pim.example.com/manual/5989-lifestyle.jpg'] : [];
-		expect({ product: product.code, untouched: others.map((item) => item.url) }).toEqual({ product: product.code, untouched: handMade });
+		expect({ product: product.code, untouched: others.map((item) => item.url) }).toEqual({
+			product: product.code,
+			untouched: handMade,
+		});
 	}
 }
 

@@ -36,7 +36,12 @@ class E2eEnvironment {
 		this.userFolder = userFolderFor(this.runtime, this.profile);
 		fs.rmSync(this.userFolder, { recursive: true, force: true });
 		// `npm run test:e2e` builds once before the suite; the package is packed and installed from dist/.
-		this.pkg = await preparePackage({ userFolder: this.userFolder, node: this.install.node, build: false, quiet: true });
+		this.pkg = await preparePackage({
+			userFolder: this.userFolder,
+			node: this.install.node,
+			build: false,
+			quiet: true,
+		});
 		this.sandbox = await startSandbox();
 		await this.startN8n();
 		this.credentials = await ensureSandboxCredentials(this.client, this.sandbox);
@@ -44,7 +49,12 @@ class E2eEnvironment {
 	}
 
 	async startN8n() {
-		this.n8n = await startN8n({ install: this.install, userFolder: this.userFolder, env: { ...this.pkg.env, ...this.extraEnv }, quiet: true });
+		this.n8n = await startN8n({
+			install: this.install,
+			userFolder: this.userFolder,
+			env: { ...this.pkg.env, ...this.extraEnv },
+			quiet: true,
+		});
 		this.client = new N8nClient(this.n8n.url);
 		await this.client.ensureOwner(OWNER);
 	}
@@ -71,7 +81,8 @@ class E2eEnvironment {
 		const list = await this.client.listExecutions({ workflowId, limit: 100 });
 		const finished = list.filter((e) => e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status));
 		const decoded = [];
-		for (const summary of finished.reverse()) decoded.push({ summary, execution: await this.client.getExecution(summary.id) });
+		for (const summary of finished.reverse())
+			decoded.push({ summary, execution: await this.client.getExecution(summary.id) });
 		return decoded;
 	}
 
@@ -84,7 +95,8 @@ class E2eEnvironment {
 				for (const { summary } of fresh) known.add(summary.id);
 				return fresh;
 			}
-			if (Date.now() > deadline) throw new Error(`no new execution of workflow ${workflowId} within ${timeoutMs / 1000} s`);
+			if (Date.now() > deadline)
+				throw new Error(`no new execution of workflow ${workflowId} within ${timeoutMs / 1000} s`);
 			await new Promise((resolve) => setTimeout(resolve, 2000));
 		}
 	}

@@ -32,21 +32,32 @@ describe('n8n 1.x with the package and the sandboxes', () => {
 
 	it('lists every node and credential type of the package', async () => {
 		const types = await checkTypesLoaded(env.client, env.pkg.typePrefix);
-		expect({ missingNodes: types.missingNodes, missingCredentials: types.missingCredentials }).toEqual({ missingNodes: [], missingCredentials: [] });
+		expect({ missingNodes: types.missingNodes, missingCredentials: types.missingCredentials }).toEqual({
+			missingNodes: [],
+			missingCredentials: [],
+		});
 		expect(types.declared.nodes).toHaveLength(8);
 	});
 
-	it.each(Object.keys(wrongCredentials))('passes the %s credential test against the sandbox and fails it with a clear message for a wrong key', async (type) => {
-		const credential = env.credentials[type];
-		const right = env.sandbox.credentials()[type];
-		expect(await env.client.testCredential(credential, right)).toMatchObject({ status: 'OK' });
-		const wrong = await env.client.testCredential(credential, { ...right, ...wrongCredentials[type].change });
-		expect(wrong.status).toBe('Error');
-		// n8n 1.x does not apply a declarative credential test's rules to an HTTP 401 (its error has
-		// no response attached) and shows its own generic text; tests run by the node show the provider's.
-		expect(wrong.message).toMatch(['psRestfulApi', 'commerceConnectApi'].includes(type) ? /Authorization failed - please check your credentials/ : wrongCredentials[type].message);
-		for (const secret of Object.values(right)) if (String(secret).length > 20) expect(wrong.message).not.toContain(secret);
-	});
+	it.each(Object.keys(wrongCredentials))(
+		'passes the %s credential test against the sandbox and fails it with a clear message for a wrong key',
+		async (type) => {
+			const credential = env.credentials[type];
+			const right = env.sandbox.credentials()[type];
+			expect(await env.client.testCredential(credential, right)).toMatchObject({ status: 'OK' });
+			const wrong = await env.client.testCredential(credential, { ...right, ...wrongCredentials[type].change });
+			expect(wrong.status).toBe('Error');
+			// n8n 1.x does not apply a declarative credential test's rules to an HTTP 401 (its error has
+			// no response attached) and shows its own generic text; tests run by the node show the provider's.
+			expect(wrong.message).toMatch(
+				['psRestfulApi', 'commerceConnectApi'].includes(type)
+					? /Authorization failed - please check your credentials/
+					: wrongCredentials[type].message,
+			);
+			for (const secret of Object.values(right))
+				if (String(secret).length > 20) expect(wrong.message).not.toContain(secret);
+		},
+	);
 
 	it('activates the examples; workflow 1 syncs the seed products, then a later change, once each', async () => {
 		workflows = await env.importExamples();
@@ -61,7 +72,10 @@ describe('n8n 1.x with the package and the sandboxes', () => {
 	it('ran the other examples’ first polls without an error', async () => {
 		for (const workflow of workflows.slice(1, 3)) {
 			const statuses = (await env.executions(workflow.id)).map(({ summary }) => statusOf(summary));
-			expect({ workflow: workflow.name, statuses }).toEqual({ workflow: workflow.name, statuses: statuses.map(() => 'success') });
+			expect({ workflow: workflow.name, statuses }).toEqual({
+				workflow: workflow.name,
+				statuses: statuses.map(() => 'success'),
+			});
 			expect(statuses.length).toBeGreaterThan(0);
 		}
 	});

@@ -43,7 +43,10 @@ describe('n8n 2.x with durable poll cursors', () => {
 		expect(await collect()).toEqual(['5989@1', '6234@1', '7891@1']);
 		env.sandbox.tick();
 		expect(await collect()).toEqual(['5989@2']);
-		const saved = { staticData: workflowStaticData(env.install, env.userFolder, workflow.id), cursors: pollerState(env.install, env.userFolder, workflow.id) };
+		const saved = {
+			staticData: workflowStaticData(env.install, env.userFolder, workflow.id),
+			cursors: pollerState(env.install, env.userFolder, workflow.id),
+		};
 		expect(JSON.stringify(saved)).toContain('mediaSync');
 		await env.restartN8n(() => env.sandbox.tick());
 		expect(await collect()).toEqual(['6234@2']);

@@ -42,19 +42,29 @@ describe('n8n 2.x with the package and the sandboxes', () => {
 		const types = await checkTypesLoaded(env.client, env.pkg.typePrefix);
 		expect(types.declared.nodes).toHaveLength(8);
 		expect(types.declared.credentials).toHaveLength(4);
-		expect({ missingNodes: types.missingNodes, missingCredentials: types.missingCredentials }).toEqual({ missingNodes: [], missingCredentials: [] });
+		expect({ missingNodes: types.missingNodes, missingCredentials: types.missingCredentials }).toEqual({
+			missingNodes: [],
+			missingCredentials: [],
+		});
 	});
 
-	it.each(Object.keys(wrongCredentials))('passes the %s credential test against the sandbox and fails it with the provider’s message for a wrong key', async (type) => {
-		const credential = env.credentials[type];
-		const right = env.sandbox.credentials()[type];
-		expect(await env.client.testCredential(credential, right)).toEqual({ status: 'OK', message: expect.stringMatching(/^Connection successful/) });
-		const { change, message } = wrongCredentials[type];
-		const wrong = await env.client.testCredential(credential, { ...right, ...change });
-		expect(wrong.status).toBe('Error');
-		expect(wrong.message).toMatch(message);
-		for (const secret of Object.values(right)) if (String(secret).length > 20) expect(wrong.message).not.toContain(secret);
-	});
+	it.each(Object.keys(wrongCredentials))(
+		'passes the %s credential test against the sandbox and fails it with the provider’s message for a wrong key',
+		async (type) => {
+			const credential = env.credentials[type];
+			const right = env.sandbox.credentials()[type];
+			expect(await env.client.testCredential(credential, right)).toEqual({
+				status: 'OK',
+				message: expect.stringMatching(/^Connection successful/),
+			});
+			const { change, message } = wrongCredentials[type];
+			const wrong = await env.client.testCredential(credential, { ...right, ...change });
+			expect(wrong.status).toBe('Error');
+			expect(wrong.message).toMatch(message);
+			for (const secret of Object.values(right))
+				if (String(secret).length > 20) expect(wrong.message).not.toContain(secret);
+		},
+	);
 
 	it('imports and activates the four examples; activation polls at once and workflow 1 syncs the seed products', async () => {
 		workflows = await env.importExamples();
@@ -100,12 +110,16 @@ describe('n8n 2.x with the package and the sandboxes', () => {
 		// Workflow 4: it emitted media items that workflow 1 created.
 		const fromWorkflow1 = new Set(tagged('psrestful-hit').map((item) => item.id));
 		const reported = [];
-		for (const { execution } of await env.executions(workflows[3].id)) reported.push(...emitted(execution, 'CommerceConnect Trigger').map((item) => item.id));
+		for (const { execution } of await env.executions(workflows[3].id))
+			reported.push(...emitted(execution, 'CommerceConnect Trigger').map((item) => item.id));
 		expect(reported.some((id) => fromWorkflow1.has(id))).toBe(true);
 		// No example failed anywhere.
 		for (const workflow of workflows) {
 			const statuses = (await env.executions(workflow.id)).map(({ summary }) => statusOf(summary));
-			expect({ workflow: workflow.name, failed: statuses.filter((s) => s !== 'success') }).toEqual({ workflow: workflow.name, failed: [] });
+			expect({ workflow: workflow.name, failed: statuses.filter((s) => s !== 'success') }).toEqual({
+				workflow: workflow.name,
+				failed: [],
+			});
 			expect(statuses.length).toBeGreaterThan(0);
 		}
 	});

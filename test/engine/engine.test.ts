@@ -96,8 +96,18 @@ describe('sync engine', () => {
 		const polls = [];
 		for (let i = 0; i < 5; i++) polls.push(ids(await harness.poll()));
 		// Each poll starts with the other stream, so "changed" is not starved by "new".
-		expect(polls.slice(0, 2).flat().some((id) => String(id).startsWith('changed:'))).toBe(true);
-		expect(polls.flat().sort()).toEqual([...Array.from({ length: 4 }, (_, i) => `changed:${i}`), ...Array.from({ length: 4 }, (_, i) => `new:${i}`)].sort());
+		expect(
+			polls
+				.slice(0, 2)
+				.flat()
+				.some((id) => String(id).startsWith('changed:')),
+		).toBe(true);
+		expect(polls.flat().sort()).toEqual(
+			[
+				...Array.from({ length: 4 }, (_, i) => `changed:${i}`),
+				...Array.from({ length: 4 }, (_, i) => `new:${i}`),
+			].sort(),
+		);
 	});
 
 	it('keeps the dedupe memory bounded, warns when it has to forget', async () => {
@@ -109,7 +119,9 @@ describe('sync engine', () => {
 		expect(ids(await harness.poll())).toHaveLength(250);
 		const state = harness.memoryState[STATE_KEY] as { streams: { events: { seen: object } } };
 		expect(Object.keys(state.streams.events.seen)).toHaveLength(100);
-		expect(logLines.some((l) => /forgot 150 older changes \(this can only cause repeats, never losses\)/.test(l.message))).toBe(true);
+		expect(
+			logLines.some((l) => /forgot 150 older changes \(this can only cause repeats, never losses\)/.test(l.message)),
+		).toBe(true);
 	});
 });
 

@@ -20,11 +20,26 @@ describe('sync engine: minimum interval between reads', () => {
 		simulation.streams = ['events'];
 		simulation.pageSize = 50;
 		simulation.enrichment = false;
-		jest.useFakeTimers({ now: start, doNotFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'nextTick', 'queueMicrotask', 'hrtime', 'performance'] });
+		jest.useFakeTimers({
+			now: start,
+			doNotFake: [
+				'setTimeout',
+				'clearTimeout',
+				'setImmediate',
+				'clearImmediate',
+				'setInterval',
+				'clearInterval',
+				'nextTick',
+				'queueMicrotask',
+				'hrtime',
+				'performance',
+			],
+		});
 	});
 	afterEach(() => jest.useRealTimers());
 
-	const trigger = (minIntervalMinutes: number) => new PollHarness({ type: 'simFeedTrigger', parameters: { syncOptions: { minIntervalMinutes } } as never });
+	const trigger = (minIntervalMinutes: number) =>
+		new PollHarness({ type: 'simFeedTrigger', parameters: { syncOptions: { minIntervalMinutes } } as never });
 
 	/** Polls at the given minutes after activation; returns the minutes at which the feed was read. */
 	async function readsAt(harness: PollHarness, minutes: number[]): Promise<number[]> {
@@ -41,7 +56,10 @@ describe('sync engine: minimum interval between reads', () => {
 	}
 
 	it('with n8n’s every-minute ticks, a 60-minute interval reads every 60 minutes: 24 reads a day', async () => {
-		const reads = await readsAt(trigger(60), Array.from({ length: 1440 }, (_, i) => i + 1));
+		const reads = await readsAt(
+			trigger(60),
+			Array.from({ length: 1440 }, (_, i) => i + 1),
+		);
 		const gaps = reads.slice(1).map((minute, i) => minute - reads[i]);
 		expect(new Set(gaps)).toEqual(new Set([60]));
 		expect(reads).toHaveLength(24);

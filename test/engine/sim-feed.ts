@@ -2,8 +2,21 @@ import type { IDataObject, INodeExecutionData, INodeType, IPollFunctions } from 
 import { NodeConnectionTypes } from 'n8n-workflow';
 
 import { runSync } from '../../nodes/shared/sync/engine';
-import { type TriggerDefaults, firstRunProperties, readTriggerSettings, syncOptionsProperty } from '../../nodes/shared/sync/triggerSettings';
-import type { Candidate, Checkpoint, EnrichResult, FirstRun, ReadContext, ReadResult, SyncSource } from '../../nodes/shared/sync/types';
+import {
+	type TriggerDefaults,
+	firstRunProperties,
+	readTriggerSettings,
+	syncOptionsProperty,
+} from '../../nodes/shared/sync/triggerSettings';
+import type {
+	Candidate,
+	Checkpoint,
+	EnrichResult,
+	FirstRun,
+	ReadContext,
+	ReadResult,
+	SyncSource,
+} from '../../nodes/shared/sync/types';
 import { closedWatermark } from '../../nodes/shared/sync/watermark';
 
 /**
@@ -63,7 +76,11 @@ export class FeedSource implements SyncSource<FeedEvent> {
 
 	readonly configKey: string;
 
-	enrich?: (stream: string, candidates: Array<Candidate<FeedEvent>>, context: ReadContext) => Promise<EnrichResult<FeedEvent>>;
+	enrich?: (
+		stream: string,
+		candidates: Array<Candidate<FeedEvent>>,
+		context: ReadContext,
+	) => Promise<EnrichResult<FeedEvent>>;
 
 	constructor(
 		private readonly feed: SimFeed,
@@ -101,7 +118,11 @@ export class FeedSource implements SyncSource<FeedEvent> {
 		const page = raw.filter((e) => streamOf(e.id, this.streams) === stream);
 		const max = Math.max(cp.cont?.max ?? cp.wm, ...raw.map((e) => e.date));
 		const caughtUp = raw.length < limit;
-		const after = (e: FeedEvent): FeedCp => ({ wm: cp.wm, floor: cp.floor, cont: { since, after: [e.date, e.id], max: Math.max(cp.cont?.max ?? cp.wm, e.date), at } });
+		const after = (e: FeedEvent): FeedCp => ({
+			wm: cp.wm,
+			floor: cp.floor,
+			cont: { since, after: [e.date, e.id], max: Math.max(cp.cont?.max ?? cp.wm, e.date), at },
+		});
 		const wm = closedWatermark(cp.wm, max, at);
 		const next: FeedCp = caughtUp ? { wm, floor: cp.floor } : after(raw[raw.length - 1]);
 		const candidates = page.map((event) => ({
@@ -111,11 +132,18 @@ export class FeedSource implements SyncSource<FeedEvent> {
 			item: event,
 			resume: after(event) as unknown as Checkpoint,
 		}));
-		return { candidates, next: next as unknown as Checkpoint, caughtUp, floor: caughtUp ? Math.max(cp.floor, wm - this.lookbackMs) : since };
+		return {
+			candidates,
+			next: next as unknown as Checkpoint,
+			caughtUp,
+			floor: caughtUp ? Math.max(cp.floor, wm - this.lookbackMs) : since,
+		};
 	}
 
 	async sample(_stream: string, limit: number): Promise<Array<Candidate<FeedEvent>>> {
-		return this.feed.events.slice(-limit).map((event) => ({ key: event.id, version: String(event.date), time: event.date, item: event }));
+		return this.feed.events
+			.slice(-limit)
+			.map((event) => ({ key: event.id, version: String(event.date), time: event.date, item: event }));
 	}
 
 	toJson(stream: string, candidate: Candidate<FeedEvent>): IDataObject {
@@ -129,7 +157,13 @@ function streamOf(id: string, streams: readonly string[]): string {
 }
 
 /** What the current test wants the simulated trigger to use. */
-export const simulation: { feed: SimFeed; lookbackMs: number; streams: string[]; pageSize: number; enrichment: boolean } = {
+export const simulation: {
+	feed: SimFeed;
+	lookbackMs: number;
+	streams: string[];
+	pageSize: number;
+	enrichment: boolean;
+} = {
 	feed: new SimFeed(),
 	lookbackMs: 10 * 60_000,
 	streams: ['events'],
@@ -161,7 +195,13 @@ export const simFeedTrigger: INodeType = {
 	},
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const { settings, host } = readTriggerSettings(this, DEFAULTS);
-		const source = new FeedSource(simulation.feed, simulation.lookbackMs, simulation.streams, simulation.pageSize, simulation.enrichment);
+		const source = new FeedSource(
+			simulation.feed,
+			simulation.lookbackMs,
+			simulation.streams,
+			simulation.pageSize,
+			simulation.enrichment,
+		);
 		return await runSync(host, source, settings);
 	},
 };

@@ -21,8 +21,17 @@ interface Outcome {
 	maxStateBytes: number;
 }
 
-
-async function run(seed: number, options: { polls: number; durable: boolean; maxItemsPerPoll: number; failRate: number; enrichFailRate?: number; streams?: string[] }): Promise<Outcome> {
+async function run(
+	seed: number,
+	options: {
+		polls: number;
+		durable: boolean;
+		maxItemsPerPoll: number;
+		failRate: number;
+		enrichFailRate?: number;
+		streams?: string[];
+	},
+): Promise<Outcome> {
 	const random = seededRandom(seed);
 	const feed = new SimFeed();
 	feed.random = random;
@@ -114,17 +123,31 @@ describe('sync engine simulation', () => {
 		['default saving', { durable: false, maxItemsPerPoll: 1000, failRate: 0.2 }],
 		['durable poll cursors', { durable: true, maxItemsPerPoll: 1000, failRate: 0.2 }],
 		['a small per-poll cap (backlogs over many polls)', { durable: false, maxItemsPerPoll: 3, failRate: 0.1 }],
-		['three streams sharing the cap', { durable: false, maxItemsPerPoll: 4, failRate: 0.1, streams: ['new', 'changed', 'deleted'] }],
-		['detail fetches failing at random (partial progress)', { durable: false, maxItemsPerPoll: 50, failRate: 0.05, enrichFailRate: 0.02 }],
-	] as const)('emits every change exactly once with %s', async (name, options) => {
-		const outcome = await run(20261123, { polls: 2000, ...options, streams: 'streams' in options ? [...options.streams] : undefined });
-		console.log(`simulation (${name}): ${JSON.stringify(outcome)}`);
-		expect(outcome.changes).toBeGreaterThan(1000);
-		expect(outcome.failedPolls).toBeGreaterThan(0);
-		expect(outcome.restarts).toBeGreaterThan(10);
-		expect(outcome.lost).toBe(0);
-		expect(outcome.duplicated).toBe(0);
-		expect(outcome.emitted).toBe(outcome.changes);
-		expect(outcome.maxStateBytes).toBeLessThan(64 * 1024);
-	}, 300_000);
+		[
+			'three streams sharing the cap',
+			{ durable: false, maxItemsPerPoll: 4, failRate: 0.1, streams: ['new', 'changed', 'deleted'] },
+		],
+		[
+			'detail fetches failing at random (partial progress)',
+			{ durable: false, maxItemsPerPoll: 50, failRate: 0.05, enrichFailRate: 0.02 },
+		],
+	] as const)(
+		'emits every change exactly once with %s',
+		async (name, options) => {
+			const outcome = await run(20261123, {
+				polls: 2000,
+				...options,
+				streams: 'streams' in options ? [...options.streams] : undefined,
+			});
+			console.log(`simulation (${name}): ${JSON.stringify(outcome)}`);
+			expect(outcome.changes).toBeGreaterThan(1000);
+			expect(outcome.failedPolls).toBeGreaterThan(0);
+			expect(outcome.restarts).toBeGreaterThan(10);
+			expect(outcome.lost).toBe(0);
+			expect(outcome.duplicated).toBe(0);
+			expect(outcome.emitted).toBe(outcome.changes);
+			expect(outcome.maxStateBytes).toBeLessThan(64 * 1024);
+		},
+		300_000,
+	);
 });

@@ -63,12 +63,23 @@ describe('Hal Leonard DAM node', () => {
 		options: { continueOnFail?: boolean; credentials?: Record<string, string> } = {},
 	) {
 		return await executeNode(
-			{ type: 'halLeonardDam', parameters: parameters as never, credentials: credentials(options.credentials), continueOnFail: options.continueOnFail },
+			{
+				type: 'halLeonardDam',
+				parameters: parameters as never,
+				credentials: credentials(options.credentials),
+				continueOnFail: options.continueOnFail,
+			},
 			input,
 		);
 	}
 
-	const modifiedFiles = (startDate: string, stopDate = '') => ({ resource: 'file', operation: 'getModified', fileType: 'pdf', startDate, stopDate });
+	const modifiedFiles = (startDate: string, stopDate = '') => ({
+		resource: 'file',
+		operation: 'getModified',
+		fileType: 'pdf',
+		startDate,
+		stopDate,
+	});
 	const metadataByRange = (startDate: string, stopDate = '', requestType = 'all') => ({
 		resource: 'asset',
 		operation: 'getMetadata',
@@ -88,7 +99,9 @@ describe('Hal Leonard DAM node', () => {
 			expect(request.path).toBe('/dam');
 			expect(request.headers['content-type']).toBe('text/xml; charset=utf-8');
 			// The documentation's example, without its comment, with this mock's key.
-			const expected = withKey(fixture('modified-file-request.xml').toString('utf8').replace(' <!-- optional end date -->', ''));
+			const expected = withKey(
+				fixture('modified-file-request.xml').toString('utf8').replace(' <!-- optional end date -->', ''),
+			);
 			expect(request.text).toBe(expected);
 		});
 
@@ -123,7 +136,13 @@ describe('Hal Leonard DAM node', () => {
 		});
 
 		it('AssetMetadataRequest by asset ids carries an AssetIdList and no dates', async () => {
-			await run({ resource: 'asset', operation: 'getMetadata', requestType: 'assets', selectBy: 'assetIds', assetIds: '1000, 2000\n1000' });
+			await run({
+				resource: 'asset',
+				operation: 'getMetadata',
+				requestType: 'assets',
+				selectBy: 'assetIds',
+				assetIds: '1000, 2000\n1000',
+			});
 			expect(lastDocument()).toContain(
 				[
 					'    <AssetMetadataRequest requestType="A">',
@@ -152,7 +171,9 @@ describe('Hal Leonard DAM node', () => {
 			const original = mock.vendorKey;
 			mock.vendorKey = `k<&>"'${original}`;
 			try {
-				const { output } = await run(modifiedFiles('2015-12-07', '2015-12-08'), undefined, { credentials: { vendorKey: mock.vendorKey } });
+				const { output } = await run(modifiedFiles('2015-12-07', '2015-12-08'), undefined, {
+					credentials: { vendorKey: mock.vendorKey },
+				});
 				expect(output[0]).toHaveLength(2);
 				expect(lastDocument()).toContain(`<VendorKey>k&lt;&amp;&gt;&quot;&apos;${original}</VendorKey>`);
 			} finally {
@@ -163,27 +184,44 @@ describe('Hal Leonard DAM node', () => {
 
 	describe('credential test', () => {
 		it('passes with the right vendor id and key, with one read-only request', async () => {
-			const result = await testCredential('halLeonardDamApi', { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint });
-			expect(result).toEqual({ status: 'OK', message: 'Connection successful: the DAM accepted the vendor ID and key' });
+			const result = await testCredential('halLeonardDamApi', {
+				vendorId: mock.vendorId,
+				vendorKey: mock.vendorKey,
+				endpoint: mock.endpoint,
+			});
+			expect(result).toEqual({
+				status: 'OK',
+				message: 'Connection successful: the DAM accepted the vendor ID and key',
+			});
 			expect(mock.received).toHaveLength(1);
 			expect(mock.received[0].document).toHaveProperty('DAMRequest.ModifiedFileRequest.@_fileType', 'pdf');
 		});
 
 		it('fails with the DAM’s own error text when the key is wrong, and never shows a key', async () => {
 			mock.echoKeyInErrors = true; // the server even repeats the key it got
-			const result = await testCredential('halLeonardDamApi', { vendorId: mock.vendorId, vendorKey: 'wrong-key-0815', endpoint: mock.endpoint });
+			const result = await testCredential('halLeonardDamApi', {
+				vendorId: mock.vendorId,
+				vendorKey: 'wrong-key-0815',
+				endpoint: mock.endpoint,
+			});
 			expect(result.status).toBe('Error');
-			expect(result.message).toMatch(/^Hal Leonard DAM: Vendor authentication failed for VendorId 123 with key \[redacted\] \(code 1002\)/);
+			expect(result.message).toMatch(
+				/^Hal Leonard DAM: Vendor authentication failed for VendorId 123 with key \[redacted\] \(code 1002\)/,
+			);
 			expect(result.message).toMatch(/Check the Vendor ID and Vendor Key/);
 			expectNoSecrets(new Error(result.message), ['wrong-key-0815', mock.vendorKey]);
 		});
 
 		it('says which field is empty without sending anything', async () => {
-			expect(await testCredential('halLeonardDamApi', { vendorId: ' ', vendorKey: 'x', endpoint: mock.endpoint })).toEqual({
+			expect(
+				await testCredential('halLeonardDamApi', { vendorId: ' ', vendorKey: 'x', endpoint: mock.endpoint }),
+			).toEqual({
 				status: 'Error',
 				message: 'Vendor ID is empty',
 			});
-			expect(await testCredential('halLeonardDamApi', { vendorId: '1', vendorKey: '', endpoint: mock.endpoint })).toEqual({
+			expect(
+				await testCredential('halLeonardDamApi', { vendorId: '1', vendorKey: '', endpoint: mock.endpoint }),
+			).toEqual({
 				status: 'Error',
 				message: 'Vendor Key is empty',
 			});
@@ -191,7 +229,11 @@ describe('Hal Leonard DAM node', () => {
 		});
 
 		it('points at the Endpoint URL when it is not the DAM', async () => {
-			const result = await testCredential('halLeonardDamApi', { vendorId: '123', vendorKey: mock.vendorKey, endpoint: `${mock.server.baseUrl}/nothing-here` });
+			const result = await testCredential('halLeonardDamApi', {
+				vendorId: '123',
+				vendorKey: mock.vendorKey,
+				endpoint: `${mock.server.baseUrl}/nothing-here`,
+			});
 			expect(result.status).toBe('Error');
 			expect(result.message).toMatch(/web page, not the DAM API.*Check the Endpoint URL/);
 			expectNoSecrets(new Error(result.message), [mock.vendorKey]);
@@ -202,8 +244,20 @@ describe('Hal Leonard DAM node', () => {
 		it('returns one item per file, dates from the DAM’s unpadded form, paired with the input', async () => {
 			const { output } = await run(modifiedFiles('2015-11-26', '2015-12-17'));
 			expect(output[0].map((i) => i.json)).toEqual([
-				{ assetId: '1234', fileName: 'HL_DDS_0000000000074222.pdf', fileType: 'pdf', lastModified: '2015-12-07', damDate: '2015/12/7' },
-				{ assetId: '1412', fileName: 'HL_DDS_0000000000078731.pdf', fileType: 'pdf', lastModified: '2015-12-07', damDate: '2015/12/7' },
+				{
+					assetId: '1234',
+					fileName: 'HL_DDS_0000000000074222.pdf',
+					fileType: 'pdf',
+					lastModified: '2015-12-07',
+					damDate: '2015/12/7',
+				},
+				{
+					assetId: '1412',
+					fileName: 'HL_DDS_0000000000078731.pdf',
+					fileType: 'pdf',
+					lastModified: '2015-12-07',
+					damDate: '2015/12/7',
+				},
 			]);
 			expect(output[0].every((i) => (i.pairedItem as { item: number }).item === 0)).toBe(true);
 		});
@@ -219,10 +273,10 @@ describe('Hal Leonard DAM node', () => {
 		});
 
 		it('runs once per input item, each with its own dates from expressions', async () => {
-			const { output } = await run(
-				{ ...modifiedFiles('={{ $json.from }}', '={{ $json.to }}') },
-				[{ json: { from: '2015-12-07', to: '2015-12-08' } }, { json: { from: '2015-12-21', to: '2015-12-22' } }],
-			);
+			const { output } = await run({ ...modifiedFiles('={{ $json.from }}', '={{ $json.to }}') }, [
+				{ json: { from: '2015-12-07', to: '2015-12-08' } },
+				{ json: { from: '2015-12-21', to: '2015-12-22' } },
+			]);
 			expect(output[0].map((i) => [i.json.assetId, (i.pairedItem as { item: number }).item])).toEqual([
 				['1234', 0],
 				['1412', 0],
@@ -262,7 +316,11 @@ describe('Hal Leonard DAM node', () => {
 				['assetDeleted', '4000', 'asset', true],
 				['metadataChanged', '2000', 'package', false],
 			]);
-			expect(output[0][0].json.metadata).toMatchObject({ AssetId: '1000', Title: 'Für Elise', Contributors: { Contributor: { Name: 'Ludwig van Beethoven' } } });
+			expect(output[0][0].json.metadata).toMatchObject({
+				AssetId: '1000',
+				Title: 'Für Elise',
+				Contributors: { Contributor: { Name: 'Ludwig van Beethoven' } },
+			});
 			expect(output[0][1].json.metadata).toMatchObject({ action: 'delete', Title: 'Señor Café' });
 		});
 
@@ -270,22 +328,50 @@ describe('Hal Leonard DAM node', () => {
 			mock.serveNext(fixture('asset-metadata-latin1.xml'));
 			const { output } = await run(metadataByRange('2015-12-01', '2015-12-31'));
 			expect(output[0].map((i) => i.json)).toEqual([
-				expect.objectContaining({ assetId: '1234', kind: 'asset', deleted: false, metadata: expect.objectContaining({ Title: 'Für Elise', Price: { currency: 'USD', value: '5.99' } }) }),
-				expect.objectContaining({ assetId: '1412', kind: 'asset', deleted: true, metadata: expect.objectContaining({ Title: 'Señor Café & Crème brûlée' }) }),
-				expect.objectContaining({ assetId: '35854', kind: 'package', deleted: false, metadata: expect.objectContaining({ Title: 'Klavierstücke für Anfänger' }) }),
+				expect.objectContaining({
+					assetId: '1234',
+					kind: 'asset',
+					deleted: false,
+					metadata: expect.objectContaining({ Title: 'Für Elise', Price: { currency: 'USD', value: '5.99' } }),
+				}),
+				expect.objectContaining({
+					assetId: '1412',
+					kind: 'asset',
+					deleted: true,
+					metadata: expect.objectContaining({ Title: 'Señor Café & Crème brûlée' }),
+				}),
+				expect.objectContaining({
+					assetId: '35854',
+					kind: 'package',
+					deleted: false,
+					metadata: expect.objectContaining({ Title: 'Klavierstücke für Anfänger' }),
+				}),
 			]);
 		});
 
-		it.each(['latin1', 'latin1-header', 'latin1-undeclared', 'utf8'] as const)('decodes an answer sent as %s', async (encoding) => {
-			mock.encoding = encoding;
-			const { output } = await run(metadataByRange('2015-12-07', '2015-12-08'));
-			expect(output[0].map((i) => (i.json.metadata as { Title: string }).Title)).toEqual(['Für Elise']);
-		});
+		it.each(['latin1', 'latin1-header', 'latin1-undeclared', 'utf8'] as const)(
+			'decodes an answer sent as %s',
+			async (encoding) => {
+				mock.encoding = encoding;
+				const { output } = await run(metadataByRange('2015-12-07', '2015-12-08'));
+				expect(output[0].map((i) => (i.json.metadata as { Title: string }).Title)).toEqual(['Für Elise']);
+			},
+		);
 
 		it('by asset ids, returns the current metadata and fails an unknown id with the DAM’s status 33', async () => {
-			const { output } = await run({ resource: 'asset', operation: 'getMetadata', requestType: 'all', selectBy: 'assetIds', assetIds: '2000' });
-			expect(output[0].map((i) => [i.json.event, i.json.assetId, i.json.kind])).toEqual([['metadata', '2000', 'package']]);
-			const error = await caught(() => run({ resource: 'asset', operation: 'getMetadata', selectBy: 'assetIds', assetIds: '1000 999' }));
+			const { output } = await run({
+				resource: 'asset',
+				operation: 'getMetadata',
+				requestType: 'all',
+				selectBy: 'assetIds',
+				assetIds: '2000',
+			});
+			expect(output[0].map((i) => [i.json.event, i.json.assetId, i.json.kind])).toEqual([
+				['metadata', '2000', 'package'],
+			]);
+			const error = await caught(() =>
+				run({ resource: 'asset', operation: 'getMetadata', selectBy: 'assetIds', assetIds: '1000 999' }),
+			);
 			expect(error.message).toBe('Hal Leonard DAM: Unable to find asset for given asset id (asset 999) (code 33)');
 			expect(error.description).toMatch(/Check the asset ID/);
 			expectNoSecrets(error, [mock.vendorKey]);
@@ -310,12 +396,24 @@ describe('Hal Leonard DAM node', () => {
 		it('splits a long range with no Stop Date up to tomorrow, and leaves a short one to the DAM', async () => {
 			const today = todayIn('America/Chicago', Date.now());
 			await run(metadataByRange(isoDay(today - 200)));
-			const sent = mock.received.map((r) => (r.document.DAMRequest as Record<string, Record<string, string>>).AssetMetadataRequest);
-			expect(sent.map((r) => r.StartDate)).toEqual([formatDamDate(today - 200), formatDamDate(today - 111), formatDamDate(today - 22)]);
-			expect(sent.map((r) => r.StopDate)).toEqual([formatDamDate(today - 111), formatDamDate(today - 22), formatDamDate(today + 1)]);
+			const sent = mock.received.map(
+				(r) => (r.document.DAMRequest as Record<string, Record<string, string>>).AssetMetadataRequest,
+			);
+			expect(sent.map((r) => r.StartDate)).toEqual([
+				formatDamDate(today - 200),
+				formatDamDate(today - 111),
+				formatDamDate(today - 22),
+			]);
+			expect(sent.map((r) => r.StopDate)).toEqual([
+				formatDamDate(today - 111),
+				formatDamDate(today - 22),
+				formatDamDate(today + 1),
+			]);
 			mock.received.length = 0;
 			await run(metadataByRange(isoDay(today - 30)));
-			expect(lastDocument()).toContain(`<StartDate>${formatDamDate(today - 30)}</StartDate>\n    </AssetMetadataRequest>`);
+			expect(lastDocument()).toContain(
+				`<StartDate>${formatDamDate(today - 30)}</StartDate>\n    </AssetMetadataRequest>`,
+			);
 		});
 
 		it('shows the DAM’s own error when it refuses a range', async () => {
@@ -328,9 +426,13 @@ describe('Hal Leonard DAM node', () => {
 		});
 
 		it('validates the asset id list before sending anything', async () => {
-			const empty = await caught(() => run({ resource: 'asset', operation: 'getMetadata', selectBy: 'assetIds', assetIds: ' , ' }));
+			const empty = await caught(() =>
+				run({ resource: 'asset', operation: 'getMetadata', selectBy: 'assetIds', assetIds: ' , ' }),
+			);
 			expect(empty.message).toBe('Asset IDs is empty');
-			const bad = await caught(() => run({ resource: 'asset', operation: 'getMetadata', selectBy: 'assetIds', assetIds: '1000, 12 34<' }));
+			const bad = await caught(() =>
+				run({ resource: 'asset', operation: 'getMetadata', selectBy: 'assetIds', assetIds: '1000, 12 34<' }),
+			);
 			expect(bad.message).toBe('Asset IDs is not a DAM asset ID: "34<"');
 			expect(mock.server.requests).toHaveLength(0);
 			expectNoSecrets(empty, [mock.vendorKey]);
@@ -354,7 +456,13 @@ describe('Hal Leonard DAM node', () => {
 		});
 
 		it('downloads the file as n8n binary data when asked', async () => {
-			const { output } = await run({ resource: 'asset', operation: 'getAccess', assetId: '1000', download: true, binaryPropertyName: 'score' });
+			const { output } = await run({
+				resource: 'asset',
+				operation: 'getAccess',
+				assetId: '1000',
+				download: true,
+				binaryPropertyName: 'score',
+			});
 			const binary = output[0][0].binary!.score;
 			expect(binary).toMatchObject({ fileName: 'HL_SCORCH_1000.sco', mimeType: 'application/x-scorch' });
 			expect(output[0][0].json.fileSize).toBe(fileBytes('HL_SCORCH_1000.sco').length);
@@ -371,7 +479,9 @@ describe('Hal Leonard DAM node', () => {
 			['country', '25', /Asset cannot be sold in indicated country\. \(asset 1000\) \(code 25\)/],
 		] as const)('turns status %s into a clear error', async (rule, code, message) => {
 			mock.access.set('1000', rule === 'country' ? { countries: ['US'] } : rule);
-			const error = await caught(() => run({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'DE' }));
+			const error = await caught(() =>
+				run({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'DE' }),
+			);
 			expect(error.name).toBe('NodeApiError');
 			expect(error.message).toMatch(message);
 			expect((error as unknown as { apiFailure: { providerCode: string } }).apiFailure.providerCode).toBe(code);
@@ -397,7 +507,9 @@ describe('Hal Leonard DAM node', () => {
 			const empty = await caught(() => run({ resource: 'asset', operation: 'getAccess', assetId: '' }));
 			expect(empty.name).toBe('NodeOperationError');
 			expect(empty.message).toBe('Asset ID is empty');
-			const country = await caught(() => run({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'USA' }));
+			const country = await caught(() =>
+				run({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'USA' }),
+			);
 			expect(country.message).toMatch(/^Country Code must be a two-letter ISO code/);
 			expect(mock.server.requests).toHaveLength(0);
 			expectNoSecrets(empty, [mock.vendorKey]);
@@ -407,7 +519,9 @@ describe('Hal Leonard DAM node', () => {
 
 	describe('errors', () => {
 		it('turns an ErrorResponse into the DAM’s text with a hint, and keeps the key out', async () => {
-			const error = await caught(() => run(modifiedFiles('2015-12-07'), undefined, { credentials: { vendorKey: 'not-the-key-42' } }));
+			const error = await caught(() =>
+				run(modifiedFiles('2015-12-07'), undefined, { credentials: { vendorKey: 'not-the-key-42' } }),
+			);
 			expect(error.name).toBe('NodeApiError');
 			expect(error.message).toBe('Hal Leonard DAM: Vendor authentication failed for VendorId 123 (code 1002)');
 			expect(error.description).toMatch(/^Check the Vendor ID and Vendor Key in the credential/);
@@ -417,7 +531,9 @@ describe('Hal Leonard DAM node', () => {
 
 		it('masks the key when the DAM echoes the whole request document', async () => {
 			mock.echoRequestInErrors = true;
-			const error = await caught(() => run(modifiedFiles('2015-12-07'), undefined, { credentials: { vendorKey: 'echoed-key-77' } }));
+			const error = await caught(() =>
+				run(modifiedFiles('2015-12-07'), undefined, { credentials: { vendorKey: 'echoed-key-77' } }),
+			);
 			expect(error.message).toContain('<VendorKey>[redacted]</VendorKey>');
 			expectNoSecrets(error, ['echoed-key-77', mock.vendorKey]);
 		});
@@ -431,7 +547,10 @@ describe('Hal Leonard DAM node', () => {
 		});
 
 		it('retries malformed XML, then says the answer could not be read', async () => {
-			mock.server.injectFault({ kind: 'malformed', body: '<DAMResponse><ModifiedFileResponse><ModifiedFile>', contentType: 'text/xml' }, { times: 4 });
+			mock.server.injectFault(
+				{ kind: 'malformed', body: '<DAMResponse><ModifiedFileResponse><ModifiedFile>', contentType: 'text/xml' },
+				{ times: 4 },
+			);
 			const error = await caught(() => run(modifiedFiles('2015-12-07')));
 			expect(error.name).toBe('NodeApiError');
 			expect(error.message).toMatch(/^Hal Leonard DAM: Malformed answer: not well-formed XML/);
@@ -456,7 +575,9 @@ describe('Hal Leonard DAM node', () => {
 			mock.serveNext('<html><body>Maintenance</body></html>', 'text/html');
 			mock.serveNext('<html><body>Maintenance</body></html>', 'text/html');
 			const error = await caught(() => run(modifiedFiles('2015-12-07')));
-			expect(error.message).toMatch(/^Hal Leonard DAM: Malformed answer: the answer is not a DAM response \(root element: html\)/);
+			expect(error.message).toMatch(
+				/^Hal Leonard DAM: Malformed answer: the answer is not a DAM response \(root element: html\)/,
+			);
 			expectNoSecrets(error, [mock.vendorKey]);
 		});
 
@@ -481,7 +602,9 @@ describe('Hal Leonard DAM node', () => {
 			const heapBefore = process.memoryUsage().heapUsed;
 			const error = await caught(() => run(modifiedFiles('2015-12-07')));
 			expect(error.name).toBe('NodeApiError');
-			expect(error.message).toBe('Hal Leonard DAM: Malformed answer: the answer declares XML entities in its DOCTYPE, which the DAM never does');
+			expect(error.message).toBe(
+				'Hal Leonard DAM: Malformed answer: the answer declares XML entities in its DOCTYPE, which the DAM never does',
+			);
 			expect(mock.server.requests).toHaveLength(4);
 			expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(100 * 1024 * 1024); // a bound on expansion, not a benchmark
 			expectNoSecrets(error, [mock.vendorKey]);
@@ -498,17 +621,20 @@ describe('Hal Leonard DAM node', () => {
 	});
 
 	describe('redirects', () => {
-		it.each(['301', '302', '303'] as const)('follows a %s as the DAM’s clients do: a GET to the Location, without the document', async (status) => {
-			mock.redirect = status;
-			const { output } = await run(modifiedFiles('2015-12-07', '2015-12-08'));
-			expect(output[0]).toHaveLength(2);
-			const [post, get] = mock.server.requests;
-			expect([post.method, post.path]).toEqual(['POST', '/dam']);
-			expect([get.method, get.path]).toEqual(['GET', '/dam/result/' + /\d+$/.exec(get.path)![0]]);
-			expect(get.body.length).toBe(0);
-			expect(get.headers['content-type']).toBeUndefined();
-			expect(JSON.stringify(get.headers)).not.toContain(mock.vendorKey);
-		});
+		it.each(['301', '302', '303'] as const)(
+			'follows a %s as the DAM’s clients do: a GET to the Location, without the document',
+			async (status) => {
+				mock.redirect = status;
+				const { output } = await run(modifiedFiles('2015-12-07', '2015-12-08'));
+				expect(output[0]).toHaveLength(2);
+				const [post, get] = mock.server.requests;
+				expect([post.method, post.path]).toEqual(['POST', '/dam']);
+				expect([get.method, get.path]).toEqual(['GET', '/dam/result/' + /\d+$/.exec(get.path)![0]]);
+				expect(get.body.length).toBe(0);
+				expect(get.headers['content-type']).toBeUndefined();
+				expect(JSON.stringify(get.headers)).not.toContain(mock.vendorKey);
+			},
+		);
 
 		it('repeats the POST on a 307 to the same host', async () => {
 			mock.redirect = '307';
@@ -523,7 +649,9 @@ describe('Hal Leonard DAM node', () => {
 		it('refuses to send the document (and its key) to another host on a 307', async () => {
 			mock.redirect = '307-cross';
 			const error = await caught(() => run(modifiedFiles('2015-12-07', '2015-12-08')));
-			expect(error.message).toMatch(/redirected the request to another host \(localhost:\d+\); the vendor key is not sent there/);
+			expect(error.message).toMatch(
+				/redirected the request to another host \(localhost:\d+\); the vendor key is not sent there/,
+			);
 			expect(mock.server.requests).toHaveLength(1);
 			expectNoSecrets(error, [mock.vendorKey]);
 		});
@@ -580,8 +708,12 @@ describe('Hal Leonard DAM node', () => {
 	it('is usable as an AI tool and declares its credential test', () => {
 		const { description } = new HalLeonardDam();
 		expect(description.usableAsTool).toBe(true);
-		expect(description.credentials).toEqual([{ name: 'halLeonardDamApi', required: true, testedBy: 'halLeonardDamApiTest' }]);
-		const operations = description.properties.filter((p) => p.name === 'operation').flatMap((p) => (p.options ?? []).map((o) => (o as { value: string }).value));
+		expect(description.credentials).toEqual([
+			{ name: 'halLeonardDamApi', required: true, testedBy: 'halLeonardDamApiTest' },
+		]);
+		const operations = description.properties
+			.filter((p) => p.name === 'operation')
+			.flatMap((p) => (p.options ?? []).map((o) => (o as { value: string }).value));
 		expect(operations.sort()).toEqual(['getAccess', 'getMetadata', 'getModified']);
 	});
 });

@@ -76,8 +76,12 @@ describe('DAM days', () => {
 		// A user in UTC+10 and one in UTC−8 typing their local midnight of the 15th both mean the 15th.
 		expect(parseDayInput('2024-01-15T00:00:00+10:00', 'Start Date', node)).toBe(day(2024, 1, 15));
 		expect(parseDayInput('2024-01-15T23:59:00-08:00', 'Start Date', node)).toBe(day(2024, 1, 15));
-		expect(parseDayInput(DateTime.fromISO('2024-01-15T08:00:00', { zone: 'Australia/Sydney' }), 'Start Date', node)).toBe(day(2024, 1, 15));
-		expect(parseDayInput(DateTime.fromISO('2024-01-15T20:00:00', { zone: 'America/Los_Angeles' }), 'Start Date', node)).toBe(day(2024, 1, 15));
+		expect(
+			parseDayInput(DateTime.fromISO('2024-01-15T08:00:00', { zone: 'Australia/Sydney' }), 'Start Date', node),
+		).toBe(day(2024, 1, 15));
+		expect(
+			parseDayInput(DateTime.fromISO('2024-01-15T20:00:00', { zone: 'America/Los_Angeles' }), 'Start Date', node),
+		).toBe(day(2024, 1, 15));
 		expect(parseDayInput(new Date(Date.UTC(2024, 0, 15, 12)), 'Start Date', node)).toBe(day(2024, 1, 15));
 	});
 

@@ -13,17 +13,21 @@ import { formatResult } from '../soak/types';
  * one file on one day are one change to it (docs/halleonard.md, "Limits").
  */
 describe('Hal Leonard DAM Trigger simulation', () => {
-	it.each(HAL_LEONARD_VARIANTS)('emits every change exactly once ($name)', async (variant) => {
-		const result = await halLeonardScenario(variant, { polls: 2000, faultRate: 0.2 });
-		console.log(formatResult(result));
-		const details = result.details as { listed: number; unexpected: number };
-		expect(details.listed).toBeGreaterThan(800);
-		// Every listed change is a distinct (key, version).
-		expect(result.changes).toBe(details.listed);
-		expect(Object.values(result.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
-		expect(result.lost).toBe(0);
-		expect(result.duplicated).toBe(0);
-		expect(details.unexpected).toBe(0);
-		expect(result.emitted).toBe(details.listed);
-	}, 300_000);
+	it.each(HAL_LEONARD_VARIANTS)(
+		'emits every change exactly once ($name)',
+		async (variant) => {
+			const result = await halLeonardScenario(variant, { polls: 2000, faultRate: 0.2 });
+			console.log(formatResult(result));
+			const details = result.details as { listed: number; unexpected: number };
+			expect(details.listed).toBeGreaterThan(800);
+			// Every listed change is a distinct (key, version).
+			expect(result.changes).toBe(details.listed);
+			expect(Object.values(result.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(100);
+			expect(result.lost).toBe(0);
+			expect(result.duplicated).toBe(0);
+			expect(details.unexpected).toBe(0);
+			expect(result.emitted).toBe(details.listed);
+		},
+		300_000,
+	);
 });

@@ -16,7 +16,11 @@ type Output = INodeExecutionData[][] | null;
 const items = (out: Output) => (out ? out[0].map((i) => i.json) : []);
 const summary = (out: Output) =>
 	items(out)
-		.map((j) => (j.event === 'fileModified' ? `file ${String(j.assetId)} ${String(j.lastModified)}` : `${String(j.event)} ${String(j.assetId)}`))
+		.map((j) =>
+			j.event === 'fileModified'
+				? `file ${String(j.assetId)} ${String(j.lastModified)}`
+				: `${String(j.event)} ${String(j.assetId)}`,
+		)
 		.sort();
 
 describe('Hal Leonard DAM Trigger', () => {
@@ -36,14 +40,23 @@ describe('Hal Leonard DAM Trigger', () => {
 		clock.uninstall();
 	});
 
-	const credentials = () => ({ halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint } });
+	const credentials = () => ({
+		halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint },
+	});
 
-	function trigger(parameters: Record<string, unknown> = {}, options: { timezone?: string; durableCursors?: boolean } = {}) {
+	function trigger(
+		parameters: Record<string, unknown> = {},
+		options: { timezone?: string; durableCursors?: boolean } = {},
+	) {
 		const { syncOptions, ...rest } = parameters;
 		return new PollHarness(
 			{
 				type: 'halLeonardDamTrigger',
-				parameters: { events: ['modifiedFile', 'assetMetadata'], ...rest, syncOptions: { minIntervalMinutes: 0, ...(syncOptions as IDataObject) } } as never,
+				parameters: {
+					events: ['modifiedFile', 'assetMetadata'],
+					...rest,
+					syncOptions: { minIntervalMinutes: 0, ...(syncOptions as IDataObject) },
+				} as never,
 				credentials: credentials(),
 				timezone: options.timezone,
 			},
@@ -86,7 +99,13 @@ describe('Hal Leonard DAM Trigger', () => {
 			damDate: '2024/12/30',
 		});
 		const metadata = items(out).find((j) => j.event === 'metadataChanged')!;
-		expect(metadata).toMatchObject({ assetId: '1000', kind: 'asset', deleted: false, changedFrom: '2024-12-30', changedBefore: '2024-12-31' });
+		expect(metadata).toMatchObject({
+			assetId: '1000',
+			kind: 'asset',
+			deleted: false,
+			changedFrom: '2024-12-30',
+			changedBefore: '2024-12-31',
+		});
 		expect(metadata.metadata).toMatchObject({ AssetId: '1000', Title: 'Song 1000', Edition: '1' });
 
 		// Today stays open: it is asked again, repeats are not emitted.
@@ -139,8 +158,15 @@ describe('Hal Leonard DAM Trigger', () => {
 					dam.putFile('7', 'old.pdf', dayFromParts(2025, 2, 26)!);
 					const harness = new PollHarness({
 						type: 'halLeonardDamTrigger',
-						parameters: { events: ['modifiedFile', 'assetMetadata'], firstRun: 'date', startDate: '2025-02-26T00:00:00', syncOptions: { minIntervalMinutes: 0 } } as never,
-						credentials: { halLeonardDamApi: { vendorId: dam.vendorId, vendorKey: dam.vendorKey, endpoint: dam.endpoint } },
+						parameters: {
+							events: ['modifiedFile', 'assetMetadata'],
+							firstRun: 'date',
+							startDate: '2025-02-26T00:00:00',
+							syncOptions: { minIntervalMinutes: 0 },
+						} as never,
+						credentials: {
+							halLeonardDamApi: { vendorId: dam.vendorId, vendorKey: dam.vendorKey, endpoint: dam.endpoint },
+						},
 						timezone: zone,
 					});
 					const transcript: string[] = [];
@@ -219,7 +245,10 @@ describe('Hal Leonard DAM Trigger', () => {
 		mock.changeAsset('2000', { kind: 'package', title: 'Klavierstücke für Anfänger' });
 		const first = await harness.poll();
 		expect(summary(first)).toEqual(['metadataChanged 1000', 'metadataChanged 2000']);
-		expect(items(first).find((j) => j.assetId === '2000')).toMatchObject({ kind: 'package', metadata: { Title: 'Klavierstücke für Anfänger' } });
+		expect(items(first).find((j) => j.assetId === '2000')).toMatchObject({
+			kind: 'package',
+			metadata: { Title: 'Klavierstücke für Anfänger' },
+		});
 
 		clock.set(chicago('2024-12-30T11:00'));
 		mock.changeAsset('1000', { title: 'Für Elise (revised)' });
@@ -231,7 +260,13 @@ describe('Hal Leonard DAM Trigger', () => {
 		mock.deleteAsset('1000');
 		const third = await harness.poll();
 		expect(items(third)).toEqual([
-			expect.objectContaining({ event: 'assetDeleted', assetId: '1000', kind: 'asset', deleted: true, metadata: expect.objectContaining({ action: 'delete' }) }),
+			expect.objectContaining({
+				event: 'assetDeleted',
+				assetId: '1000',
+				kind: 'asset',
+				deleted: true,
+				metadata: expect.objectContaining({ action: 'delete' }),
+			}),
 		]);
 		clock.advance(HOUR);
 		expect(await harness.poll()).toBeNull();
@@ -246,7 +281,9 @@ describe('Hal Leonard DAM Trigger', () => {
 		mock.changeAsset('1', { kind: 'asset' });
 		mock.changeAsset('2', { kind: 'package' });
 		expect(summary(await harness.poll())).toEqual(['metadataChanged 2']);
-		expect((mock.received.at(-1)!.document.DAMRequest as IDataObject).AssetMetadataRequest).toMatchObject({ '@_requestType': 'P' });
+		expect((mock.received.at(-1)!.document.DAMRequest as IDataObject).AssetMetadataRequest).toMatchObject({
+			'@_requestType': 'P',
+		});
 	});
 
 	it('backfills from a date in three-month pieces, with no gap, nothing twice', async () => {
@@ -309,7 +346,9 @@ describe('Hal Leonard DAM Trigger', () => {
 		mock.changeAsset('Y2');
 		mock.server.injectFault({ kind: 'reset' }, { times: 4, match: (r) => r.text.includes('<AssetMetadataRequest') });
 		expect(summary(await harness.poll())).toEqual(['file Y1 2024-12-30']);
-		expect(logLines.some((l) => /emitting the 1 changes found so far, the rest is read again next poll/.test(l.message))).toBe(true);
+		expect(
+			logLines.some((l) => /emitting the 1 changes found so far, the rest is read again next poll/.test(l.message)),
+		).toBe(true);
 		expect(summary(await harness.poll())).toEqual(['metadataChanged Y2']);
 		expect(await harness.poll()).toBeNull();
 	});
@@ -325,11 +364,20 @@ describe('Hal Leonard DAM Trigger', () => {
 			queried.push(mock.received.length > 0);
 		}
 		expect(queried).toEqual([false, false, false, false, false, true, false]);
-		expect(logLines.some((l) => /up to date, last read \d+ min ago; the next read waits for the minimum interval of 360 min/.test(l.message))).toBe(true);
+		expect(
+			logLines.some((l) =>
+				/up to date, last read \d+ min ago; the next read waits for the minimum interval of 360 min/.test(l.message),
+			),
+		).toBe(true);
 
 		// A backlog (here: a backfill at a small per-poll cap) is read on every poll.
 		for (let i = 0; i < 12; i++) mock.putFile(`B${i}`, `b${i}.pdf`, dayFromParts(2024, 10, 1 + i)!);
-		const backfill = trigger({ events: ['modifiedFile'], firstRun: 'date', startDate: '2024-10-01', syncOptions: { minIntervalMinutes: 360, maxItemsPerPoll: 5 } });
+		const backfill = trigger({
+			events: ['modifiedFile'],
+			firstRun: 'date',
+			startDate: '2024-10-01',
+			syncOptions: { minIntervalMinutes: 360, maxItemsPerPoll: 5 },
+		});
 		const counts: number[] = [];
 		for (let i = 0; i < 4; i++) {
 			clock.advance(60_000);
@@ -504,7 +552,11 @@ describe('Hal Leonard DAM Trigger', () => {
 		const duplicated = [...emitted.values()].filter((n) => n > 1).length;
 		expect(expected.length).toBeGreaterThan(60);
 		expect(mock.server.faultsApplied).not.toEqual({});
-		expect({ lost, duplicated, unexpected: [...emitted.keys()].filter((id) => !expected.includes(id)) }).toEqual({ lost: [], duplicated: 0, unexpected: [] });
+		expect({ lost, duplicated, unexpected: [...emitted.keys()].filter((id) => !expected.includes(id)) }).toEqual({
+			lost: [],
+			duplicated: 0,
+			unexpected: [],
+		});
 		expect(failed).toBeLessThan(24 * 10);
 	}, 60_000);
 });

@@ -7,7 +7,14 @@
  */
 import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
-import { BinaryDataService, CredentialTestContext, ExecuteContext, LoadOptionsContext, PollContext, RoutingNode } from 'n8n-core';
+import {
+	BinaryDataService,
+	CredentialTestContext,
+	ExecuteContext,
+	LoadOptionsContext,
+	PollContext,
+	RoutingNode,
+} from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialTestFunction,
@@ -108,7 +115,16 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 			for (const [key, value] of Object.entries(pairs as IDataObject)) {
 				const resolve = (text: string) =>
 					text.startsWith('=')
-						? String(workflow.expression.getSimpleParameterValue(node, text, 'internal', { $credentials: credentials }, undefined, '') ?? '')
+						? String(
+								workflow.expression.getSimpleParameterValue(
+									node,
+									text,
+									'internal',
+									{ $credentials: credentials },
+									undefined,
+									'',
+								) ?? '',
+							)
 						: text;
 				target[resolve(key)] = resolve(String(value));
 			}
@@ -163,7 +179,8 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 
 const registryNodeTypes: INodeTypes = {
 	getByName: (type: string) => nodeTypeByName(type),
-	getByNameAndVersion: (type: string, version?: number) => NodeHelpers.getVersionedNodeType(nodeTypeByName(type), version),
+	getByNameAndVersion: (type: string, version?: number) =>
+		NodeHelpers.getVersionedNodeType(nodeTypeByName(type), version),
 	getKnownTypes: () => ({}),
 };
 
@@ -195,7 +212,8 @@ function buildNode(setup: NodeSetup): INode {
 		? type.description.version[type.description.version.length - 1]
 		: type.description.version;
 	const credentials: INode['credentials'] = {};
-	for (const name of Object.keys(setup.credentials ?? {})) credentials[name] = { id: `cred-${name}`, name: `Test ${name}` };
+	for (const name of Object.keys(setup.credentials ?? {}))
+		credentials[name] = { id: `cred-${name}`, name: `Test ${name}` };
 	return {
 		id: `node-${setup.type}`,
 		name: setup.name ?? 'Node',
@@ -210,7 +228,12 @@ function buildNode(setup: NodeSetup): INode {
 
 let workflowCounter = 0;
 
-function buildWorkflow(node: INode, staticData: IDataObject, timezone?: string, id = `wf-test-${++workflowCounter}`): Workflow {
+function buildWorkflow(
+	node: INode,
+	staticData: IDataObject,
+	timezone?: string,
+	id = `wf-test-${++workflowCounter}`,
+): Workflow {
 	return new Workflow({
 		id,
 		name: 'Test workflow',
@@ -329,7 +352,10 @@ export interface ExecuteResult {
 	hints: NodeExecutionHint[];
 }
 
-export async function executeNode(setup: NodeSetup, input: INodeExecutionData[] = [{ json: {} }]): Promise<ExecuteResult> {
+export async function executeNode(
+	setup: NodeSetup,
+	input: INodeExecutionData[] = [{ json: {} }],
+): Promise<ExecuteResult> {
 	await ensureBinaryData();
 	const node = buildNode(setup);
 	const workflow = buildWorkflow(node, {}, setup.timezone);
@@ -394,12 +420,20 @@ export async function binaryItem(
 // ---------------------------------------------------------------------------------------------
 // Credential tests, the way n8n's CredentialsTester runs them.
 
-export async function testCredential(typeName: string, data: ICredentialDataDecryptedObject): Promise<INodeCredentialTestResult> {
+export async function testCredential(
+	typeName: string,
+	data: ICredentialDataDecryptedObject,
+): Promise<INodeCredentialTestResult> {
 	const type = credentialTypes().get(typeName);
 	if (!type) throw new Error(`Unknown credential type ${typeName}`);
 	const helper = new TestCredentialsHelper({ [typeName]: data });
 	const decrypted = await helper.getDecrypted({} as IWorkflowExecuteAdditionalData, {}, typeName);
-	const credentialsDecrypted: ICredentialsDecrypted = { id: 'cred-test', name: 'Test', type: typeName, data: decrypted };
+	const credentialsDecrypted: ICredentialsDecrypted = {
+		id: 'cred-test',
+		name: 'Test',
+		type: typeName,
+		data: decrypted,
+	};
 
 	if (type.test) return await runDeclarativeTest(typeName, type, credentialsDecrypted);
 

@@ -26,7 +26,10 @@ function sourcePath(distPath: string): string {
 
 function loadClass<T>(distPath: string): T {
 	const file = sourcePath(distPath);
-	const className = distPath.split('/').pop()!.replace(/\.(node|credentials)\.js$/, '');
+	const className = distPath
+		.split('/')
+		.pop()!
+		.replace(/\.(node|credentials)\.js$/, '');
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	const mod = require(file) as Record<string, new () => T>;
 	const Ctor = mod[className];

@@ -248,7 +248,11 @@ export class CommerceConnectMock {
 
 	private async handle(request: MockRequest): Promise<MockReply> {
 		if (request.headers.authorization !== this.authorization) {
-			return json(401, { error: 'You need to sign in or sign up before continuing.' }, { 'www-authenticate': 'Token realm="Application"' });
+			return json(
+				401,
+				{ error: 'You need to sign in or sign up before continuing.' },
+				{ 'www-authenticate': 'Token realm="Application"' },
+			);
 		}
 		if (request.method !== 'GET' && this.readOnly) {
 			return json(403, { error: 'You are not authorized to perform this action.' });
@@ -270,7 +274,10 @@ export class CommerceConnectMock {
 		for (const name of ['page', 'per_page']) {
 			const raw = request.query.get(name);
 			if (raw === null) continue;
-			if (!/^\d+$/.test(raw)) return { reply: json(422, { error: `Invalid parameter '${name}' value ${JSON.stringify(raw)}: Must be a number.` }) };
+			if (!/^\d+$/.test(raw))
+				return {
+					reply: json(422, { error: `Invalid parameter '${name}' value ${JSON.stringify(raw)}: Must be a number.` }),
+				};
 			values[name] = Number(raw);
 		}
 		return { page: Math.max(1, values.page), perPage: Math.min(this.maxPerPage, Math.max(1, values.per_page)) };
@@ -279,14 +286,20 @@ export class CommerceConnectMock {
 	private timeParam(request: MockRequest, name: string): number | undefined | MockReply {
 		const raw = request.query.get(name);
 		if (raw === null) return undefined;
-		if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(raw) || Number.isNaN(Date.parse(raw))) {
-			return json(422, { error: `Invalid parameter '${name}' value ${JSON.stringify(raw)}: Must be an ISO 8601 time.` });
+		if (
+			!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(raw) ||
+			Number.isNaN(Date.parse(raw))
+		) {
+			return json(422, {
+				error: `Invalid parameter '${name}' value ${JSON.stringify(raw)}: Must be an ISO 8601 time.`,
+			});
 		}
 		return Date.parse(raw);
 	}
 
 	private inRange(value: number, from: number | undefined, to: number | undefined): boolean {
-		if (this.boundMode === 'inclusive') return (from === undefined || value >= from) && (to === undefined || value <= to);
+		if (this.boundMode === 'inclusive')
+			return (from === undefined || value >= from) && (to === undefined || value <= to);
 		return (from === undefined || value > from) && (to === undefined || value < to);
 	}
 
@@ -300,10 +313,15 @@ export class CommerceConnectMock {
 			if (value !== undefined && typeof value === 'object') return value;
 			bounds[name] = value;
 		}
-		const associated = (request.query.get('response_associated_fields') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+		const associated = (request.query.get('response_associated_fields') ?? '')
+			.split(',')
+			.map((s) => s.trim())
+			.filter(Boolean);
 		const unknown = associated.find((field) => !ASSOCIATED.includes(field));
 		if (unknown) {
-			return json(422, { error: `Invalid parameter 'response_associated_fields' value ${JSON.stringify(unknown)}: Must be one of attribute_values, association_attribute_values.` });
+			return json(422, {
+				error: `Invalid parameter 'response_associated_fields' value ${JSON.stringify(unknown)}: Must be one of attribute_values, association_attribute_values.`,
+			});
 		}
 		const matching = () => {
 			const now = this.server.now();
@@ -323,11 +341,19 @@ export class CommerceConnectMock {
 		const { page, perPage } = paging;
 		// Rails runs the page's SELECT and the COUNT as two queries; things may change in between.
 		const selected = matching();
-		const entries = selected.slice((page - 1) * perPage, page * perPage).map((item) => this.listEntry(item, associated));
+		const entries = selected
+			.slice((page - 1) * perPage, page * perPage)
+			.map((item) => this.listEntry(item, associated));
 		const changesBefore = this.changes.length;
 		this.onList?.(request, 'between');
 		const total = this.changes.length === changesBefore ? selected.length : matching().length;
-		return json(200, { page, per_page: perPage, total_pages: Math.ceil(total / perPage), total_entries: total, entries });
+		return json(200, {
+			page,
+			per_page: perPage,
+			total_pages: Math.ceil(total / perPage),
+			total_entries: total,
+			entries,
+		});
 	}
 
 	private body(request: MockRequest): { ok: true; value: Record<string, unknown> } | { ok: false; reply: MockReply } {
@@ -336,7 +362,8 @@ export class CommerceConnectMock {
 		}
 		try {
 			const parsed = JSON.parse(request.text) as unknown;
-			if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return { ok: true, value: parsed as Record<string, unknown> };
+			if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+				return { ok: true, value: parsed as Record<string, unknown> };
 		} catch {
 			// answered below
 		}
@@ -349,10 +376,12 @@ export class CommerceConnectMock {
 			json(422, { error: `Invalid parameter '${prefix}[${name}]' value ${JSON.stringify(fields[name])}: ${rule}` });
 		const isInt = (v: unknown) => Number.isInteger(v);
 		for (const name of ['product_id', 'associated_id', 'position', 'sort_order_position']) {
-			if (fields[name] !== undefined && fields[name] !== null && !isInt(fields[name])) return invalid(name, 'Must be a Integer');
+			if (fields[name] !== undefined && fields[name] !== null && !isInt(fields[name]))
+				return invalid(name, 'Must be a Integer');
 		}
 		for (const name of ['product_code', 'associated_code', 'url', 'description', 'etag']) {
-			if (fields[name] !== undefined && fields[name] !== null && typeof fields[name] !== 'string') return invalid(name, 'Must be a String');
+			if (fields[name] !== undefined && fields[name] !== null && typeof fields[name] !== 'string')
+				return invalid(name, 'Must be a String');
 		}
 		if (fields.media_item_type !== undefined && !MEDIA_TYPES.includes(String(fields.media_item_type))) {
 			return invalid('media_item_type', 'Must be one of: ImageMediaItem, VideoMediaItem, FileMediaItem.');
@@ -360,20 +389,33 @@ export class CommerceConnectMock {
 		if (fields.associated_type !== undefined && !['NpcEntity', 'Category'].includes(String(fields.associated_type))) {
 			return invalid('associated_type', 'Must be one of: NpcEntity, Category.');
 		}
-		if (fields.is_primary !== undefined && ![true, false, 1, 0].includes(fields.is_primary as never)) return invalid('is_primary', 'Must be one of: true, false, 1, 0.');
-		if (fields.tag_list !== undefined && !(Array.isArray(fields.tag_list) && fields.tag_list.every((t) => typeof t === 'string'))) {
+		if (fields.is_primary !== undefined && ![true, false, 1, 0].includes(fields.is_primary as never))
+			return invalid('is_primary', 'Must be one of: true, false, 1, 0.');
+		if (
+			fields.tag_list !== undefined &&
+			!(Array.isArray(fields.tag_list) && fields.tag_list.every((t) => typeof t === 'string'))
+		) {
 			return invalid('tag_list', 'Must be an array of String');
 		}
-		if (fields.derived_media_items !== undefined && !Array.isArray(fields.derived_media_items)) return invalid('derived_media_items', 'Must be an Array of nested elements');
-		if (fields.attribute_values !== undefined && !Array.isArray(fields.attribute_values)) return invalid('attribute_values', 'Must be an array of any type');
-		if (fields.processing_options !== undefined && (typeof fields.processing_options !== 'object' || Array.isArray(fields.processing_options))) {
+		if (fields.derived_media_items !== undefined && !Array.isArray(fields.derived_media_items))
+			return invalid('derived_media_items', 'Must be an Array of nested elements');
+		if (fields.attribute_values !== undefined && !Array.isArray(fields.attribute_values))
+			return invalid('attribute_values', 'Must be an array of any type');
+		if (
+			fields.processing_options !== undefined &&
+			(typeof fields.processing_options !== 'object' || Array.isArray(fields.processing_options))
+		) {
 			return invalid('processing_options', 'Must be a Hash');
 		}
 		return undefined;
 	}
 
 	/** Resolves product / associated entity fields into the item. Returns a 422 when they do not resolve. */
-	private resolveOwner(fields: Record<string, unknown>, target: Partial<StoredItem>, creating: boolean): MockReply | undefined {
+	private resolveOwner(
+		fields: Record<string, unknown>,
+		target: Partial<StoredItem>,
+		creating: boolean,
+	): MockReply | undefined {
 		if (fields.associated_type !== undefined && fields.associated_type !== null) {
 			const type = String(fields.associated_type);
 			if (type === 'Category' && fields.associated_code !== undefined) {
@@ -383,13 +425,16 @@ export class CommerceConnectMock {
 			const found =
 				fields.associated_id !== undefined
 					? list.find((e) => e.id === fields.associated_id)
-					: (list as Array<{ id: number; code?: string }>).find((e) => e.code !== undefined && e.code === fields.associated_code);
+					: (list as Array<{ id: number; code?: string }>).find(
+							(e) => e.code !== undefined && e.code === fields.associated_code,
+						);
 			if (!found) return json(422, { errors: { associated: ['must exist'] } });
 			Object.assign(target, { associated_type: type, associated_id: found.id, product_id: null });
 			return undefined;
 		}
 		if (fields.product_id !== undefined && fields.product_id !== null) {
-			if (!this.products.some((p) => p.id === fields.product_id)) return json(422, { errors: { product: ['must exist'] } });
+			if (!this.products.some((p) => p.id === fields.product_id))
+				return json(422, { errors: { product: ['must exist'] } });
 			Object.assign(target, { product_id: fields.product_id, associated_type: null, associated_id: null });
 			return undefined;
 		}
@@ -409,10 +454,13 @@ export class CommerceConnectMock {
 		if (fields.position !== undefined) target.position = fields.position as number | null;
 		if (fields.is_primary !== undefined) target.is_primary = fields.is_primary === true || fields.is_primary === 1;
 		if (fields.tag_list !== undefined) {
-			target.tag_list = [...new Set((fields.tag_list as string[]).map((t) => (this.lowercaseTags ? t.toLowerCase() : t)))];
+			target.tag_list = [
+				...new Set((fields.tag_list as string[]).map((t) => (this.lowercaseTags ? t.toLowerCase() : t))),
+			];
 		}
 		if (fields.etag !== undefined) target.etag = fields.etag as string | null;
-		if (fields.derived_media_items !== undefined) target.derived_media_items = fields.derived_media_items as StoredItem['derived_media_items'];
+		if (fields.derived_media_items !== undefined)
+			target.derived_media_items = fields.derived_media_items as StoredItem['derived_media_items'];
 		if (fields.attribute_values !== undefined) target.attribute_values = fields.attribute_values as unknown[];
 	}
 
@@ -420,7 +468,8 @@ export class CommerceConnectMock {
 	private onlyPrimary(item: StoredItem, at: number): void {
 		if (!item.is_primary || item.product_id === null) return;
 		for (const other of this.items.values()) {
-			if (other.id !== item.id && other.product_id === item.product_id && other.is_primary) this.edit(other.id, { is_primary: false }, at);
+			if (other.id !== item.id && other.product_id === item.product_id && other.is_primary)
+				this.edit(other.id, { is_primary: false }, at);
 		}
 	}
 
@@ -428,11 +477,13 @@ export class CommerceConnectMock {
 		const body = this.body(request);
 		if (!body.ok) return body.reply;
 		const fields = body.value.media_item;
-		if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return json(422, { error: 'Missing parameter media_item' });
+		if (!fields || typeof fields !== 'object' || Array.isArray(fields))
+			return json(422, { error: 'Missing parameter media_item' });
 		const input = fields as Record<string, unknown>;
 		const typeError = this.checkTypes(input, 'media_item');
 		if (typeError) return typeError;
-		if (typeof input.url !== 'string' || input.url.trim() === '') return json(422, { errors: { url: ["can't be blank"] } });
+		if (typeof input.url !== 'string' || input.url.trim() === '')
+			return json(422, { errors: { url: ["can't be blank"] } });
 		const type = String(input.media_item_type ?? 'ImageMediaItem');
 		if (input.processing_options !== undefined && type !== 'ImageMediaItem') {
 			return json(422, { errors: { processing_options: ['are only applicable to ImageMediaItem'] } });
@@ -468,7 +519,9 @@ export class CommerceConnectMock {
 		const streamed = request.consumed as StreamedMultipart | undefined;
 		const received = streamed ? streamed.bytes : request.body.length;
 		if (!Number.isFinite(declared) || declared !== received) {
-			return json(400, { error: `Content-Length ${String(request.headers['content-length'])} does not match the ${received} bytes received` });
+			return json(400, {
+				error: `Content-Length ${String(request.headers['content-length'])} does not match the ${received} bytes received`,
+			});
 		}
 		let parts: MultipartPart[];
 		try {
@@ -476,7 +529,8 @@ export class CommerceConnectMock {
 		} catch (error) {
 			return json(400, { error: `Bad multipart body: ${(error as Error).message}` });
 		}
-		const field = (name: string) => parts.find((p) => p.name === name && p.fileName === undefined)?.data.toString('utf8');
+		const field = (name: string) =>
+			parts.find((p) => p.name === name && p.fileName === undefined)?.data.toString('utf8');
 		const asset = parts.find((p) => p.name === 'image_media_item[asset]' && p.fileName !== undefined);
 		const productId = field('product_id');
 		if (!productId || !/^\d+$/.test(productId) || !this.products.some((p) => p.id === Number(productId))) {
@@ -485,7 +539,9 @@ export class CommerceConnectMock {
 		if (!asset || (asset.size ?? asset.data.length) === 0) return json(422, { errors: { asset: ["can't be blank"] } });
 		const position = field('image_media_item[position]');
 		if (position !== undefined && !/^-?\d+$/.test(position)) {
-			return json(422, { error: `Invalid parameter 'image_media_item[position]' value ${JSON.stringify(position)}: Must be a Integer` });
+			return json(422, {
+				error: `Invalid parameter 'image_media_item[position]' value ${JSON.stringify(position)}: Must be a Integer`,
+			});
 		}
 		const primary = field('image_media_item[is_primary]');
 		const tags = field('image_media_item[tag_list]');
@@ -493,13 +549,20 @@ export class CommerceConnectMock {
 		const id = this.nextId;
 		const item = this.seed(
 			{
-				url: `http://s3-ap-southeast-2.amazonaws.com/mock-bucket/pim_media/${String(id).padStart(9, '0').replace(/(\d{3})(?=\d)/g, '$1/')}/${encodeURIComponent(asset.fileName!)}?${Math.floor(at / 1000)}`,
+				url: `http://s3-ap-southeast-2.amazonaws.com/mock-bucket/pim_media/${String(id)
+					.padStart(9, '0')
+					.replace(/(\d{3})(?=\d)/g, '$1/')}/${encodeURIComponent(asset.fileName!)}?${Math.floor(at / 1000)}`,
 				product_id: Number(productId),
 				description: field('image_media_item[description]') ?? null,
 				position: position === undefined ? null : Number(position),
 				is_primary: primary === 'true' || primary === '1',
 				is_uploaded: true,
-				tag_list: tags ? tags.split(',').map((t) => t.trim()).filter(Boolean) : [],
+				tag_list: tags
+					? tags
+							.split(',')
+							.map((t) => t.trim())
+							.filter(Boolean)
+					: [],
 				asset: {
 					fileName: asset.fileName!,
 					contentType: asset.contentType ?? 'application/octet-stream',
@@ -519,11 +582,13 @@ export class CommerceConnectMock {
 		const body = this.body(request);
 		if (!body.ok) return body.reply;
 		const fields = body.value.media_item;
-		if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return json(422, { error: 'Missing parameter media_item' });
+		if (!fields || typeof fields !== 'object' || Array.isArray(fields))
+			return json(422, { error: 'Missing parameter media_item' });
 		const input = fields as Record<string, unknown>;
 		const typeError = this.checkTypes(input, 'media_item');
 		if (typeError) return typeError;
-		if (input.url !== undefined && String(input.url).trim() === '') return json(422, { errors: { url: ["can't be blank"] } });
+		if (input.url !== undefined && String(input.url).trim() === '')
+			return json(422, { errors: { url: ["can't be blank"] } });
 		const type = String(input.media_item_type ?? item.media_item_type);
 		if (input.processing_options !== undefined && type !== 'ImageMediaItem') {
 			return json(422, { errors: { processing_options: ['are only applicable to ImageMediaItem'] } });
@@ -548,8 +613,12 @@ export class CommerceConnectMock {
 		const body = this.body(request);
 		if (!body.ok) return body.reply;
 		const input = body.value;
-		if (!Number.isInteger(input.product_id)) return json(422, { error: `Invalid parameter 'product_id' value ${JSON.stringify(input.product_id)}: Must be a Integer` });
-		if (!Array.isArray(input.tag_list) || input.tag_list.length === 0) return json(422, { errors: { tag_list: ["can't be blank"] } });
+		if (!Number.isInteger(input.product_id))
+			return json(422, {
+				error: `Invalid parameter 'product_id' value ${JSON.stringify(input.product_id)}: Must be a Integer`,
+			});
+		if (!Array.isArray(input.tag_list) || input.tag_list.length === 0)
+			return json(422, { errors: { tag_list: ["can't be blank"] } });
 		const tags = input.tag_list as string[];
 		const doomed = [...this.items.values()]
 			.filter((item) => item.product_id === input.product_id && item.tag_list.some((t) => tags.includes(t)))
@@ -563,14 +632,18 @@ export class CommerceConnectMock {
 		const paging = this.paging(request);
 		if (paging.reply) return paging.reply;
 		const code = request.query.get('code');
-		const matches = this.products.filter((p) => code === null || (this.codeMatch === 'exact' ? p.code === code : p.code.includes(code)));
+		const matches = this.products.filter(
+			(p) => code === null || (this.codeMatch === 'exact' ? p.code === code : p.code.includes(code)),
+		);
 		const { page, perPage } = paging;
 		return json(200, {
 			page,
 			per_page: perPage,
 			total_pages: Math.ceil(matches.length / perPage),
 			total_entries: matches.length,
-			entries: matches.slice((page - 1) * perPage, page * perPage).map((p) => ({ id: p.id, code: p.code, name: p.name, status: 'active', product_type: 'Product' })),
+			entries: matches
+				.slice((page - 1) * perPage, page * perPage)
+				.map((p) => ({ id: p.id, code: p.code, name: p.name, status: 'active', product_type: 'Product' })),
 		});
 	}
 }
@@ -591,7 +664,8 @@ export function parseMultipart(body: Buffer, contentType: string): MultipartPart
 	for (;;) {
 		position += delimiter.length;
 		if (body.subarray(position, position + 2).toString() === '--') {
-			if (body.subarray(position + 2).toString() !== '\r\n') throw new Error('unexpected bytes after the closing boundary');
+			if (body.subarray(position + 2).toString() !== '\r\n')
+				throw new Error('unexpected bytes after the closing boundary');
 			return parts;
 		}
 		if (body.subarray(position, position + 2).toString() !== '\r\n') throw new Error('no CRLF after a boundary');
@@ -607,7 +681,10 @@ export function parseMultipart(body: Buffer, contentType: string): MultipartPart
 		const name = /\bname="([^"]*)"/.exec(disposition)?.[1];
 		if (name === undefined) throw new Error('a part has no name');
 		const fileName = /\bfilename="([^"]*)"/.exec(disposition)?.[1];
-		const type = headers.find((h) => /^content-type:/i.test(h))?.split(':')[1]?.trim();
+		const type = headers
+			.find((h) => /^content-type:/i.test(h))
+			?.split(':')[1]
+			?.trim();
 		parts.push({ name, ...(fileName !== undefined ? { fileName } : {}), ...(type ? { contentType: type } : {}), data });
 		position = next + 2;
 	}
@@ -627,7 +704,10 @@ const MAX_FIELD_BYTES = 64 * 1024;
  * kept, file contents only counted and hashed, and at most one chunk plus a boundary's length is
  * held at a time.
  */
-export async function readMultipartStream(body: AsyncIterable<Buffer>, contentType: string): Promise<StreamedMultipart> {
+export async function readMultipartStream(
+	body: AsyncIterable<Buffer>,
+	contentType: string,
+): Promise<StreamedMultipart> {
 	const boundary = boundaryOf(contentType);
 	const opening = Buffer.from(`--${boundary}`);
 	const delimiter = Buffer.from(`\r\n--${boundary}`);
@@ -635,7 +715,17 @@ export async function readMultipartStream(body: AsyncIterable<Buffer>, contentTy
 	let bytes = 0;
 	let pending: Buffer = Buffer.alloc(0);
 	let phase: 'opening' | 'boundary' | 'headers' | 'data' | 'closing' | 'done' = 'opening';
-	let part: { name: string; fileName?: string; contentType?: string; kept: Buffer[]; keptBytes: number; size: number; hash?: ReturnType<typeof createHash> } | undefined;
+	let part:
+		| {
+				name: string;
+				fileName?: string;
+				contentType?: string;
+				kept: Buffer[];
+				keptBytes: number;
+				size: number;
+				hash?: ReturnType<typeof createHash>;
+		  }
+		| undefined;
 
 	const feed = (data: Buffer) => {
 		if (!part || data.length === 0) return;
@@ -667,7 +757,8 @@ export async function readMultipartStream(body: AsyncIterable<Buffer>, contentTy
 		for (;;) {
 			if (phase === 'opening') {
 				if (pending.length < opening.length) break;
-				if (!pending.subarray(0, opening.length).equals(opening)) throw new Error('the body does not start with the boundary');
+				if (!pending.subarray(0, opening.length).equals(opening))
+					throw new Error('the body does not start with the boundary');
 				pending = pending.subarray(opening.length);
 				phase = 'boundary';
 			} else if (phase === 'boundary') {
@@ -688,8 +779,19 @@ export async function readMultipartStream(body: AsyncIterable<Buffer>, contentTy
 				const name = /\bname="([^"]*)"/.exec(disposition)?.[1];
 				if (name === undefined) throw new Error('a part has no name');
 				const fileName = /\bfilename="([^"]*)"/.exec(disposition)?.[1];
-				const type = headers.find((h) => /^content-type:/i.test(h))?.split(':')[1]?.trim();
-				part = { name, fileName, contentType: type, kept: [], keptBytes: 0, size: 0, ...(fileName !== undefined ? { hash: createHash('sha256') } : {}) };
+				const type = headers
+					.find((h) => /^content-type:/i.test(h))
+					?.split(':')[1]
+					?.trim();
+				part = {
+					name,
+					fileName,
+					contentType: type,
+					kept: [],
+					keptBytes: 0,
+					size: 0,
+					...(fileName !== undefined ? { hash: createHash('sha256') } : {}),
+				};
 				pending = pending.subarray(end + 4);
 				phase = 'data';
 			} else if (phase === 'data') {
@@ -707,7 +809,8 @@ export async function readMultipartStream(body: AsyncIterable<Buffer>, contentTy
 				phase = 'boundary';
 			} else if (phase === 'closing') {
 				if (pending.length < 2) break;
-				if (pending.length > 2 || pending.toString('latin1') !== '\r\n') throw new Error('unexpected bytes after the closing boundary');
+				if (pending.length > 2 || pending.toString('latin1') !== '\r\n')
+					throw new Error('unexpected bytes after the closing boundary');
 				pending = Buffer.alloc(0);
 				phase = 'done';
 			} else {
@@ -725,7 +828,11 @@ export function sha256(data: Buffer): string {
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): MockReply {
-	return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(body) };
+	return {
+		status,
+		headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+		body: JSON.stringify(body),
+	};
 }
 
 function delay(ms: number): Promise<void> {

@@ -56,10 +56,16 @@ export type RedirectMode = 'none' | '301' | '302' | '303' | '307' | '307-cross';
 export type Encoding = 'latin1' | 'utf8' | 'latin1-undeclared' | 'latin1-header';
 
 const DOCTYPE_REQUEST = '<!DOCTYPE DAMRequest SYSTEM "https://haldms.halleonard.com/dam_dtd/DAMRequestVersion5.dtd">';
-const DOCTYPE_RESPONSE = '<!DOCTYPE DAMResponse SYSTEM "https://haldms.halleonard.com/dam_dtd/DAMResponseVersion5.dtd">';
+const DOCTYPE_RESPONSE =
+	'<!DOCTYPE DAMResponse SYSTEM "https://haldms.halleonard.com/dam_dtd/DAMResponseVersion5.dtd">';
 
 const REFERENCE_LISTS = {
-	Instruments: { Instrument: [{ InstrumentId: '1', Name: 'Piano' }, { InstrumentId: '2', Name: 'Guitar' }] },
+	Instruments: {
+		Instrument: [
+			{ InstrumentId: '1', Name: 'Piano' },
+			{ InstrumentId: '2', Name: 'Guitar' },
+		],
+	},
 	Series: { Serie: [{ SeriesId: '10', Name: 'Easy Piano' }] },
 };
 
@@ -72,7 +78,12 @@ const requestParser = new XMLParser({
 	isArray: (name) => ['Asset', 'AssetId'].includes(name),
 });
 
-const responseBuilder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, indentBy: '    ' });
+const responseBuilder = new XMLBuilder({
+	ignoreAttributes: false,
+	attributeNamePrefix: '@_',
+	format: true,
+	indentBy: '    ',
+});
 
 export class HalLeonardMock {
 	readonly server: MockServer;
@@ -157,7 +168,10 @@ export class HalLeonardMock {
 	}
 
 	/** An asset's metadata changes now (created when new, restored when deleted). */
-	changeAsset(assetId: string, options: { kind?: 'asset' | 'package'; title?: string; countries?: string[] } = {}): MockAsset {
+	changeAsset(
+		assetId: string,
+		options: { kind?: 'asset' | 'package'; title?: string; countries?: string[] } = {},
+	): MockAsset {
 		const previous = this.assets.get(assetId);
 		const asset: MockAsset = {
 			assetId,
@@ -169,7 +183,13 @@ export class HalLeonardMock {
 			countries: options.countries ?? previous?.countries ?? ['US', 'CA', 'GB'],
 		};
 		this.assets.set(assetId, asset);
-		this.changes.push({ stream: 'assetMetadata', key: `${asset.kind}|${assetId}`, version: String(asset.edition), day: asset.day, at: this.server.now() });
+		this.changes.push({
+			stream: 'assetMetadata',
+			key: `${asset.kind}|${assetId}`,
+			version: String(asset.edition),
+			day: asset.day,
+			at: this.server.now(),
+		});
 		return asset;
 	}
 
@@ -179,7 +199,13 @@ export class HalLeonardMock {
 		if (!previous) throw new Error(`no asset ${assetId}`);
 		const asset: MockAsset = { ...previous, edition: previous.edition + 1, deleted: true, day: this.today() };
 		this.assets.set(assetId, asset);
-		this.changes.push({ stream: 'assetMetadata', key: `${asset.kind}|${assetId}`, version: `deleted@${asset.edition}`, day: asset.day, at: this.server.now() });
+		this.changes.push({
+			stream: 'assetMetadata',
+			key: `${asset.kind}|${assetId}`,
+			version: `deleted@${asset.edition}`,
+			day: asset.day,
+			at: this.server.now(),
+		});
 		return asset;
 	}
 
@@ -207,14 +233,19 @@ export class HalLeonardMock {
 		if (file && request.method === 'GET') return this.serveFile(file[1]);
 		if ((request.path === '/dam' || request.path === '/dam2') && request.method === 'POST') {
 			if (request.path === '/dam' && (this.redirect === '307' || this.redirect === '307-cross')) {
-				const target = this.redirect === '307' ? '/dam2' : `${this.server.baseUrl.replace('127.0.0.1', 'localhost')}/dam2`;
+				const target =
+					this.redirect === '307' ? '/dam2' : `${this.server.baseUrl.replace('127.0.0.1', 'localhost')}/dam2`;
 				return { status: 307, headers: { location: target, 'content-type': 'text/plain' }, body: 'moved' };
 			}
 			const reply = this.queued.shift() ?? this.answer(request);
 			if (request.path === '/dam' && ['301', '302', '303'].includes(this.redirect)) {
 				const id = String(++this.nextResult);
 				this.pending.set(id, reply);
-				return { status: Number(this.redirect), headers: { location: `/dam/result/${id}`, 'content-type': 'text/plain' }, body: 'see result' };
+				return {
+					status: Number(this.redirect),
+					headers: { location: `/dam/result/${id}`, 'content-type': 'text/plain' },
+					body: 'see result',
+				};
 			}
 			return reply;
 		}
@@ -229,7 +260,8 @@ export class HalLeonardMock {
 	/** Answers one DAMRequest. */
 	private answer(request: MockRequest): MockReply {
 		const contentType = String(request.headers['content-type'] ?? '');
-		if (!/^text\/xml\b/i.test(contentType)) return this.error('1001', 'Invalid XML request format: content type must be text/xml');
+		if (!/^text\/xml\b/i.test(contentType))
+			return this.error('1001', 'Invalid XML request format: content type must be text/xml');
 		const text = request.body.toString('utf8');
 		if (!text.startsWith('<?xml') || !text.includes(DOCTYPE_REQUEST)) {
 			return this.error('1001', 'Invalid XML request format: missing XML declaration or DOCTYPE DAMRequest');
@@ -244,15 +276,19 @@ export class HalLeonardMock {
 		const root = document.DAMRequest as Record<string, unknown> | undefined;
 		const header = root?.RequestHdr as Record<string, unknown> | undefined;
 		if (!root || !header) return this.error('1001', 'Invalid XML request format: no DAMRequest/RequestHdr');
-		if (String(header.DAMVersion) !== '5.0') return this.error('1003', `Unsupported DAMVersion ${String(header.DAMVersion)}`);
+		if (String(header.DAMVersion) !== '5.0')
+			return this.error('1003', `Unsupported DAMVersion ${String(header.DAMVersion)}`);
 		if (String(header.VendorId) !== this.vendorId || String(header.VendorKey) !== this.vendorKey) {
 			if (this.echoRequestInErrors) return this.error('1002', `Vendor authentication failed for request ${text}`);
 			const received = this.echoKeyInErrors ? ` with key ${String(header.VendorKey)}` : '';
 			return this.error('1002', `Vendor authentication failed for VendorId ${String(header.VendorId)}${received}`);
 		}
-		if (root.ModifiedFileRequest !== undefined) return this.modifiedFiles(root.ModifiedFileRequest as Record<string, unknown>);
-		if (root.AssetMetadataRequest !== undefined) return this.metadata(root.AssetMetadataRequest as Record<string, unknown>);
-		if (root.AssetAccessRequest !== undefined) return this.assetAccess(root.AssetAccessRequest as Record<string, unknown>);
+		if (root.ModifiedFileRequest !== undefined)
+			return this.modifiedFiles(root.ModifiedFileRequest as Record<string, unknown>);
+		if (root.AssetMetadataRequest !== undefined)
+			return this.metadata(root.AssetMetadataRequest as Record<string, unknown>);
+		if (root.AssetAccessRequest !== undefined)
+			return this.assetAccess(root.AssetAccessRequest as Record<string, unknown>);
 		return this.error('1004', 'Unknown request type');
 	}
 
@@ -269,7 +305,11 @@ export class HalLeonardMock {
 			.sort((a, b) => a.day - b.day || a.assetId.localeCompare(b.assetId));
 		return this.respond({
 			ModifiedFileResponse: {
-				ModifiedFile: files.map((f) => ({ AssetId: f.assetId, FileName: f.fileName, LastModified: formatDamDate(f.day) })),
+				ModifiedFile: files.map((f) => ({
+					AssetId: f.assetId,
+					FileName: f.fileName,
+					LastModified: formatDamDate(f.day),
+				})),
 				StatusCode: '1',
 				StatusDescription: 'OK.',
 			},
@@ -279,15 +319,20 @@ export class HalLeonardMock {
 	private metadata(request: Record<string, unknown>): MockReply {
 		const type = String(request['@_requestType'] ?? 'X');
 		if (!['A', 'P', 'X'].includes(type)) return this.error('1007', `Invalid requestType "${type}"`);
-		const ids = request.AssetIdList ? ((request.AssetIdList as Record<string, unknown>).AssetId as unknown[]).map(String) : undefined;
+		const ids = request.AssetIdList
+			? ((request.AssetIdList as Record<string, unknown>).AssetId as unknown[]).map(String)
+			: undefined;
 		const hasRange = request.StartDate !== undefined || request.StopDate !== undefined;
-		if (ids && hasRange) return this.error('1008', 'A request may contain a date range or an asset id list, never both');
-		const wanted = (asset: MockAsset) => type === 'X' || (type === 'A' ? asset.kind === 'asset' : asset.kind === 'package');
+		if (ids && hasRange)
+			return this.error('1008', 'A request may contain a date range or an asset id list, never both');
+		const wanted = (asset: MockAsset) =>
+			type === 'X' || (type === 'A' ? asset.kind === 'asset' : asset.kind === 'package');
 		let records: Array<Record<string, unknown>>;
 		if (ids) {
 			records = ids.map((id) => {
 				const asset = this.assets.get(id);
-				if (!asset) return { AssetId: id, StatusCode: '33', StatusDescription: 'Unable to find asset for given asset id' };
+				if (!asset)
+					return { AssetId: id, StatusCode: '33', StatusDescription: 'Unable to find asset for given asset id' };
 				return assetRecord(asset);
 			});
 		} else {
@@ -296,7 +341,8 @@ export class HalLeonardMock {
 			// Without StopDate "the current system date" is used (exclusive: today is not included).
 			const stop = request.StopDate === undefined ? this.today() : parseDay(request.StopDate);
 			if (stop === undefined) return this.error('1006', 'Invalid StopDate (yyyy/m/d)');
-			if (stop > addMonths(start, this.monthCap)) return this.error('1010', `Date range cannot exceed ${this.monthCap} months`);
+			if (stop > addMonths(start, this.monthCap))
+				return this.error('1010', `Date range cannot exceed ${this.monthCap} months`);
 			records = [...this.assets.values()]
 				.filter((a) => wanted(a) && a.day >= start && a.day < stop)
 				.sort((a, b) => a.assetId.localeCompare(b.assetId))
@@ -347,7 +393,9 @@ export class HalLeonardMock {
 
 	/** A DAMResponse in the configured encoding. */
 	respond(content: Record<string, unknown>): MockReply {
-		const inner = responseBuilder.build({ DAMResponse: { ResponseHdr: { DAMVersion: '5.0', VendorId: this.vendorId }, ...content } }) as string;
+		const inner = responseBuilder.build({
+			DAMResponse: { ResponseHdr: { DAMVersion: '5.0', VendorId: this.vendorId }, ...content },
+		}) as string;
 		return encodeDocument(inner, this.encoding);
 	}
 }

@@ -88,9 +88,11 @@ export function pageId(row: Pick<Row, 'id' | 'date'>): string {
 	return Buffer.from(`${row.date}|${row.id}`, 'utf8').toString('base64');
 }
 
-const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (text: string) =>
+	text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const cdata = (text: string) => `<![CDATA[${text.replace(/]]>/g, ']]]]><![CDATA[>')}]]>`;
-const compare = (a: Pick<Row, 'date' | 'id'>, b: Pick<Row, 'date' | 'id'>) => a.date - b.date || Number(a.id) - Number(b.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+const compare = (a: Pick<Row, 'date' | 'id'>, b: Pick<Row, 'date' | 'id'>) =>
+	a.date - b.date || Number(a.id) - Number(b.id) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export class PantherMediaMock {
 	readonly server: MockServer;
@@ -137,7 +139,11 @@ export class PantherMediaMock {
 
 	private readonly rows: Record<RowType, Row[]> = { new: [], changed: [], deleted: [] };
 
-	private readonly rowById: Record<RowType, Map<string, Row>> = { new: new Map(), changed: new Map(), deleted: new Map() };
+	private readonly rowById: Record<RowType, Map<string, Row>> = {
+		new: new Map(),
+		changed: new Map(),
+		deleted: new Map(),
+	};
 
 	private nextId = 40_000_000;
 
@@ -168,7 +174,15 @@ export class PantherMediaMock {
 				if (!this.rowById.changed.has(m[1])) this.putRow('changed', m[1], parseRfcDate(m[2])!, 0);
 			}
 		}
-		this.media.set('2345', { id: '2345', title: 'toscana', keywords: ['tree', 'toscana'], description: 'tree in toscana italy', width: 3508, height: 2339, deleted: false });
+		this.media.set('2345', {
+			id: '2345',
+			title: 'toscana',
+			keywords: ['tree', 'toscana'],
+			description: 'tree in toscana italy',
+			width: 3508,
+			height: 2339,
+			deleted: false,
+		});
 	}
 
 	// -------------------------------------------------------------------------------------------
@@ -244,7 +258,15 @@ export class PantherMediaMock {
 		for (let i = 0; i < count; i++) {
 			const id = String(++this.nextId);
 			const date = Math.floor((from + i * stepMs) / 1000) * 1000;
-			this.media.set(id, { id, title: `Bulk ${id}`, keywords: ['bulk'], description: '', width: 100, height: 100, deleted: false });
+			this.media.set(id, {
+				id,
+				title: `Bulk ${id}`,
+				keywords: ['bulk'],
+				description: '',
+				width: 100,
+				height: 100,
+				deleted: false,
+			});
 			const row: Row = { id, date, visibleAt: date + this.horizonLagMs };
 			const list = this.rows.new;
 			if (list.length === 0 || compare(list[list.length - 1], row) <= 0) list.push(row);
@@ -292,7 +314,9 @@ export class PantherMediaMock {
 			case 'search':
 				return this.search(fields, fail);
 			case 'host-info':
-				return xml(`<host>rest.panthermedia.net (mock)</host><version>1.2</version><server_time>${rfcDate(this.now())}</server_time>`);
+				return xml(
+					`<host>rest.panthermedia.net (mock)</host><version>1.2</version><server_time>${rfcDate(this.now())}</server_time>`,
+				);
 			default:
 				return fail(404, '404', `Unknown method ${method}`);
 		}
@@ -301,17 +325,29 @@ export class PantherMediaMock {
 	/** Returns why a request is not authenticated, or undefined when it is. */
 	private authenticate(method: string, fields: Record<string, string>): string | undefined {
 		const { api_key: apiKey, access_key: accessKey, timestamp, nonce, algo } = fields;
-		const record: SignedRequestRecord = { method, nonce: nonce ?? '', timestamp: timestamp ?? '', accessKey: accessKey ?? '', valid: false };
+		const record: SignedRequestRecord = {
+			method,
+			nonce: nonce ?? '',
+			timestamp: timestamp ?? '',
+			accessKey: accessKey ?? '',
+			valid: false,
+		};
 		this.signed.push(record);
-		if (!apiKey || !accessKey || !timestamp || !nonce || !algo) return 'Missing authentication parameter (api_key, access_key, timestamp, nonce, algo)';
+		if (!apiKey || !accessKey || !timestamp || !nonce || !algo)
+			return 'Missing authentication parameter (api_key, access_key, timestamp, nonce, algo)';
 		if (apiKey !== this.apiKey && !this.partnerKeys.has(apiKey)) return 'Unknown api_key';
 		if (algo !== 'sha1') return `Unsupported algo ${algo}`;
 		const time = parseRfcDate(timestamp);
 		if (time === undefined) return 'Invalid timestamp';
-		if (Math.abs(time - (Date.now() + this.authClockOffsetMs)) > this.maxSkewMs) return 'Timestamp expired or in the future';
+		if (Math.abs(time - (Date.now() + this.authClockOffsetMs)) > this.maxSkewMs)
+			return 'Timestamp expired or in the future';
 		const expected = createHmac('sha1', this.apiSecret).update(`${timestamp}${apiKey}${nonce}`, 'utf8').digest();
 		const given = Buffer.from(accessKey, 'hex');
-		if (given.length !== expected.length || !timingSafeEqual(given, expected) || accessKey !== accessKey.toLowerCase()) {
+		if (
+			given.length !== expected.length ||
+			!timingSafeEqual(given, expected) ||
+			accessKey !== accessKey.toLowerCase()
+		) {
 			return this.echoAccessKey ? `Invalid access_key ${accessKey} for api_key ${apiKey}` : 'Invalid access_key';
 		}
 		if (this.nonces.has(nonce)) return 'Nonce already used';
@@ -323,9 +359,16 @@ export class PantherMediaMock {
 	private fail(status: number, code: string, msg: string, json: boolean): MockReply {
 		const httpStatus = this.failStatus === '200' ? 200 : status;
 		if (json) {
-			return { status: httpStatus, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ stat: 'fail', err: { code, msg } }) };
+			return {
+				status: httpStatus,
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ stat: 'fail', err: { code, msg } }),
+			};
 		}
-		const err = this.errForm === 'children' ? `<err><code>${esc(code)}</code><msg>${esc(msg)}</msg></err>` : `<err code="${esc(code)}" msg="${esc(msg)}"/>`;
+		const err =
+			this.errForm === 'children'
+				? `<err><code>${esc(code)}</code><msg>${esc(msg)}</msg></err>`
+				: `<err code="${esc(code)}" msg="${esc(msg)}"/>`;
 		return {
 			status: httpStatus,
 			headers: { 'content-type': 'text/xml; charset=UTF-8' },
@@ -340,7 +383,8 @@ export class PantherMediaMock {
 		const lastPolling = fields.last_polling;
 		if (!lastPolling) return fail(400, '400', 'last_polling is required');
 		const limit = fields.limit === undefined ? 1000 : Number(fields.limit);
-		if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) return fail(400, '400', 'limit: allowed values are between 1 and 10000');
+		if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+			return fail(400, '400', 'limit: allowed values are between 1 and 10000');
 
 		let after: Pick<Row, 'date' | 'id'> | undefined;
 		if (fields.next_page_id !== undefined) {
@@ -357,7 +401,8 @@ export class PantherMediaMock {
 			matches = (row) => Number(row.id) >= fromId;
 		} else {
 			const since = parseRfcDate(lastPolling);
-			if (since === undefined) return fail(400, '400', `last_polling is neither a date in UTC format nor a media id: ${lastPolling}`);
+			if (since === undefined)
+				return fail(400, '400', `last_polling is neither a date in UTC format nor a media id: ${lastPolling}`);
 			matches = this.sinceInclusive ? (row) => row.date >= since : (row) => row.date > since;
 			start = this.lowerBound(list, { date: since, id: '' });
 		}
@@ -369,17 +414,32 @@ export class PantherMediaMock {
 			total++;
 			if (page.length < limit && (!after || compare(row, after) > 0)) page.push(row);
 		}
-		const body = page.map((row) => `<media id="${row.id}" date="${rfcDate(row.date)}" next_page_id="${pageId(row)}"/>`).join('\n    ');
+		const body = page
+			.map((row) => `<media id="${row.id}" date="${rfcDate(row.date)}" next_page_id="${pageId(row)}"/>`)
+			.join('\n    ');
 		return xml(`<items type="${type}" total="${total}" items="${page.length}">\n    ${body}\n  </items>`);
 	}
 
 	private mediaInfo(fields: Record<string, string>, fail: (s: number, c: string, m: string) => MockReply): MockReply {
-		const ids = (fields.id_media ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+		const ids = (fields.id_media ?? '')
+			.split(',')
+			.map((s) => s.trim())
+			.filter(Boolean);
 		if (ids.length === 0) return fail(400, '400', 'id_media is required');
 		const lang = fields.lang ?? 'en';
 		if (!LANGS.includes(lang)) return fail(400, '400', `unknown lang ${lang}`);
-		if (ids.length === 1 && ids[0] === '2345' && lang === 'en' && fields.show_top10_keywords === 'yes' && fields.show_articles !== 'yes') {
-			return { status: 200, headers: { 'content-type': 'text/xml; charset=UTF-8' }, body: readFileSync(join(FIXTURES, 'get-media-info-2345.xml')) };
+		if (
+			ids.length === 1 &&
+			ids[0] === '2345' &&
+			lang === 'en' &&
+			fields.show_top10_keywords === 'yes' &&
+			fields.show_articles !== 'yes'
+		) {
+			return {
+				status: 200,
+				headers: { 'content-type': 'text/xml; charset=UTF-8' },
+				body: readFileSync(join(FIXTURES, 'get-media-info-2345.xml')),
+			};
 		}
 		const found = ids.map((id) => this.media.get(id)).filter((m): m is MockMedia => m !== undefined && !m.deleted);
 		if (found.length === 0) return fail(404, '404', `No media found for id_media ${ids.join(',')}`);
@@ -397,7 +457,9 @@ export class PantherMediaMock {
 			].join('');
 			const metadata = [
 				`<keywords>${cdata(m.keywords.join(', '))}</keywords>`,
-				fields.show_top10_keywords === 'yes' ? `<keywords_top10>${cdata(m.keywords.slice(0, 10).join(', '))}</keywords_top10>` : '',
+				fields.show_top10_keywords === 'yes'
+					? `<keywords_top10>${cdata(m.keywords.slice(0, 10).join(', '))}</keywords_top10>`
+					: '',
 				`<title>${cdata(lang === 'en' ? m.title : `[${lang}] ${m.title}`)}</title>`,
 				`<description>${cdata(m.description)}</description>`,
 				'<author_realname><![CDATA[Mock Author]]></author_realname>',
@@ -420,7 +482,11 @@ export class PantherMediaMock {
 		if (media.deleted) return fail(410, '410', `Media ${id} is no longer available`);
 		if (this.previewAs) {
 			const { contentType, body, disposition } = this.previewAs;
-			return { status: 200, headers: { 'content-type': contentType, ...(disposition ? { 'content-disposition': disposition } : {}) }, body };
+			return {
+				status: 200,
+				headers: { 'content-type': contentType, ...(disposition ? { 'content-disposition': disposition } : {}) },
+				body,
+			};
 		}
 		return {
 			status: 200,
@@ -433,7 +499,8 @@ export class PantherMediaMock {
 		const page = Number(fields.page ?? '1');
 		const limit = Number(fields.limit ?? '40');
 		if (!Number.isInteger(page) || page < 1) return fail(400, '400', 'page: allowed value greater than equal 1');
-		if (!Number.isInteger(limit) || limit < 1 || limit > 100) return fail(400, '400', 'limit: allowed values are between 1 and 100');
+		if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+			return fail(400, '400', 'limit: allowed values are between 1 and 100');
 		const extra = (fields.extra_info ?? '').split(',').filter(Boolean);
 		const words = (fields.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
 		const minus = words.findIndex((w) => w.startsWith('-'));
@@ -441,20 +508,28 @@ export class PantherMediaMock {
 		const exclude = minus < 0 ? [] : words.slice(minus).map((w) => w.replace(/^-/, ''));
 		const text = (m: MockMedia) => `${m.id} ${m.title} ${m.keywords.join(' ')}`.toLowerCase();
 		const hits = [...this.media.values()]
-			.filter((m) => !m.deleted && include.every((w) => text(m).includes(w)) && !exclude.some((w) => text(m).includes(w)))
+			.filter(
+				(m) => !m.deleted && include.every((w) => text(m).includes(w)) && !exclude.some((w) => text(m).includes(w)),
+			)
 			.sort((a, b) => Number(a.id) - Number(b.id));
 		const slice = hits.slice((page - 1) * limit, page * limit);
 		const rows = slice.map((m) => {
-			const attrs: Record<string, string> = { id: m.id, thumb: `https://mh-1-stockagency.panthermedia.net/media/previews/${m.id}_thumb_170.jpg` };
+			const attrs: Record<string, string> = {
+				id: m.id,
+				thumb: `https://mh-1-stockagency.panthermedia.net/media/previews/${m.id}_thumb_170.jpg`,
+			};
 			for (const e of extra) {
 				if (e === 'width') attrs.width = `${m.width}px`;
 				else if (e === 'height') attrs.height = `${m.height}px`;
 				else if (e === 'title') attrs.title = m.title;
 				else if (e === 'keywords') attrs.keywords = m.keywords.join(', ');
-				else if (e === 'preview') attrs.preview = `https://mh-1-stockagency.panthermedia.net/media/previews/${m.id}_preview.jpg`;
+				else if (e === 'preview')
+					attrs.preview = `https://mh-1-stockagency.panthermedia.net/media/previews/${m.id}_preview.jpg`;
 				else if (e === 'mimetype') attrs.mimetype = 'image/jpeg';
 			}
-			return `<media ${Object.entries(attrs).map(([k, v]) => `${k}="${esc(v)}"`).join(' ')}/>`;
+			return `<media ${Object.entries(attrs)
+				.map(([k, v]) => `${k}="${esc(v)}"`)
+				.join(' ')}/>`;
 		});
 		return xml(`<items total="${hits.length}" items="${slice.length}">${rows.join('')}</items>`);
 	}

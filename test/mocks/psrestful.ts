@@ -113,11 +113,23 @@ export class PsRestfulMock {
 		}
 	}
 
-	private put(supplier: string, productId: string, media: MockMedia[], at: number, lagMs = this.indexLagMs): MockProduct {
+	private put(
+		supplier: string,
+		productId: string,
+		media: MockMedia[],
+		at: number,
+		lagMs = this.indexLagMs,
+	): MockProduct {
 		let products = this.catalogue.get(supplier);
 		if (!products) this.catalogue.set(supplier, (products = new Map()));
 		const previous = products.get(productId);
-		const product: MockProduct = { productId, media, modifiedAt: at, visibleAt: at + lagMs, version: (previous?.version ?? 0) + 1 };
+		const product: MockProduct = {
+			productId,
+			media,
+			modifiedAt: at,
+			visibleAt: at + lagMs,
+			version: (previous?.version ?? 0) + 1,
+		};
 		products.set(productId, product);
 		this.changes.push({ supplier, productId, version: product.version, at });
 		return product;
@@ -190,53 +202,102 @@ export class PsRestfulMock {
 	private modifiedSince(supplier: string, request: MockRequest, headers: Record<string, string>): MockReply {
 		const sinceText = request.query.get('since');
 		if (!sinceText) {
-			return json(422, { detail: [{ loc: ['query', 'since'], msg: 'field required', type: 'value_error.missing' }] }, headers);
+			return json(
+				422,
+				{ detail: [{ loc: ['query', 'since'], msg: 'field required', type: 'value_error.missing' }] },
+				headers,
+			);
 		}
 		const since = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(sinceText) ? sinceText : `${sinceText}Z`);
 		if (Number.isNaN(since)) {
-			return json(422, { detail: [{ loc: ['query', 'since'], msg: 'invalid datetime format', type: 'value_error.datetime' }] }, headers);
+			return json(
+				422,
+				{ detail: [{ loc: ['query', 'since'], msg: 'invalid datetime format', type: 'value_error.datetime' }] },
+				headers,
+			);
 		}
 		const environment = request.query.get('environment') ?? 'PROD';
 		if (!['PROD', 'STAGING'].includes(environment)) {
-			return json(422, { detail: [{ loc: ['query', 'environment'], msg: "value is not a valid enumeration member; permitted: 'PROD', 'STAGING'", type: 'type_error.enum' }] }, headers);
+			return json(
+				422,
+				{
+					detail: [
+						{
+							loc: ['query', 'environment'],
+							msg: "value is not a valid enumeration member; permitted: 'PROD', 'STAGING'",
+							type: 'type_error.enum',
+						},
+					],
+				},
+				headers,
+			);
 		}
-		if (!this.knownSupplier(supplier)) return json(404, { detail: `Supplier with code ${supplier} is not available.` }, headers);
+		if (!this.knownSupplier(supplier))
+			return json(404, { detail: `Supplier with code ${supplier} is not available.` }, headers);
 		const unsupported = this.unsupported.get(supplier);
 		if (unsupported === 'ServiceMessageArray') {
-			return json(200, {
-				MediaDateModifiedArray: null,
-				ServiceMessageArray: { ServiceMessage: [{ code: 125, description: 'Not Supported', severity: 'Error' }] },
-			}, headers);
+			return json(
+				200,
+				{
+					MediaDateModifiedArray: null,
+					ServiceMessageArray: { ServiceMessage: [{ code: 125, description: 'Not Supported', severity: 'Error' }] },
+				},
+				headers,
+			);
 		}
 		if (unsupported === 'errorMessage') {
-			return json(200, { MediaDateModifiedArray: null, errorMessage: { code: 130, description: 'Function not supported' } }, headers);
+			return json(
+				200,
+				{ MediaDateModifiedArray: null, errorMessage: { code: 130, description: 'Function not supported' } },
+				headers,
+			);
 		}
 		const now = this.server.now();
 		const products = [...(this.catalogue.get(supplier)?.values() ?? [])]
 			.filter((p) => p.modifiedAt >= since && p.visibleAt <= now)
 			// The API makes no promise about order: shuffle-ish by version and id.
-			.sort((a, b) => (a.version - b.version) || a.productId.localeCompare(b.productId))
+			.sort((a, b) => a.version - b.version || a.productId.localeCompare(b.productId))
 			.map((p) => ({ productId: p.productId }));
 		if (products.length === 0 && this.emptyAs160) {
-			return json(200, {
-				MediaDateModifiedArray: null,
-				ServiceMessageArray: { ServiceMessage: [{ code: 160, description: 'No Results Found', severity: 'Information' }] },
-			}, headers);
+			return json(
+				200,
+				{
+					MediaDateModifiedArray: null,
+					ServiceMessageArray: {
+						ServiceMessage: [{ code: 160, description: 'No Results Found', severity: 'Information' }],
+					},
+				},
+				headers,
+			);
 		}
 		return json(200, { MediaDateModifiedArray: { MediaDateModified: products }, ServiceMessageArray: null }, headers);
 	}
 
-	private mediaContent(supplier: string, productId: string, request: MockRequest, headers: Record<string, string>): MockReply {
-		if (!this.knownSupplier(supplier)) return json(404, { detail: `Supplier with code ${supplier} is not available.` }, headers);
+	private mediaContent(
+		supplier: string,
+		productId: string,
+		request: MockRequest,
+		headers: Record<string, string>,
+	): MockReply {
+		if (!this.knownSupplier(supplier))
+			return json(404, { detail: `Supplier with code ${supplier} is not available.` }, headers);
 		const product = this.catalogue.get(supplier)?.get(productId);
 		if (!product) {
-			return json(200, { MediaContentArray: null, errorMessage: { code: 130, description: 'Product Id not found' } }, headers);
+			return json(
+				200,
+				{ MediaContentArray: null, errorMessage: { code: 130, description: 'Product Id not found' } },
+				headers,
+			);
 		}
 		const mediaType = request.query.get('media_type');
 		const partId = request.query.get('part_id');
 		const classTypes = (request.query.get('class_type') ?? '').split(',').filter(Boolean).map(Number);
 		if (partId && !product.media.some((m) => m.partId === partId)) {
-			return json(200, { MediaContentArray: null, errorMessage: { code: 140, description: 'Part Id not found' } }, headers);
+			return json(
+				200,
+				{ MediaContentArray: null, errorMessage: { code: 140, description: 'Part Id not found' } },
+				headers,
+			);
 		}
 		const media = product.media.filter(
 			(m) =>
@@ -245,7 +306,11 @@ export class PsRestfulMock {
 				(classTypes.length === 0 || m.ClassTypeArray.ClassType.some((c) => classTypes.includes(c.classTypeId))),
 		);
 		if (media.length === 0) {
-			return json(200, { MediaContentArray: null, errorMessage: { code: 160, description: 'No Results Found' } }, headers);
+			return json(
+				200,
+				{ MediaContentArray: null, errorMessage: { code: 160, description: 'No Results Found' } },
+				headers,
+			);
 		}
 		return json(200, { MediaContentArray: { MediaContent: media }, errorMessage: null }, headers);
 	}
@@ -256,15 +321,19 @@ export class PsRestfulMock {
 		const total = this.suppliers.length;
 		const totalPages = Math.max(1, Math.ceil(total / pageSize));
 		const slice = this.suppliers.slice((page - 1) * pageSize, page * pageSize);
-		return json(200, {
-			count: total,
-			page,
-			page_size: pageSize,
-			total_pages: totalPages,
-			next: page < totalPages ? `/extra/v2/suppliers?page=${page + 1}` : null,
-			previous: page > 1 ? `/extra/v2/suppliers?page=${page - 1}` : null,
-			suppliers: slice,
-		}, headers);
+		return json(
+			200,
+			{
+				count: total,
+				page,
+				page_size: pageSize,
+				total_pages: totalPages,
+				next: page < totalPages ? `/extra/v2/suppliers?page=${page + 1}` : null,
+				previous: page > 1 ? `/extra/v2/suppliers?page=${page - 1}` : null,
+				suppliers: slice,
+			},
+			headers,
+		);
 	}
 }
 

@@ -165,7 +165,11 @@ export class MockServer {
 			try {
 				consumed = await consuming;
 			} catch (error) {
-				this.send(res, { status: 400, headers: { 'content-type': 'text/plain' }, body: `mock could not read the body: ${(error as Error).message}` });
+				this.send(res, {
+					status: 400,
+					headers: { 'content-type': 'text/plain' },
+					body: `mock could not read the body: ${(error as Error).message}`,
+				});
 				return;
 			}
 		} else {
@@ -210,7 +214,11 @@ export class MockServer {
 				return;
 			}
 			if (fault.kind === 'malformed') {
-				this.send(res, { status: 200, headers: { 'content-type': fault.contentType ?? 'application/json' }, body: fault.body });
+				this.send(res, {
+					status: 200,
+					headers: { 'content-type': fault.contentType ?? 'application/json' },
+					body: fault.body,
+				});
 				return;
 			}
 		}
@@ -219,11 +227,19 @@ export class MockServer {
 		try {
 			reply = await this.handler(request, this);
 		} catch (error) {
-			reply = { status: 500, headers: { 'content-type': 'text/plain' }, body: `mock handler failed: ${(error as Error).message}` };
+			reply = {
+				status: 500,
+				headers: { 'content-type': 'text/plain' },
+				body: `mock handler failed: ${(error as Error).message}`,
+			};
 		}
 		if (fault?.kind === 'truncate') {
 			const full = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body ?? '', 'utf8');
-			res.writeHead(reply.status ?? 200, { ...reply.headers, 'content-length': String(full.length), date: new Date(this.now()).toUTCString() });
+			res.writeHead(reply.status ?? 200, {
+				...reply.headers,
+				'content-length': String(full.length),
+				date: new Date(this.now()).toUTCString(),
+			});
 			res.write(full.subarray(0, Math.floor(full.length / 2)));
 			// Close mid-body: the client sees a premature end of the answer.
 			setImmediate(() => req.socket.destroy());
@@ -243,7 +259,12 @@ export class MockServer {
 	}
 
 	private send(res: ServerResponse, reply: MockReply): void {
-		const body = reply.body === undefined ? Buffer.alloc(0) : Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body, 'utf8');
+		const body =
+			reply.body === undefined
+				? Buffer.alloc(0)
+				: Buffer.isBuffer(reply.body)
+					? reply.body
+					: Buffer.from(reply.body, 'utf8');
 		res.writeHead(reply.status ?? 200, {
 			date: new Date(this.now()).toUTCString(),
 			'content-length': String(body.length),
@@ -252,7 +273,6 @@ export class MockServer {
 		res.end(body);
 	}
 }
-
 
 function decodeURIComponentSafe(path: string): string {
 	try {

@@ -59,7 +59,12 @@ describe('package', () => {
 			expect(icons).toHaveLength(2);
 			for (const icon of icons) expect(existsSync(join(root, 'credentials', icon.replace('file:', '')))).toBe(true);
 			expect(credential.documentationUrl).toMatch(/^https:\/\//);
-			expect(credential.test !== undefined || [...nodeTypes().values()].some((n) => n.description.credentials?.some((c) => c.name === credential.name && c.testedBy))).toBe(true);
+			expect(
+				credential.test !== undefined ||
+					[...nodeTypes().values()].some((n) =>
+						n.description.credentials?.some((c) => c.name === credential.name && c.testedBy),
+					),
+			).toBe(true);
 		}
 	});
 
@@ -94,7 +99,11 @@ describe('examples', () => {
 			const known = new Set((type!.description.properties as INodeProperties[]).map((p) => p.name));
 			for (const parameter of Object.keys(node.parameters)) {
 				if (parameter === 'pollTimes') continue; // added by n8n to every polling node
-				expect({ node: node.name, parameter, known: known.has(parameter) }).toEqual({ node: node.name, parameter, known: true });
+				expect({ node: node.name, parameter, known: known.has(parameter) }).toEqual({
+					node: node.name,
+					parameter,
+					known: true,
+				});
 			}
 		}
 		for (const [from, outputs] of Object.entries(workflow.connections)) {

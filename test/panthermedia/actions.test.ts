@@ -56,29 +56,49 @@ describe('PantherMedia node', () => {
 		options: { continueOnFail?: boolean; credentials?: Record<string, string> } = {},
 	) {
 		return await executeNode(
-			{ type: 'pantherMedia', parameters: { resource: 'media', ...parameters } as never, credentials: credentials(options.credentials), continueOnFail: options.continueOnFail },
+			{
+				type: 'pantherMedia',
+				parameters: { resource: 'media', ...parameters } as never,
+				credentials: credentials(options.credentials),
+				continueOnFail: options.continueOnFail,
+			},
 			input,
 		);
 	}
 
 	/** Everything secret this mock has seen: the secret, the key, and every access_key sent. */
-	const secrets = () => [mock.apiSecret, mock.apiKey, ...mock.server.requests.map((r) => form(r.text).access_key).filter((k): k is string => !!k)];
+	const secrets = () => [
+		mock.apiSecret,
+		mock.apiKey,
+		...mock.server.requests.map((r) => form(r.text).access_key).filter((k): k is string => !!k),
+	];
 
 	const validSignature = (body: string) => {
 		const f = form(body);
-		return f.access_key === createHmac('sha1', mock.apiSecret).update(f.timestamp + f.api_key + f.nonce).digest('hex');
+		return (
+			f.access_key ===
+			createHmac('sha1', mock.apiSecret)
+				.update(f.timestamp + f.api_key + f.nonce)
+				.digest('hex')
+		);
 	};
 
 	it('is usable as an AI tool and reads only (no buying operation)', () => {
 		const node = nodeTypes().get('pantherMedia')!;
 		expect(node.description.usableAsTool).toBe(true);
-		const operations = node.description.properties.find((p) => p.name === 'operation')!.options!.map((o) => (o as { value: string }).value);
+		const operations = node.description.properties
+			.find((p) => p.name === 'operation')!
+			.options!.map((o) => (o as { value: string }).value);
 		expect(operations.sort()).toEqual(['downloadPreview', 'getInfo', 'poll', 'search']);
 	});
 
 	describe('credential test (host-info, tested by the node)', () => {
 		it('passes with the right key and secret, signed, Accept-Version 1.0', async () => {
-			const result = await testCredential('pantherMediaApi', { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl: `${baseUrl}/` });
+			const result = await testCredential('pantherMediaApi', {
+				apiKey: mock.apiKey,
+				apiSecret: mock.apiSecret,
+				baseUrl: `${baseUrl}/`,
+			});
 			expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
 			const request = mock.server.requests.at(-1)!;
 			expect(request.method).toBe('POST');
@@ -89,25 +109,50 @@ describe('PantherMedia node', () => {
 		});
 
 		it('shows PantherMedia’s own text for a wrong key and for a wrong secret', async () => {
-			const wrongKey = await testCredential('pantherMediaApi', { apiKey: 'not-a-key-000', apiSecret: mock.apiSecret, baseUrl });
+			const wrongKey = await testCredential('pantherMediaApi', {
+				apiKey: 'not-a-key-000',
+				apiSecret: mock.apiSecret,
+				baseUrl,
+			});
 			expect(wrongKey.status).toBe('Error');
-			expect(wrongKey.message).toMatch(/^PantherMedia: Unknown api_key \(code 401\)\. Check the API key and API secret/);
-			const wrongSecret = await testCredential('pantherMediaApi', { apiKey: mock.apiKey, apiSecret: 'wrong-secret-1', baseUrl });
+			expect(wrongKey.message).toMatch(
+				/^PantherMedia: Unknown api_key \(code 401\)\. Check the API key and API secret/,
+			);
+			const wrongSecret = await testCredential('pantherMediaApi', {
+				apiKey: mock.apiKey,
+				apiSecret: 'wrong-secret-1',
+				baseUrl,
+			});
 			expect(wrongSecret.message).toMatch(/^PantherMedia: Invalid access_key \(code 401\)/);
 			expect(`${wrongKey.message} ${wrongSecret.message}`).not.toContain(mock.apiSecret);
 		});
 
 		it('says when PantherMedia refuses the clock, and when the server cannot be reached', async () => {
 			mock.authClockOffsetMs = 3600_000;
-			const stale = await testCredential('pantherMediaApi', { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl });
+			const stale = await testCredential('pantherMediaApi', {
+				apiKey: mock.apiKey,
+				apiSecret: mock.apiSecret,
+				baseUrl,
+			});
 			expect(stale.message).toMatch(/Timestamp expired or in the future.*server’s clock/);
-			const unreachable = await testCredential('pantherMediaApi', { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl: 'http://127.0.0.1:9' });
-			expect(unreachable).toEqual({ status: 'Error', message: expect.stringMatching(/^Could not reach PantherMedia at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/) });
+			const unreachable = await testCredential('pantherMediaApi', {
+				apiKey: mock.apiKey,
+				apiSecret: mock.apiSecret,
+				baseUrl: 'http://127.0.0.1:9',
+			});
+			expect(unreachable).toEqual({
+				status: 'Error',
+				message: expect.stringMatching(/^Could not reach PantherMedia at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)/),
+			});
 		});
 
 		it('redacts an access_key a careless server echoes', async () => {
 			mock.echoAccessKey = true;
-			const result = await testCredential('pantherMediaApi', { apiKey: mock.apiKey, apiSecret: 'wrong-secret-2', baseUrl });
+			const result = await testCredential('pantherMediaApi', {
+				apiKey: mock.apiKey,
+				apiSecret: 'wrong-secret-2',
+				baseUrl,
+			});
 			const sent = form(mock.server.requests.at(-1)!.text).access_key;
 			expect(result.message).toContain('[redacted]');
 			expect(result.message).not.toContain(sent);
@@ -117,7 +162,13 @@ describe('PantherMedia node', () => {
 
 	describe('Media → Poll', () => {
 		it('reproduces PantherMedia’s documented sample: request fields, answer rows, next_page_id continuation', async () => {
-			const { output } = await run({ operation: 'poll', type: 'changed', sinceMode: 'date', sinceDate: '2021-01-11T02:00:00Z', limit: 10 });
+			const { output } = await run({
+				operation: 'poll',
+				type: 'changed',
+				sinceMode: 'date',
+				sinceDate: '2021-01-11T02:00:00Z',
+				limit: 10,
+			});
 			const request = mock.server.requests.at(-1)!;
 			expect(request.path).toBe('/poll');
 			expect(request.headers['accept-version']).toBe('1.1');
@@ -127,7 +178,9 @@ describe('PantherMedia node', () => {
 			for (const field of ['type', 'last_polling', 'limit', 'algo']) expect(sent[field]).toBe(sample[field]);
 			expect(Object.keys(sent).sort()).toEqual(Object.keys(sample).sort());
 			expect(validSignature(request.text)).toBe(true);
-			expect(output[0].map((i) => i.json)).toEqual(fixtureRows('poll-changed.xml').map((r) => ({ ...r, type: 'changed' })));
+			expect(output[0].map((i) => i.json)).toEqual(
+				fixtureRows('poll-changed.xml').map((r) => ({ ...r, type: 'changed' })),
+			);
 
 			// The documented continuation: next_page_id of the sixth row.
 			const nextSample = form(readFileSync(join(FIXTURES, 'poll-changed-next-page.request.txt'), 'utf8').trim());
@@ -140,11 +193,20 @@ describe('PantherMedia node', () => {
 				pollOptions: { nextPageId: nextSample.next_page_id },
 			});
 			expect(form(mock.server.requests.at(-1)!.text).next_page_id).toBe(nextSample.next_page_id);
-			expect(next.output[0].map((i) => i.json)).toEqual(fixtureRows('poll-changed-next-page.xml').map((r) => ({ ...r, type: 'changed' })));
+			expect(next.output[0].map((i) => i.json)).toEqual(
+				fixtureRows('poll-changed-next-page.xml').map((r) => ({ ...r, type: 'changed' })),
+			);
 		});
 
 		it('returns all rows through next_page_id, page after page', async () => {
-			const { output } = await run({ operation: 'poll', type: 'changed', sinceMode: 'date', sinceDate: '2021-01-11', returnAll: true, pollOptions: { pageSize: 4 } });
+			const { output } = await run({
+				operation: 'poll',
+				type: 'changed',
+				sinceMode: 'date',
+				sinceDate: '2021-01-11',
+				returnAll: true,
+				pollOptions: { pageSize: 4 },
+			});
 			expect(output[0]).toHaveLength(16);
 			expect(new Set(output[0].map((i) => i.json.id)).size).toBe(16);
 			const pages = mock.server.requests.map((r) => form(r.text));
@@ -155,7 +217,13 @@ describe('PantherMedia node', () => {
 		});
 
 		it('polls by media id (the documented initial import: media id 1, type new)', async () => {
-			const { output } = await run({ operation: 'poll', type: 'new', sinceMode: 'mediaId', sinceMediaId: '1', limit: 100 });
+			const { output } = await run({
+				operation: 'poll',
+				type: 'new',
+				sinceMode: 'mediaId',
+				sinceMediaId: '1',
+				limit: 100,
+			});
 			expect(form(mock.server.requests.at(-1)!.text).last_polling).toBe('1');
 			expect(output[0].map((i) => i.json.id)).toEqual(['5001', '5002', '5003', '5004']);
 		});
@@ -169,7 +237,9 @@ describe('PantherMedia node', () => {
 			[{ sinceMode: 'mediaId', sinceMediaId: '<1>' }, /^Since Media ID contains an invalid media ID/],
 			[{ type: 'modified', sinceDate: '2021-01-11' }, /^Type must be one of new, changed, deleted/],
 		])('refuses %j before sending anything', async (parameters, message) => {
-			const error = await caught(() => run({ operation: 'poll', type: 'new', sinceMode: 'date', limit: 10, ...parameters }));
+			const error = await caught(() =>
+				run({ operation: 'poll', type: 'new', sinceMode: 'date', limit: 10, ...parameters }),
+			);
 			expect(error.name).toBe('NodeOperationError');
 			expect(error.message).toMatch(message);
 			expect(mock.server.requests).toHaveLength(0);
@@ -178,7 +248,9 @@ describe('PantherMedia node', () => {
 		it('says that poll is not available for partner media when PantherMedia refuses (403)', async () => {
 			mock.partnerKeys.add('partner-key-1');
 			const error = await caught(() =>
-				run({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 5 }, undefined, { credentials: { apiKey: 'partner-key-1' } }),
+				run({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 5 }, undefined, {
+					credentials: { apiKey: 'partner-key-1' },
+				}),
 			);
 			expect(error.message).toBe('PantherMedia: poll is not available for partner media data (code 403)');
 			expect(error.description).toMatch(/Poll covers PantherMedia’s own media only \(not partner media\)/);
@@ -205,10 +277,39 @@ describe('PantherMedia node', () => {
 				mime_type: 'image/jpeg',
 				metadata: {
 					keywords: [
-						'tree', 'trees', 'field', 'tuscany', 'hill', 'fields', 'toscana', 'picturesque', 'hilly', 'mild', 'cypresses',
-						'unclouded', 'cloudless', 'scenery', 'countryside', 'nature', 'italy', 'clouds', 'blauer himmel', 'hügellandschaft',
+						'tree',
+						'trees',
+						'field',
+						'tuscany',
+						'hill',
+						'fields',
+						'toscana',
+						'picturesque',
+						'hilly',
+						'mild',
+						'cypresses',
+						'unclouded',
+						'cloudless',
+						'scenery',
+						'countryside',
+						'nature',
+						'italy',
+						'clouds',
+						'blauer himmel',
+						'hügellandschaft',
 					],
-					keywords_top10: ['tree', 'field', 'trees', 'tuscany', 'nature', 'tree', 'field', 'italy', 'clouds', 'scenery'],
+					keywords_top10: [
+						'tree',
+						'field',
+						'trees',
+						'tuscany',
+						'nature',
+						'tree',
+						'field',
+						'italy',
+						'clouds',
+						'scenery',
+					],
 					title: 'toscana',
 					description: 'tree in toscana\nitaly',
 				},
@@ -216,9 +317,17 @@ describe('PantherMedia node', () => {
 		});
 
 		it('asks for many ids in one request and marks the ones PantherMedia does not return', async () => {
-			const { output } = await run({ operation: 'getInfo', mediaIds: '5001, 5004,5002\n5001', infoOptions: { language: 'de', articles: true } });
+			const { output } = await run({
+				operation: 'getInfo',
+				mediaIds: '5001, 5004,5002\n5001',
+				infoOptions: { language: 'de', articles: true },
+			});
 			expect(mock.server.requests).toHaveLength(1);
-			expect(form(mock.server.requests[0].text)).toMatchObject({ id_media: '5001,5004,5002', lang: 'de', show_articles: 'yes' });
+			expect(form(mock.server.requests[0].text)).toMatchObject({
+				id_media: '5001,5004,5002',
+				lang: 'de',
+				show_articles: 'yes',
+			});
 			expect(output[0].map((i) => [i.json.id, i.json.found ?? true])).toEqual([
 				['5001', true],
 				['5004', false],
@@ -226,10 +335,16 @@ describe('PantherMedia node', () => {
 			]);
 			expect(output[0][0].json.metadata).toMatchObject({ title: '[de] Panther 5001', keywords: ['panther', 'k5001'] });
 			expect(output[0][0].json.articles).toEqual({
-				singlebuy_list: { singlebuy: { sizes: { article: [
-					{ id: 'eur-56', name: 'S', price: '9.00', currency: 'EUR' },
-					{ id: 'eur-57', name: 'L', price: '29.00', currency: 'EUR' },
-				] } } },
+				singlebuy_list: {
+					singlebuy: {
+						sizes: {
+							article: [
+								{ id: 'eur-56', name: 'S', price: '9.00', currency: 'EUR' },
+								{ id: 'eur-57', name: 'L', price: '29.00', currency: 'EUR' },
+							],
+						},
+					},
+				},
 			});
 		});
 
@@ -254,11 +369,21 @@ describe('PantherMedia node', () => {
 			expect(output[0].map((i) => i.json)).toEqual([{ id: '9999999', found: false }]);
 			mock.server.resetLog();
 			mock.server.injectFault(
-				{ kind: 'status', status: 404, body: '<rsp stat="fail"><err code="404" msg="media not found"/></rsp>', contentType: 'text/xml' },
+				{
+					kind: 'status',
+					status: 404,
+					body: '<rsp stat="fail"><err code="404" msg="media not found"/></rsp>',
+					contentType: 'text/xml',
+				},
 				{ match: (r) => r.path === '/get-media-info' && form(r.text).id_media.includes(',') },
 			);
 			const many = await run({ operation: 'getInfo', mediaIds: '5001,8888888,5002' });
-			expect(mock.server.requests.map((r) => form(r.text).id_media)).toEqual(['5001,8888888,5002', '5001', '8888888', '5002']);
+			expect(mock.server.requests.map((r) => form(r.text).id_media)).toEqual([
+				'5001,8888888,5002',
+				'5001',
+				'8888888',
+				'5002',
+			]);
 			expect(many.output[0].map((i) => [i.json.id, i.json.found ?? true])).toEqual([
 				['5001', true],
 				['8888888', false],
@@ -267,7 +392,12 @@ describe('PantherMedia node', () => {
 		});
 
 		it('a 404 that is not PantherMedia’s answer (wrong base URL) stays an error', async () => {
-			mock.server.injectFault({ kind: 'status', status: 404, body: '<html>Not Found</html>', contentType: 'text/html' });
+			mock.server.injectFault({
+				kind: 'status',
+				status: 404,
+				body: '<html>Not Found</html>',
+				contentType: 'text/html',
+			});
 			const bare = await caught(() => run({ operation: 'getInfo', mediaIds: '5001' }));
 			expect(bare.message).toBe('PantherMedia: PantherMedia found nothing for this request');
 			expect(bare.description).toMatch(/base URL/);
@@ -279,10 +409,22 @@ describe('PantherMedia node', () => {
 			const { output } = await run({ operation: 'downloadPreview', mediaId: '5001', binaryPropertyName: 'preview' });
 			const request = mock.server.requests.at(-1)!;
 			expect(request.path).toBe('/download-image-preview');
-			expect(form(request.text)).toMatchObject({ id_media: '5001', content_type: 'application/octet-stream, application/json' });
+			expect(form(request.text)).toMatchObject({
+				id_media: '5001',
+				content_type: 'application/octet-stream, application/json',
+			});
 			const item = output[0][0];
-			expect(item.json).toEqual({ id: '5001', fileName: '5001_preview.jpg', mimeType: 'image/jpeg', fileSize: PREVIEW_JPEG.length });
-			expect(item.binary!.preview).toMatchObject({ mimeType: 'image/jpeg', fileName: '5001_preview.jpg', fileExtension: 'jpg' });
+			expect(item.json).toEqual({
+				id: '5001',
+				fileName: '5001_preview.jpg',
+				mimeType: 'image/jpeg',
+				fileSize: PREVIEW_JPEG.length,
+			});
+			expect(item.binary!.preview).toMatchObject({
+				mimeType: 'image/jpeg',
+				fileName: '5001_preview.jpg',
+				fileExtension: 'jpg',
+			});
 			expect(item.pairedItem).toEqual({ item: 0 });
 		});
 
@@ -291,11 +433,23 @@ describe('PantherMedia node', () => {
 			try {
 				mock.previewAs = { contentType: 'application/octet-stream', body: png };
 				const sniffed = await run({ operation: 'downloadPreview', mediaId: '5002', binaryPropertyName: 'data' });
-				expect(sniffed.output[0][0].json).toEqual({ id: '5002', fileName: 'panthermedia-5002-preview.png', mimeType: 'image/png', fileSize: png.length });
-				mock.previewAs = { contentType: 'image/png', body: png, disposition: "attachment; filename*=UTF-8''..%2F..%2Fetc%2Fpreview%20%C3%BC.png" };
+				expect(sniffed.output[0][0].json).toEqual({
+					id: '5002',
+					fileName: 'panthermedia-5002-preview.png',
+					mimeType: 'image/png',
+					fileSize: png.length,
+				});
+				mock.previewAs = {
+					contentType: 'image/png',
+					body: png,
+					disposition: "attachment; filename*=UTF-8''..%2F..%2Fetc%2Fpreview%20%C3%BC.png",
+				};
 				const named = await run({ operation: 'downloadPreview', mediaId: '5002', binaryPropertyName: 'data' });
 				expect(named.output[0][0].binary!.data).toMatchObject({ fileName: 'preview ü.png', mimeType: 'image/png' });
-				mock.previewAs = { contentType: 'text/xml', body: Buffer.from('<?xml version="1.0"?><rsp stat="ok"><nothing/></rsp>') };
+				mock.previewAs = {
+					contentType: 'text/xml',
+					body: Buffer.from('<?xml version="1.0"?><rsp stat="ok"><nothing/></rsp>'),
+				};
 				const notImage = await caught(() => run({ operation: 'downloadPreview', mediaId: '5002' }));
 				expect(notImage.message).toBe('PantherMedia: Malformed answer: expected an image for media 5002, got text/xml');
 			} finally {
@@ -321,7 +475,11 @@ describe('PantherMedia node', () => {
 				query: 'panther -gone',
 				page: 1,
 				limit: 2,
-				searchOptions: { extraInfo: ['width', 'title', 'keywords'], filters: 'type: photos; orientation: landscape;', language: 'de' },
+				searchOptions: {
+					extraInfo: ['width', 'title', 'keywords'],
+					filters: 'type: photos; orientation: landscape;',
+					language: 'de',
+				},
 			});
 			const request = mock.server.requests.at(-1)!;
 			expect(request.headers['accept-version']).toBe('1.2');
@@ -334,8 +492,22 @@ describe('PantherMedia node', () => {
 				filters: 'type: photos; orientation: landscape;',
 			});
 			expect(output[0].map((i) => i.json)).toEqual([
-				{ id: '5001', thumb: expect.stringContaining('5001_thumb_170.jpg'), width: '4000px', title: 'Panther 5001', keywords: ['panther', 'k5001'], totalResults: 3 },
-				{ id: '5002', thumb: expect.stringContaining('5002_thumb_170.jpg'), width: '4000px', title: 'Panther 5002', keywords: ['panther', 'k5002'], totalResults: 3 },
+				{
+					id: '5001',
+					thumb: expect.stringContaining('5001_thumb_170.jpg'),
+					width: '4000px',
+					title: 'Panther 5001',
+					keywords: ['panther', 'k5001'],
+					totalResults: 3,
+				},
+				{
+					id: '5002',
+					thumb: expect.stringContaining('5002_thumb_170.jpg'),
+					width: '4000px',
+					title: 'Panther 5002',
+					keywords: ['panther', 'k5002'],
+					totalResults: 3,
+				},
 			]);
 		});
 
@@ -354,7 +526,8 @@ describe('PantherMedia node', () => {
 
 	describe('failures', () => {
 		const poll = () => run({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 5 });
-		const failBody = (code: number, msg: string) => `<?xml version="1.0"?><rsp stat="fail"><err code="${code}" msg="${msg}"/></rsp>`;
+		const failBody = (code: number, msg: string) =>
+			`<?xml version="1.0"?><rsp stat="fail"><err code="${code}" msg="${msg}"/></rsp>`;
 
 		it.each([
 			[401, 'Authentication failed: bad signature', /Check the API key and API secret/],
@@ -367,7 +540,10 @@ describe('PantherMedia node', () => {
 			[500, 'Database error', /having trouble/],
 			[503, 'Maintenance', /having trouble/],
 		])('HTTP %i with a fail answer says what happened and what to do', async (status, msg, hint) => {
-			mock.server.injectFault({ kind: 'status', status, body: failBody(status, msg), contentType: 'text/xml' }, { times: 4 });
+			mock.server.injectFault(
+				{ kind: 'status', status, body: failBody(status, msg), contentType: 'text/xml' },
+				{ times: 4 },
+			);
 			const error = await caught(poll);
 			expect(error.message).toBe(`PantherMedia: ${msg} (code ${status})`);
 			expect(error.description).toMatch(hint);
@@ -381,7 +557,10 @@ describe('PantherMedia node', () => {
 			[421, 'PantherMedia is receiving too many requests from this key'],
 			[502, 'PantherMedia had an internal error'],
 		])('HTTP %i without a PantherMedia body still says what happened', async (status, message) => {
-			mock.server.injectFault({ kind: 'status', status, body: '<html>proxy</html>', contentType: 'text/html' }, { times: 4 });
+			mock.server.injectFault(
+				{ kind: 'status', status, body: '<html>proxy</html>', contentType: 'text/html' },
+				{ times: 4 },
+			);
 			const error = await caught(poll);
 			expect(error.message).toBe(`PantherMedia: ${message}`);
 		});
@@ -401,7 +580,9 @@ describe('PantherMedia node', () => {
 			mock.errForm = 'children';
 			mock.partnerKeys.add('partner-key-2');
 			const refused = await caught(() =>
-				run({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 5 }, undefined, { credentials: { apiKey: 'partner-key-2' } }),
+				run({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 5 }, undefined, {
+					credentials: { apiKey: 'partner-key-2' },
+				}),
 			);
 			expect(refused.message).toBe('PantherMedia: poll is not available for partner media data (code 403)');
 			expect(refused.description).toMatch(/not partner media/);
@@ -417,7 +598,11 @@ describe('PantherMedia node', () => {
 
 		it('an echoed access_key never reaches the error', async () => {
 			mock.echoAccessKey = true;
-			const error = await caught(() => run({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 5 }, undefined, { credentials: { apiSecret: 'not-the-secret' } }));
+			const error = await caught(() =>
+				run({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 5 }, undefined, {
+					credentials: { apiSecret: 'not-the-secret' },
+				}),
+			);
 			expect(error.message).toMatch(/^PantherMedia: Invalid access_key \[redacted\] for api_key \[redacted\]/);
 			expectNoSecrets(error, [...secrets(), 'not-the-secret']);
 		});
@@ -435,7 +620,10 @@ describe('PantherMedia node', () => {
 		});
 
 		it('malformed and truncated answers are retried, then reported clearly', async () => {
-			mock.server.injectFault({ kind: 'malformed', body: '<rsp stat="ok"><items type="new"><media id="1"', contentType: 'text/xml' }, { times: 4 });
+			mock.server.injectFault(
+				{ kind: 'malformed', body: '<rsp stat="ok"><items type="new"><media id="1"', contentType: 'text/xml' },
+				{ times: 4 },
+			);
 			const malformed = await caught(poll);
 			expect(mock.server.requests).toHaveLength(4);
 			expect(malformed.message).toMatch(/^PantherMedia: Malformed answer: not well-formed XML/);
@@ -452,11 +640,17 @@ describe('PantherMedia node', () => {
 
 		it('an answer whose rows are incomplete is malformed, not half-read', async () => {
 			mock.server.injectFault(
-				{ kind: 'malformed', body: '<?xml version="1.0"?><rsp stat="ok"><items type="new"><media id="1" date="yesterday" next_page_id="x"/></items></rsp>', contentType: 'text/xml' },
+				{
+					kind: 'malformed',
+					body: '<?xml version="1.0"?><rsp stat="ok"><items type="new"><media id="1" date="yesterday" next_page_id="x"/></items></rsp>',
+					contentType: 'text/xml',
+				},
 				{ times: 4 },
 			);
 			const error = await caught(poll);
-			expect(error.message).toBe('PantherMedia: Malformed answer: poll row 1 (media 1) has no readable date: "yesterday"');
+			expect(error.message).toBe(
+				'PantherMedia: Malformed answer: poll row 1 (media 1) has no readable date: "yesterday"',
+			);
 		});
 
 		it('a billion-laughs answer is refused unread: no hang, no memory blow-up', async () => {
@@ -466,7 +660,9 @@ describe('PantherMedia node', () => {
 			const error = await caught(() => run({ operation: 'getInfo', mediaIds: '5001' }));
 			expect(Date.now() - started).toBeLessThan(10_000); // generous bound: a hang would take minutes
 			expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(50 * 1024 * 1024);
-			expect(error.message).toBe('PantherMedia: Malformed answer: the answer declares a DOCTYPE, which PantherMedia never sends (refused unread)');
+			expect(error.message).toBe(
+				'PantherMedia: Malformed answer: the answer declares a DOCTYPE, which PantherMedia never sends (refused unread)',
+			);
 			expectNoSecrets(error, secrets());
 		});
 	});

@@ -3,11 +3,20 @@ import { createHmac } from 'node:crypto';
 import type { IHttpRequestOptions } from 'n8n-workflow';
 
 import { PantherMediaApi } from '../../credentials/PantherMediaApi.credentials';
-import { computeAccessKey, formDecode, formEncode, formatPantherDate, newNonce, signRequest } from '../../nodes/PantherMedia/transport/signature';
+import {
+	computeAccessKey,
+	formDecode,
+	formEncode,
+	formatPantherDate,
+	newNonce,
+	signRequest,
+} from '../../nodes/PantherMedia/transport/signature';
 
 /** The signature as PantherMedia documents it, computed independently with node:crypto. */
 function reference(secret: string, timestamp: string, apiKey: string, nonce: string): string {
-	return createHmac('sha1', secret).update(timestamp + apiKey + nonce, 'utf8').digest('hex');
+	return createHmac('sha1', secret)
+		.update(timestamp + apiKey + nonce, 'utf8')
+		.digest('hex');
 }
 
 describe('PantherMedia request signature', () => {
@@ -28,7 +37,9 @@ describe('PantherMedia request signature', () => {
 		expect(ours).toMatch(/^[0-9a-f]{40}$/);
 		expect(ours).toBe(reference(secret, timestamp, apiKey, nonce));
 		// And the vector, computed the independent way, agrees with the constant.
-		expect(reference('my_api_secret', 'Thu, 02 Aug 2012 05:54:55 UTC', 'my_api_key', '123')).toBe('83e09812da55d36b133fa30938eac572e0bb1fa2');
+		expect(reference('my_api_secret', 'Thu, 02 Aug 2012 05:54:55 UTC', 'my_api_key', '123')).toBe(
+			'83e09812da55d36b133fa30938eac572e0bb1fa2',
+		);
 	});
 
 	it('formats timestamps the way PantherMedia’s clients do (RFC 822, "UTC", two-digit day)', () => {
@@ -80,7 +91,10 @@ describe('PantherMedia request signature', () => {
 			expect(fields).toMatchObject({ type: 'new', last_polling: '1', limit: '10', api_key: 'the-key', algo: 'sha1' });
 			expect(fields.access_key).toBe(reference('the-secret', fields.timestamp, 'the-key', fields.nonce));
 			expect(Math.abs(Date.parse(fields.timestamp.replace(' UTC', ' GMT')) - Date.now())).toBeLessThan(5_000);
-			expect(signed.headers).toMatchObject({ 'Accept-Version': '1.1', 'Content-Type': 'application/x-www-form-urlencoded' });
+			expect(signed.headers).toMatchObject({
+				'Accept-Version': '1.1',
+				'Content-Type': 'application/x-www-form-urlencoded',
+			});
 			expect(String(signed.body)).not.toContain('the-secret');
 			// The input is not changed: a retry signs the unsigned body again.
 			expect(formDecode(String(options.body))).toEqual({ type: 'new', last_polling: '1', limit: '10' });
@@ -88,13 +102,21 @@ describe('PantherMedia request signature', () => {
 
 		it('re-signs on every call (a retry never repeats a nonce)', async () => {
 			const options: IHttpRequestOptions = { method: 'POST', url: 'https://x/host-info', body: '' };
-			const bodies = await Promise.all(Array.from({ length: 5 }, async () => formDecode(String((await credential.authenticate(credentials, { ...options })).body))));
+			const bodies = await Promise.all(
+				Array.from({ length: 5 }, async () =>
+					formDecode(String((await credential.authenticate(credentials, { ...options })).body)),
+				),
+			);
 			expect(new Set(bodies.map((b) => b.nonce)).size).toBe(5);
 			for (const b of bodies) expect(b.access_key).toBe(reference('the-secret', b.timestamp, 'the-key', b.nonce));
 		});
 
 		it('accepts an object body too', async () => {
-			const signed = await credential.authenticate(credentials, { method: 'POST', url: 'https://x/poll', body: { type: 'deleted', limit: 5 } });
+			const signed = await credential.authenticate(credentials, {
+				method: 'POST',
+				url: 'https://x/poll',
+				body: { type: 'deleted', limit: 5 },
+			});
 			expect(formDecode(String(signed.body))).toMatchObject({ type: 'deleted', limit: '5', api_key: 'the-key' });
 		});
 	});

@@ -41,22 +41,32 @@ describe('PantherMedia Trigger simulation', () => {
 	it.each([
 		['start from a date, n8n’s default saving', 'date', false, 11, 2000],
 		['start from now, durable poll cursors', 'now', true, 12, 1200],
-	] as const)('emits every change exactly once (%s)', async (name, firstRun, durableCursors, seed, ticks) => {
-		const result = await pantherMediaScenario({ seed, polls: ticks, faultRate: 0.2, firstRun, durableCursors, name });
-		console.log(formatResult(result));
-		const details = result.details as { rows: number; byType: Record<RowType, number>; unexpected: number; withInfo: { ok: number }; maxStateBytes: number };
-		expect(details.rows).toBeGreaterThan(ticks / 2);
-		expect(details.byType.changed).toBeGreaterThan(ticks / 20);
-		expect(details.byType.deleted).toBeGreaterThan(ticks / 100);
-		expect(result.failedPolls).toBeGreaterThan(0);
-		expect(result.restarts).toBeGreaterThan(10);
-		expect(result.lost).toBe(0);
-		expect(result.duplicated).toBe(0);
-		expect(details.unexpected).toBe(0);
-		expect(result.emitted).toBe(details.rows);
-		expect(details.withInfo.ok).toBeGreaterThan(0);
-		expect(details.maxStateBytes).toBeLessThan(64 * KIB);
-	}, 300_000);
+	] as const)(
+		'emits every change exactly once (%s)',
+		async (name, firstRun, durableCursors, seed, ticks) => {
+			const result = await pantherMediaScenario({ seed, polls: ticks, faultRate: 0.2, firstRun, durableCursors, name });
+			console.log(formatResult(result));
+			const details = result.details as {
+				rows: number;
+				byType: Record<RowType, number>;
+				unexpected: number;
+				withInfo: { ok: number };
+				maxStateBytes: number;
+			};
+			expect(details.rows).toBeGreaterThan(ticks / 2);
+			expect(details.byType.changed).toBeGreaterThan(ticks / 20);
+			expect(details.byType.deleted).toBeGreaterThan(ticks / 100);
+			expect(result.failedPolls).toBeGreaterThan(0);
+			expect(result.restarts).toBeGreaterThan(10);
+			expect(result.lost).toBe(0);
+			expect(result.duplicated).toBe(0);
+			expect(details.unexpected).toBe(0);
+			expect(result.emitted).toBe(details.rows);
+			expect(details.withInfo.ok).toBeGreaterThan(0);
+			expect(details.maxStateBytes).toBeLessThan(64 * KIB);
+		},
+		300_000,
+	);
 
 	it('imports 50,000 media over polls with next_page_id, exactly once, state < 64 KiB', async () => {
 		const mock = new PantherMediaMock({ seed: false });
@@ -69,7 +79,11 @@ describe('PantherMedia Trigger simulation', () => {
 			for (let i = 0; i < 1000; i++) mock.remove(String(40_000_003 + i * 11), { at: from + i * 10_000 });
 			const harness = new PollHarness({
 				type: 'pantherMediaTrigger',
-				parameters: { events: ['new', 'changed', 'deleted'], firstRun: 'all', syncOptions: { maxItemsPerPoll: 5000 } } as never,
+				parameters: {
+					events: ['new', 'changed', 'deleted'],
+					firstRun: 'all',
+					syncOptions: { maxItemsPerPoll: 5000 },
+				} as never,
 				credentials: { pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl } },
 			});
 			const emitted = new Map<string, number>();
@@ -89,7 +103,9 @@ describe('PantherMedia Trigger simulation', () => {
 				expect(polls).toBeLessThan(100);
 			}
 			const result = count(mock.events, emitted);
-			const requests = mock.server.requests.filter((r) => r.path === '/poll').map((r) => Object.fromEntries(new URLSearchParams(r.text)));
+			const requests = mock.server.requests
+				.filter((r) => r.path === '/poll')
+				.map((r) => Object.fromEntries(new URLSearchParams(r.text)));
 			console.log(
 				`PantherMedia initial import: ${JSON.stringify({ rows: mock.events.length, emitted: result.total, lost: result.lost, duplicated: result.duplicated, polls, pollRequests: requests.length, maxStateBytes })}`,
 			);
@@ -135,8 +151,14 @@ describe('PantherMedia Trigger simulation', () => {
 				const out = await harness.poll();
 				perPoll.push(out?.[0].length ?? 0);
 				maxStateBytes = Math.max(maxStateBytes, stateSize(harness.saved));
-				const streams = ((harness.savedState?.mediaSync as IDataObject | undefined)?.streams ?? {}) as Record<string, { seen: object }>;
-				maxRemembered = Math.max(maxRemembered, Object.values(streams).reduce((n, s) => n + Object.keys(s.seen).length, 0));
+				const streams = ((harness.savedState?.mediaSync as IDataObject | undefined)?.streams ?? {}) as Record<
+					string,
+					{ seen: object }
+				>;
+				maxRemembered = Math.max(
+					maxRemembered,
+					Object.values(streams).reduce((n, s) => n + Object.keys(s.seen).length, 0),
+				);
 				for (const item of out?.[0] ?? []) {
 					const key = eventKey(item.json as IDataObject & { id: string; date: string });
 					emitted.set(key, (emitted.get(key) ?? 0) + 1);

@@ -42,10 +42,16 @@ describe('PantherMedia Trigger', () => {
 	const items = (out: INodeExecutionData[][] | null) => (out ? out[0].map((i) => i.json) : []);
 	const ids = (out: INodeExecutionData[][] | null) => items(out).map((j) => `${String(j.event)}:${String(j.id)}`);
 	const polls = () => mock.server.requests.filter((r) => r.path === '/poll').map((r) => form(r.text));
-	const secrets = () => [mock.apiSecret, mock.apiKey, ...mock.server.requests.map((r) => form(r.text).access_key).filter(Boolean)];
+	const secrets = () => [
+		mock.apiSecret,
+		mock.apiKey,
+		...mock.server.requests.map((r) => form(r.text).access_key).filter(Boolean),
+	];
 
 	it('says in its notice that poll does not cover partner media', () => {
-		const notice = nodeTypes().get('pantherMediaTrigger')!.description.properties.find((p) => p.type === 'notice')!;
+		const notice = nodeTypes()
+			.get('pantherMediaTrigger')!
+			.description.properties.find((p) => p.type === 'notice')!;
 		expect(notice.displayName).toMatch(/partner media are not included/);
 	});
 
@@ -78,7 +84,11 @@ describe('PantherMedia Trigger', () => {
 		const out = await harness.poll();
 		expect(ids(out).sort()).toEqual(['changed:100', 'new:101', 'new:102']);
 		const one = items(out).find((j) => j.id === '101')!;
-		expect(one).toEqual({ id: '101', event: 'new', date: new Date(mock.events.find((e) => e.id === '101')!.date).toISOString().replace('.000Z', 'Z') });
+		expect(one).toEqual({
+			id: '101',
+			event: 'new',
+			date: new Date(mock.events.find((e) => e.id === '101')!.date).toISOString().replace('.000Z', 'Z'),
+		});
 
 		for (let i = 0; i < 4; i++) {
 			mock.server.advance(6 * HOUR);
@@ -122,7 +132,11 @@ describe('PantherMedia Trigger', () => {
 		mock.change('7', { at: Date.UTC(2021, 0, 1) });
 		mock.remove('8', { at: Date.UTC(2023, 0, 1) });
 
-		const fromDate = trigger({ events: ['new', 'changed', 'deleted'], firstRun: 'date', startDate: '2021-06-01T00:00:00Z' });
+		const fromDate = trigger({
+			events: ['new', 'changed', 'deleted'],
+			firstRun: 'date',
+			startDate: '2021-06-01T00:00:00Z',
+		});
 		expect(ids(await fromDate.poll()).sort()).toEqual(['deleted:8', 'new:8']);
 		expect(polls().map((p) => p.last_polling)).toEqual(Array(3).fill('Tue, 01 Jun 2021 00:00:00 UTC'));
 
@@ -194,7 +208,9 @@ describe('PantherMedia Trigger', () => {
 		]);
 		const after = sent.filter((p) => p.last_polling === rfcDate(newest.date));
 		expect(after).toHaveLength(10);
-		expect(after.every((p) => Buffer.from(p.next_page_id, 'base64').toString() === `${newest.date}|${newest.id}`)).toBe(true);
+		expect(after.every((p) => Buffer.from(p.next_page_id, 'base64').toString() === `${newest.date}|${newest.id}`)).toBe(
+			true,
+		);
 		expect(sent).toHaveLength(12);
 	});
 
@@ -272,7 +288,9 @@ describe('PantherMedia Trigger', () => {
 		const infoRequests = mock.server.requests.filter((r) => r.path === '/get-media-info').map((r) => form(r.text));
 		expect(infoRequests.map((r) => r.id_media)).toEqual(['300,301', '302,303', '304']);
 		expect(infoRequests.every((r) => r.lang === 'de' && r.show_top10_keywords === 'yes')).toBe(true);
-		const shown = out.map((j) => `${String(j.event)}:${String(j.id)}:${j.media === null ? 'gone' : j.media ? 'info' : 'none'}`);
+		const shown = out.map(
+			(j) => `${String(j.event)}:${String(j.id)}:${j.media === null ? 'gone' : j.media ? 'info' : 'none'}`,
+		);
 		expect(shown.filter((s) => s.startsWith('new:'))).toEqual([
 			'new:300:info',
 			'new:301:info',
@@ -293,7 +311,12 @@ describe('PantherMedia Trigger', () => {
 		for (const id of ['401', '402', '403']) mock.addMedia({ id });
 		mock.server.advance(3 * DAY);
 		mock.server.injectFault(
-			{ kind: 'status', status: 404, body: '<rsp stat="fail"><err code="404" msg="media not found"/></rsp>', contentType: 'text/xml' },
+			{
+				kind: 'status',
+				status: 404,
+				body: '<rsp stat="fail"><err code="404" msg="media not found"/></rsp>',
+				contentType: 'text/xml',
+			},
 			{ match: (r) => r.path === '/get-media-info' && form(r.text).id_media.includes(',') },
 		);
 		const out = items(await harness.poll());
@@ -310,7 +333,10 @@ describe('PantherMedia Trigger', () => {
 		mock.server.advance(60_000);
 		for (let i = 0; i < 5; i++) mock.addMedia({ id: String(700 + i) });
 		mock.server.advance(3 * DAY);
-		mock.server.injectFault({ kind: 'status', status: 500 }, { times: 4, match: (r) => r.path === '/get-media-info' && form(r.text).id_media === '702,703' });
+		mock.server.injectFault(
+			{ kind: 'status', status: 500 },
+			{ times: 4, match: (r) => r.path === '/get-media-info' && form(r.text).id_media === '702,703' },
+		);
 		expect(items(await harness.poll()).map((j) => j.id)).toEqual(['700', '701']);
 		expect(logLines.some((l) => /emitting the 2 changes found so far|continuing next poll/.test(l.message))).toBe(true);
 		expect(items(await harness.poll()).map((j) => j.id)).toEqual(['702', '703', '704']);
@@ -325,7 +351,14 @@ describe('PantherMedia Trigger', () => {
 		mock.server.advance(3 * DAY);
 		const before = JSON.stringify(harness.memoryState);
 
-		mock.server.injectFault({ kind: 'malformed', body: '<rsp stat="ok"><items type="new"><media id="800" date="Mon, 11 Ja', contentType: 'text/xml' }, { times: 4 });
+		mock.server.injectFault(
+			{
+				kind: 'malformed',
+				body: '<rsp stat="ok"><items type="new"><media id="800" date="Mon, 11 Ja',
+				contentType: 'text/xml',
+			},
+			{ times: 4 },
+		);
 		const malformed = await caught(() => harness.poll());
 		expect(malformed.message).toMatch(/^PantherMedia: Malformed answer: not well-formed XML/);
 		expect(JSON.stringify(harness.memoryState)).toBe(before);
@@ -339,7 +372,12 @@ describe('PantherMedia Trigger', () => {
 		expect(bomb.message).toMatch(/declares a DOCTYPE/);
 		expect(JSON.stringify(harness.memoryState)).toBe(before);
 
-		mock.server.injectFault({ kind: 'status', status: 200, body: '<rsp stat="fail"><err><code>403</code><msg>poll is not available for partner media data</msg></err></rsp>', contentType: 'text/xml' });
+		mock.server.injectFault({
+			kind: 'status',
+			status: 200,
+			body: '<rsp stat="fail"><err><code>403</code><msg>poll is not available for partner media data</msg></err></rsp>',
+			contentType: 'text/xml',
+		});
 		const refused = await caught(() => harness.poll());
 		expect(refused.message).toBe('PantherMedia: poll is not available for partner media data (code 403)');
 		expect(JSON.stringify(harness.memoryState)).toBe(before);
@@ -357,7 +395,11 @@ describe('PantherMedia Trigger', () => {
 		expect(attempts).toHaveLength(4); // three failed attempts of the first request, then its success
 		expect(new Set(attempts.map((a) => a.nonce)).size).toBe(4);
 		for (const a of attempts) {
-			expect(a.access_key).toBe(createHmac('sha1', mock.apiSecret).update(a.timestamp + a.api_key + a.nonce).digest('hex'));
+			expect(a.access_key).toBe(
+				createHmac('sha1', mock.apiSecret)
+					.update(a.timestamp + a.api_key + a.nonce)
+					.digest('hex'),
+			);
 		}
 	});
 

@@ -25,7 +25,11 @@ describe('PSRESTful node', () => {
 		psRestfulApi: { apiKey, baseUrl, environment: 'STAGING', cultureName: 'en-US' },
 	});
 
-	async function run(parameters: Record<string, unknown>, input: INodeExecutionData[] = [{ json: {} }], options: { continueOnFail?: boolean; apiKey?: string } = {}) {
+	async function run(
+		parameters: Record<string, unknown>,
+		input: INodeExecutionData[] = [{ json: {} }],
+		options: { continueOnFail?: boolean; apiKey?: string } = {},
+	) {
 		return await executeNode(
 			{
 				type: 'psRestful',
@@ -55,11 +59,20 @@ describe('PSRESTful node', () => {
 
 	describe('Media → Get Modified Since', () => {
 		it('asks for the products changed since a date and returns one item per product', async () => {
-			const { output } = await run({ resource: 'media', operation: 'getModifiedSince', supplierCode: 'HIT', since: '2024-12-01' });
+			const { output } = await run({
+				resource: 'media',
+				operation: 'getModifiedSince',
+				supplierCode: 'HIT',
+				since: '2024-12-01',
+			});
 			const request = mock.server.requests.at(-1)!;
 			expect(request.method).toBe('GET');
 			expect(request.path).toBe('/v1.1.0/suppliers/HIT/media-modified-since/');
-			expect(Object.fromEntries(request.query)).toEqual({ since: '2024-12-01T00:00:00', environment: 'STAGING', culture_name: 'en-US' });
+			expect(Object.fromEntries(request.query)).toEqual({
+				since: '2024-12-01T00:00:00',
+				environment: 'STAGING',
+				culture_name: 'en-US',
+			});
 			expect(request.headers['x-api-key']).toBe(mock.apiKey);
 			// The seed's example answer: 5989, 6234, 7891.
 			expect(output[0].map((i) => i.json)).toEqual([
@@ -71,12 +84,19 @@ describe('PSRESTful node', () => {
 		});
 
 		it('converts a date with an offset to UTC', async () => {
-			await run({ resource: 'media', operation: 'getModifiedSince', supplierCode: 'HIT', since: '2024-12-01T10:00:00+02:00' });
+			await run({
+				resource: 'media',
+				operation: 'getModifiedSince',
+				supplierCode: 'HIT',
+				since: '2024-12-01T10:00:00+02:00',
+			});
 			expect(mock.server.requests.at(-1)!.query.get('since')).toBe('2024-12-01T08:00:00');
 		});
 
 		it('refuses an invalid date before sending anything', async () => {
-			const error = await caught(() => run({ resource: 'media', operation: 'getModifiedSince', supplierCode: 'HIT', since: '2024-13-45' }));
+			const error = await caught(() =>
+				run({ resource: 'media', operation: 'getModifiedSince', supplierCode: 'HIT', since: '2024-13-45' }),
+			);
 			expect(error.name).toBe('NodeOperationError');
 			expect(error.message).toMatch(/^Since is not a valid date/);
 			expect(mock.server.requests).toHaveLength(0);
@@ -85,7 +105,12 @@ describe('PSRESTful node', () => {
 		it('returns no items for PromoStandards code 160 (no results)', async () => {
 			mock.emptyAs160 = true;
 			try {
-				const { output } = await run({ resource: 'media', operation: 'getModifiedSince', supplierCode: 'HIT', since: '2099-01-01' });
+				const { output } = await run({
+					resource: 'media',
+					operation: 'getModifiedSince',
+					supplierCode: 'HIT',
+					since: '2099-01-01',
+				});
 				expect(output[0]).toEqual([]);
 			} finally {
 				mock.emptyAs160 = false;
@@ -96,9 +121,15 @@ describe('PSRESTful node', () => {
 			'tells the user to run a full sync when the supplier does not implement it (%s)',
 			async (shape) => {
 				mock.unsupported.set('NOMOD', shape);
-				const error = await caught(() => run({ resource: 'media', operation: 'getModifiedSince', supplierCode: 'NOMOD', since: '2024-01-01' }));
+				const error = await caught(() =>
+					run({ resource: 'media', operation: 'getModifiedSince', supplierCode: 'NOMOD', since: '2024-01-01' }),
+				);
 				expect(error.name).toBe('NodeApiError');
-				expect(error.message).toMatch(shape === 'ServiceMessageArray' ? /PSRESTful: Not Supported \(code 125\)/ : /Function not supported \(code 130\)/);
+				expect(error.message).toMatch(
+					shape === 'ServiceMessageArray'
+						? /PSRESTful: Not Supported \(code 125\)/
+						: /Function not supported \(code 130\)/,
+				);
 				expect(error.description).toMatch(/does not implement getMediaDateModified.*full sync/);
 				expectNoSecrets(error, [mock.apiKey]);
 			},
@@ -141,7 +172,13 @@ describe('PSRESTful node', () => {
 
 		it('returns one item per product when asked, paired with its input', async () => {
 			const { output } = await run(
-				{ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '={{ $json.id }}', output: 'product' },
+				{
+					resource: 'media',
+					operation: 'getContent',
+					supplierCode: 'HIT',
+					productId: '={{ $json.id }}',
+					output: 'product',
+				},
 				[{ json: { id: '6234' } }, { json: { id: 7891 } }],
 			);
 			expect(output[0].map((i) => [i.json.productId, i.json.mediaCount, i.pairedItem])).toEqual([
@@ -152,7 +189,13 @@ describe('PSRESTful node', () => {
 
 		it('sends a product id containing "/" as real_product_id', async () => {
 			mock.modify('HIT', 'AB/12');
-			const { output } = await run({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: 'AB/12', output: 'product' });
+			const { output } = await run({
+				resource: 'media',
+				operation: 'getContent',
+				supplierCode: 'HIT',
+				productId: 'AB/12',
+				output: 'product',
+			});
 			const request = mock.server.requests.at(-1)!;
 			expect(request.rawPath).toBe('/v1.1.0/suppliers/HIT/medias/AB_12/');
 			expect(request.query.get('real_product_id')).toBe('AB/12');
@@ -160,7 +203,9 @@ describe('PSRESTful node', () => {
 		});
 
 		it('reports an unknown product with the supplier’s message and a hint', async () => {
-			const error = await caught(() => run({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: 'NOPE' }));
+			const error = await caught(() =>
+				run({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: 'NOPE' }),
+			);
 			expect(error.name).toBe('NodeApiError');
 			expect(error.message).toBe('PSRESTful: Product Id not found (code 130)');
 			expect(error.description).toMatch(/Check the product ID/);
@@ -170,19 +215,34 @@ describe('PSRESTful node', () => {
 
 		it('with Continue On Fail, turns a failing item into an error item and goes on', async () => {
 			const { output } = await run(
-				{ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '={{ $json.id }}', output: 'product' },
+				{
+					resource: 'media',
+					operation: 'getContent',
+					supplierCode: 'HIT',
+					productId: '={{ $json.id }}',
+					output: 'product',
+				},
 				[{ json: { id: 'NOPE' } }, { json: { id: '' } }, { json: { id: '5989' } }],
 				{ continueOnFail: true },
 			);
 			expect(output[0]).toHaveLength(3);
-			expect(output[0][0]).toMatchObject({ json: { error: 'PSRESTful: Product Id not found (code 130)' }, pairedItem: { item: 0 } });
+			expect(output[0][0]).toMatchObject({
+				json: { error: 'PSRESTful: Product Id not found (code 130)' },
+				pairedItem: { item: 0 },
+			});
 			expect(output[0][1]).toMatchObject({ json: { error: 'Product ID is empty' }, pairedItem: { item: 1 } });
 			expect(output[0][2]).toMatchObject({ json: { productId: '5989', mediaCount: 2 }, pairedItem: { item: 2 } });
 		});
 
 		it('refuses invalid class types before sending anything', async () => {
 			const error = await caught(() =>
-				run({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989', contentOptions: { classTypes: '1006,abc' } }),
+				run({
+					resource: 'media',
+					operation: 'getContent',
+					supplierCode: 'HIT',
+					productId: '5989',
+					contentOptions: { classTypes: '1006,abc' },
+				}),
 			);
 			expect(error.message).toMatch(/^Class Types must be whole numbers/);
 			expect(mock.server.requests).toHaveLength(0);
@@ -238,7 +298,9 @@ describe('PSRESTful node', () => {
 		});
 
 		it('refuses an empty list', async () => {
-			const error = await caught(() => run({ resource: 'media', operation: 'getContentForMany', supplierCode: 'HIT', productIds: ' , ' }));
+			const error = await caught(() =>
+				run({ resource: 'media', operation: 'getContentForMany', supplierCode: 'HIT', productIds: ' , ' }),
+			);
 			expect(error.message).toBe('Product IDs is empty');
 		});
 	});
@@ -256,7 +318,10 @@ describe('PSRESTful node', () => {
 		});
 
 		it('fills the supplier dropdown, sorted by name', async () => {
-			const options = await loadOptions({ type: 'psRestful', parameters: {}, credentials: credentials() }, 'getSuppliers');
+			const options = await loadOptions(
+				{ type: 'psRestful', parameters: {}, credentials: credentials() },
+				'getSuppliers',
+			);
 			expect(options).toEqual([
 				{ name: 'Hit Promotional Products (HIT)', value: 'HIT' },
 				{ name: 'No Modified-Since Supplier (NOMOD)', value: 'NOMOD' },
@@ -266,12 +331,15 @@ describe('PSRESTful node', () => {
 	});
 
 	describe('HTTP failures', () => {
-		const getContent = () => run({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989', output: 'product' });
+		const getContent = () =>
+			run({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989', output: 'product' });
 
 		it('says the key is wrong on 401, without the key', async () => {
 			const wrong = 'wrong-but-long-key-abcdef';
 			const error = await caught(() =>
-				run({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989' }, undefined, { apiKey: wrong }),
+				run({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989' }, undefined, {
+					apiKey: wrong,
+				}),
 			);
 			expect(error.name).toBe('NodeApiError');
 			expect(error.message).toBe('PSRESTful: Invalid API key');
@@ -281,7 +349,9 @@ describe('PSRESTful node', () => {
 		});
 
 		it('names an unknown supplier (FastAPI 404 detail)', async () => {
-			const error = await caught(() => run({ resource: 'media', operation: 'getContent', supplierCode: 'XXX', productId: '5989' }));
+			const error = await caught(() =>
+				run({ resource: 'media', operation: 'getContent', supplierCode: 'XXX', productId: '5989' }),
+			);
 			expect(error.message).toBe('PSRESTful: Supplier with code XXX is not available.');
 			expect(error.description).toMatch(/Check the supplier code/);
 			expect((error as { httpCode?: string }).httpCode).toBe('404');
@@ -291,7 +361,9 @@ describe('PSRESTful node', () => {
 			mock.server.injectFault({
 				kind: 'status',
 				status: 422,
-				body: JSON.stringify({ detail: [{ loc: ['query', 'class_type'], msg: 'value is not a valid integer', type: 'type_error.integer' }] }),
+				body: JSON.stringify({
+					detail: [{ loc: ['query', 'class_type'], msg: 'value is not a valid integer', type: 'type_error.integer' }],
+				}),
 			});
 			const error = await caught(getContent);
 			expect(error.message).toBe('PSRESTful: class_type: value is not a valid integer');

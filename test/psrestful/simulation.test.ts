@@ -9,14 +9,18 @@ describe('PSRESTful Trigger simulation', () => {
 	it.each([
 		['with media content', true, 7],
 		['ids only', false, 8],
-	] as const)('emits every change exactly once (%s)', async (_name, includeMedia, seed) => {
-		const result = await psRestfulScenario({ seed, polls: 1500, faultRate: 0.2, includeMedia });
-		console.log(formatResult(result));
-		expect(result.changes).toBeGreaterThan(400);
-		// About a fifth of all requests were answered with a fault.
-		expect(Object.values(result.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(result.requests * 0.15);
-		expect(result.lost).toBe(0);
-		expect(result.duplicated).toBe(0);
-		expect(result.emitted).toBe(result.changes);
-	}, 300_000);
+	] as const)(
+		'emits every change exactly once (%s)',
+		async (_name, includeMedia, seed) => {
+			const result = await psRestfulScenario({ seed, polls: 1500, faultRate: 0.2, includeMedia });
+			console.log(formatResult(result));
+			expect(result.changes).toBeGreaterThan(400);
+			// About a fifth of all requests were answered with a fault.
+			expect(Object.values(result.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(result.requests * 0.15);
+			expect(result.lost).toBe(0);
+			expect(result.duplicated).toBe(0);
+			expect(result.emitted).toBe(result.changes);
+		},
+		300_000,
+	);
 });

@@ -32,12 +32,17 @@ describe('PSRESTful Trigger', () => {
 		return code;
 	}
 
-	const credentials = () => ({ psRestfulApi: { apiKey: mock.apiKey, baseUrl, environment: 'PROD', cultureName: 'us_en' } });
+	const credentials = () => ({
+		psRestfulApi: { apiKey: mock.apiKey, baseUrl, environment: 'PROD', cultureName: 'us_en' },
+	});
 
 	/** A trigger polled as fast as the test likes (the one-hour default minimum interval is tested on its own). */
 	function trigger(parameters: Record<string, unknown>, behaviour: { durableCursors?: boolean } = {}) {
 		const syncOptions = { minIntervalMinutes: 0, ...(parameters.syncOptions as object | undefined) };
-		return new PollHarness({ type: 'psRestfulTrigger', parameters: { ...parameters, syncOptions } as never, credentials: credentials() }, behaviour);
+		return new PollHarness(
+			{ type: 'psRestfulTrigger', parameters: { ...parameters, syncOptions } as never, credentials: credentials() },
+			behaviour,
+		);
 	}
 
 	const ids = (out: Awaited<ReturnType<PollHarness['poll']>>) => (out ? out[0].map((i) => i.json.productId) : []);
@@ -74,7 +79,11 @@ describe('PSRESTful Trigger', () => {
 
 	it('asks PSRESTful at most once per minimum interval, whatever n8n’s Poll Times say', async () => {
 		const supplier = newSupplier();
-		const hourly = new PollHarness({ type: 'psRestfulTrigger', parameters: { supplierCode: supplier } as never, credentials: credentials() });
+		const hourly = new PollHarness({
+			type: 'psRestfulTrigger',
+			parameters: { supplierCode: supplier } as never,
+			credentials: credentials(),
+		});
 		await hourly.poll();
 		const requests = mock.server.requests.length;
 		mock.modify(supplier, 'EARLY');
@@ -180,7 +189,10 @@ describe('PSRESTful Trigger', () => {
 		await harness.poll();
 		mock.server.advance(1_000);
 		for (const id of ['K1', 'K2', 'K3']) mock.modify(supplier, id);
-		mock.server.injectFault({ kind: 'status', status: 500 }, { times: 4, match: (r) => r.path.endsWith('/medias/K2/') });
+		mock.server.injectFault(
+			{ kind: 'status', status: 500 },
+			{ times: 4, match: (r) => r.path.endsWith('/medias/K2/') },
+		);
 		const first = await harness.poll();
 		expect(ids(first)).toEqual(['K1']);
 		expect(logLines.some((l) => /emitting the 1 changes found so far|continuing next poll/.test(l.message))).toBe(true);
@@ -190,7 +202,11 @@ describe('PSRESTful Trigger', () => {
 
 	it('with media content, carries products to the next poll when the quota runs low', async () => {
 		const supplier = newSupplier();
-		const harness = trigger({ supplierCode: supplier, includeMediaContent: true, syncOptions: { concurrency: 1, quotaReserve: 2 } });
+		const harness = trigger({
+			supplierCode: supplier,
+			includeMediaContent: true,
+			syncOptions: { concurrency: 1, quotaReserve: 2 },
+		});
 		await harness.poll();
 		mock.server.advance(1_000);
 		for (const id of ['Q1', 'Q2', 'Q3', 'Q4']) mock.modify(supplier, id);

@@ -114,15 +114,34 @@ export class Sandbox {
 	}
 
 	async stop(): Promise<void> {
-		await Promise.all([this.psrestful.stop(), this.panthermedia.stop(), this.halleonard.stop(), this.commerceconnect.stop()]);
+		await Promise.all([
+			this.psrestful.stop(),
+			this.panthermedia.stop(),
+			this.halleonard.stop(),
+			this.commerceconnect.stop(),
+		]);
 	}
 
 	/** Credential data for n8n, pointing at these servers (field names of the credential types). */
 	credentials(): SandboxCredentials {
 		return {
-			psRestfulApi: { apiKey: this.psrestful.apiKey, environment: 'PROD', cultureName: 'us_en', baseUrl: this.psrestful.server.baseUrl },
-			pantherMediaApi: { apiKey: this.panthermedia.apiKey, apiSecret: this.panthermedia.apiSecret, baseUrl: this.panthermedia.server.baseUrl },
-			halLeonardDamApi: { vendorId: this.halleonard.vendorId, vendorKey: this.halleonard.vendorKey, endpoint: this.halleonard.endpoint, damVersion: '5.0' },
+			psRestfulApi: {
+				apiKey: this.psrestful.apiKey,
+				environment: 'PROD',
+				cultureName: 'us_en',
+				baseUrl: this.psrestful.server.baseUrl,
+			},
+			pantherMediaApi: {
+				apiKey: this.panthermedia.apiKey,
+				apiSecret: this.panthermedia.apiSecret,
+				baseUrl: this.panthermedia.server.baseUrl,
+			},
+			halLeonardDamApi: {
+				vendorId: this.halleonard.vendorId,
+				vendorKey: this.halleonard.vendorKey,
+				endpoint: this.halleonard.endpoint,
+				damVersion: '5.0',
+			},
 			commerceConnectApi: {
 				authMethod: 'staticToken',
 				email: this.commerceconnect.email,
@@ -150,7 +169,12 @@ export class Sandbox {
 	private seed(): void {
 		const cc = this.commerceconnect;
 		cc.products.push(...SANDBOX_PRODUCTS.supplierProducts, SANDBOX_PRODUCTS.stockPhotos, SANDBOX_PRODUCTS.sheetMusic);
-		cc.seed({ url: 'https://pim.example.com/manual/5989-lifestyle.jpg', product_id: 5989, description: 'Added by hand in the PIM', tag_list: [] });
+		cc.seed({
+			url: 'https://pim.example.com/manual/5989-lifestyle.jpg',
+			product_id: 5989,
+			description: 'Added by hand in the PIM',
+			tag_list: [],
+		});
 
 		const pm = this.panthermedia;
 		pm.horizonLagMs = this.options.panthermediaLagMs ?? 20_000;
@@ -181,7 +205,9 @@ export class Sandbox {
 		const products = SANDBOX_PRODUCTS.supplierProducts;
 		const product = products[(round - 1) % products.length].code;
 		const modified = this.psrestful.modify('HIT', product);
-		changes.push(`PSRESTful: HIT product ${product} has new media (${modified.media.length} item, version ${modified.version})`);
+		changes.push(
+			`PSRESTful: HIT product ${product} has new media (${modified.media.length} item, version ${modified.version})`,
+		);
 
 		const pm = this.panthermedia;
 		const added = pm.addMedia({ title: `Sandbox photo ${round}` });

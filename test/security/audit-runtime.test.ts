@@ -79,7 +79,9 @@ class FakeRegistry {
 			json(200, {
 				name,
 				'dist-tags': { latest: installed },
-				versions: { [installed]: { name, version: installed, dist: { tarball: `${req.headers.host}/${name}/-/x.tgz` } } },
+				versions: {
+					[installed]: { name, version: installed, dist: { tarball: `${req.headers.host}/${name}/-/x.tgz` } },
+				},
 			});
 			return;
 		}
@@ -93,7 +95,11 @@ function runAudit(registry: string, ...extra: string[]): Promise<{ code: number;
 		execFile(
 			process.execPath,
 			[script, `--registry=${registry}`, ...extra],
-			{ cwd: root, env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: 'false' }, timeout: 120_000 },
+			{
+				cwd: root,
+				env: { ...process.env, npm_config_cache: cache, npm_config_update_notifier: 'false' },
+				timeout: 120_000,
+			},
 			(error, stdout) => resolve({ code: error ? ((error as { code?: number }).code ?? -1) : 0, out: stdout }),
 		);
 	});
@@ -132,7 +138,9 @@ describe('npm run audit:runtime', () => {
 		const { code, out } = await runAudit(url);
 
 		expect(registry.asked).toHaveLength(1);
-		const asked = Object.fromEntries(Object.entries(registry.asked[0]).map(([name, versions]) => [name, versions.join()]));
+		const asked = Object.fromEntries(
+			Object.entries(registry.asked[0]).map(([name, versions]) => [name, versions.join()]),
+		);
 		expect(asked).toEqual(runtime);
 		expect(Object.keys(asked)).toEqual(expect.arrayContaining(['crypto-js', 'fast-xml-parser']));
 		for (const dev of ['jest', 'typescript', 'n8n-workflow', 'n8n-core', 'node']) expect(asked[dev]).toBeUndefined();
@@ -140,13 +148,21 @@ describe('npm run audit:runtime', () => {
 		expect(code).toBe(0);
 		expect(out).toContain(`registry ${url}`);
 		expect(out).toContain(`runtime packages (${Object.keys(runtime).length}): `);
-		expect(out).toContain('result: no known vulnerability in the runtime dependencies (info 0, low 0, moderate 0, high 0, critical 0)');
+		expect(out).toContain(
+			'result: no known vulnerability in the runtime dependencies (info 0, low 0, moderate 0, high 0, critical 0)',
+		);
 	});
 
 	it('fails with each vulnerability listed when the advisory database knows one in a direct dependency', async () => {
 		registry.answer = {
 			advisories: {
-				'crypto-js': [advisory({ title: 'crypto-js weakness', vulnerable_versions: `<=${runtime['crypto-js']}`, severity: 'critical' })],
+				'crypto-js': [
+					advisory({
+						title: 'crypto-js weakness',
+						vulnerable_versions: `<=${runtime['crypto-js']}`,
+						severity: 'critical',
+					}),
+				],
 				// An advisory for older versions only must not count.
 				'fast-xml-parser': [advisory({ id: 2, title: 'old fast-xml-parser issue', vulnerable_versions: '<4.0.0' })],
 			},
@@ -154,14 +170,24 @@ describe('npm run audit:runtime', () => {
 		const { code, out } = await runAudit(url);
 
 		expect(code).toBe(1);
-		expect(out).toContain('result: 1 known vulnerability in the runtime dependencies (info 0, low 0, moderate 0, high 0, critical 1)');
-		expect(out).toContain(`crypto-js <=${runtime['crypto-js']} (critical): crypto-js weakness — https://github.com/advisories/GHSA-aaaa-bbbb-cccc`);
+		expect(out).toContain(
+			'result: 1 known vulnerability in the runtime dependencies (info 0, low 0, moderate 0, high 0, critical 1)',
+		);
+		expect(out).toContain(
+			`crypto-js <=${runtime['crypto-js']} (critical): crypto-js weakness — https://github.com/advisories/GHSA-aaaa-bbbb-cccc`,
+		);
 		expect(out).toContain('installed at node_modules/crypto-js, required by this package;');
 		expect(out).not.toContain('old fast-xml-parser issue');
 	});
 
 	it('names the dependency a transitive vulnerability comes through', async () => {
-		registry.answer = { advisories: { strnum: [advisory({ title: 'strnum weakness', vulnerable_versions: `<=${runtime.strnum}`, severity: 'moderate' })] } };
+		registry.answer = {
+			advisories: {
+				strnum: [
+					advisory({ title: 'strnum weakness', vulnerable_versions: `<=${runtime.strnum}`, severity: 'moderate' }),
+				],
+			},
+		};
 		const { code, out } = await runAudit(url);
 
 		expect(code).toBe(1);
@@ -174,7 +200,9 @@ describe('npm run audit:runtime', () => {
 		registry.answer = { status: 405, body: '' };
 		const lenient = await runAudit(url);
 		expect(lenient.code).toBe(0);
-		expect(lenient.out).toContain('result: NOT CHECKED — the registry did not answer the audit request (405 Method Not Allowed');
+		expect(lenient.out).toContain(
+			'result: NOT CHECKED — the registry did not answer the audit request (405 Method Not Allowed',
+		);
 		expect(lenient.out).not.toContain('no known vulnerability');
 
 		const strict = await runAudit(url, '--strict');

@@ -27,29 +27,45 @@ describe('CommerceConnect: hostile and malformed input', () => {
 	});
 	afterEach(() => sleeps.restore());
 
-	const run = (parameters: Record<string, unknown>, input?: Parameters<typeof runNode>[3]) => runNode(mock, baseUrl, parameters, input);
+	const run = (parameters: Record<string, unknown>, input?: Parameters<typeof runNode>[3]) =>
+		runNode(mock, baseUrl, parameters, input);
 	const last = () => mock.server.requests.at(-1)!;
-	const create = { operation: 'create', mediaItemType: 'ImageMediaItem', attachTo: 'product', productBy: 'id', productId: '9', url: 'https://cdn.example.com/h.jpg' };
+	const create = {
+		operation: 'create',
+		mediaItemType: 'ImageMediaItem',
+		attachTo: 'product',
+		productBy: 'id',
+		productId: '9',
+		url: 'https://cdn.example.com/h.jpg',
+	};
 
 	const HOSTILE = HOSTILE_TEXT;
 
-	it.each(HOSTILE)('sends a description and tag with %s as JSON string values, exactly as typed', async (_name, text) => {
-		const result = await run({ ...create, additionalFields: { description: text, tags: [text.replace(/,/g, ';'), 'plain'] } });
-		const sent = JSON.parse(last().text) as { media_item: Record<string, unknown> };
-		expect(Object.keys(sent)).toEqual(['media_item']);
-		expect(sent.media_item).toEqual({
-			media_item_type: 'ImageMediaItem',
-			product_id: 9,
-			url: 'https://cdn.example.com/h.jpg',
-			description: text,
-			tag_list: [text.replace(/,/g, ';').trim(), 'plain'],
-		});
-		// Stored and answered as data: the item is the product's, with the text intact.
-		expect(json(result)[0]).toMatchObject({ product_id: 9, description: text });
-	});
+	it.each(HOSTILE)(
+		'sends a description and tag with %s as JSON string values, exactly as typed',
+		async (_name, text) => {
+			const result = await run({
+				...create,
+				additionalFields: { description: text, tags: [text.replace(/,/g, ';'), 'plain'] },
+			});
+			const sent = JSON.parse(last().text) as { media_item: Record<string, unknown> };
+			expect(Object.keys(sent)).toEqual(['media_item']);
+			expect(sent.media_item).toEqual({
+				media_item_type: 'ImageMediaItem',
+				product_id: 9,
+				url: 'https://cdn.example.com/h.jpg',
+				description: text,
+				tag_list: [text.replace(/,/g, ';').trim(), 'plain'],
+			});
+			// Stored and answered as data: the item is the product's, with the text intact.
+			expect(json(result)[0]).toMatchObject({ product_id: 9, description: text });
+		},
+	);
 
 	it.each(HOSTILE)('looks up a product code with %s as one query parameter, exactly as typed', async (_name, code) => {
-		const error = await caught(() => run({ operation: 'deleteByFilter', productBy: 'code', productCode: code, tags: 'old' }));
+		const error = await caught(() =>
+			run({ operation: 'deleteByFilter', productBy: 'code', productCode: code, tags: 'old' }),
+		);
 		const lookup = last();
 		expect(lookup.path).toBe('/api/v2/products');
 		expect(lookup.query.getAll('code')).toEqual([code.trim()]);
@@ -64,13 +80,26 @@ describe('CommerceConnect: hostile and malformed input', () => {
 		const input = await binaryItem(Buffer.from('image bytes'), 'x.png', 'image/png');
 		const hostileName = 'a"b\r\nContent-Disposition: form-data; name="product_id"\r\n\r\n1.png';
 		const description = '--fake\r\nContent-Disposition: form-data; name="product_id"\r\n\r\n1';
-		await run({ operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257', additionalFields: { fileName: hostileName, description } }, [input]);
+		await run(
+			{
+				operation: 'upload',
+				binaryPropertyName: 'data',
+				productBy: 'id',
+				productId: '257',
+				additionalFields: { fileName: hostileName, description },
+			},
+			[input],
+		);
 		const request = last();
 		const parts = parseMultipart(request.body, String(request.headers['content-type']));
 		expect(parts.map((p) => [p.name, p.fileName ?? null, p.fileName ? p.data.toString() : p.data.toString()])).toEqual([
 			['product_id', null, '257'],
 			['image_media_item[description]', null, description],
-			['image_media_item[asset]', 'a%22b%0D%0AContent-Disposition: form-data; name=%22product_id%22%0D%0A%0D%0A1.png', 'image bytes'],
+			[
+				'image_media_item[asset]',
+				'a%22b%0D%0AContent-Disposition: form-data; name=%22product_id%22%0D%0A%0D%0A1.png',
+				'image bytes',
+			],
 		]);
 	});
 
@@ -124,7 +153,9 @@ describe('CommerceConnect: hostile and malformed input', () => {
 	it.each(['2024-02-30', '01/02/2024', 'now', '2024-01-01T24:00:00', '99999-01-01', '={{ {} }}'])(
 		'refuses the date %p in Get Many filters and as the trigger’s Start Date, naming the field',
 		async (date) => {
-			const action = await caught(() => run({ operation: 'getMany', returnAll: true, filters: { updatedAfter: date } }));
+			const action = await caught(() =>
+				run({ operation: 'getMany', returnAll: true, filters: { updatedAfter: date } }),
+			);
 			expect(action.name).toBe('NodeOperationError');
 			expect(action.message).toMatch(/^Updated After is not a valid date/);
 			const trigger = await caught(() =>

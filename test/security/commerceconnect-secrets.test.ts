@@ -43,13 +43,23 @@ describe('CommerceConnect: no secret in any error', () => {
 		(parameters: Record<string, unknown>, input?: () => Parameters<typeof executeNode>[1]) =>
 		(url: string, options: { continueOnFail?: boolean }) =>
 			executeNode(
-				{ type: 'commerceConnect', parameters: { resource: 'mediaItem', ...parameters } as never, credentials: credentials(url), continueOnFail: options.continueOnFail },
+				{
+					type: 'commerceConnect',
+					parameters: { resource: 'mediaItem', ...parameters } as never,
+					credentials: credentials(url),
+					continueOnFail: options.continueOnFail,
+				},
 				input?.(),
 			);
 	/** The token as the request carried it. */
-	const sentToken = (request: MockRequest) => /token=([^,]*)/.exec(String(request.headers.authorization ?? ''))?.[1] ?? '';
+	const sentToken = (request: MockRequest) =>
+		/token=([^,]*)/.exec(String(request.headers.authorization ?? ''))?.[1] ?? '';
 
-	const json = (status: number, body: unknown) => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	const json = (status: number, body: unknown) => ({
+		status,
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify(body),
+	});
 
 	const table: SecretTable = {
 		hostile,
@@ -61,13 +71,27 @@ describe('CommerceConnect: no secret in any error', () => {
 				name: 'Create',
 				kind: 'throws',
 				continueOnFail: true,
-				run: action({ operation: 'create', mediaItemType: 'ImageMediaItem', attachTo: 'product', productBy: 'id', productId: '9', url: 'https://cdn.example.com/a.jpg' }),
+				run: action({
+					operation: 'create',
+					mediaItemType: 'ImageMediaItem',
+					attachTo: 'product',
+					productBy: 'id',
+					productId: '9',
+					url: 'https://cdn.example.com/a.jpg',
+				}),
 			},
 			{
 				name: 'Create for a product code (product lookup)',
 				kind: 'throws',
 				continueOnFail: true,
-				run: action({ operation: 'create', mediaItemType: 'ImageMediaItem', attachTo: 'product', productBy: 'code', productCode: 'SKU-1', url: 'https://cdn.example.com/a.jpg' }),
+				run: action({
+					operation: 'create',
+					mediaItemType: 'ImageMediaItem',
+					attachTo: 'product',
+					productBy: 'code',
+					productCode: 'SKU-1',
+					url: 'https://cdn.example.com/a.jpg',
+				}),
 			},
 			{
 				name: 'Upload',
@@ -75,7 +99,12 @@ describe('CommerceConnect: no secret in any error', () => {
 				continueOnFail: true,
 				run: action({ operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '9' }, () => [file]),
 			},
-			{ name: 'Update', kind: 'throws', continueOnFail: true, run: action({ operation: 'update', mediaItemId: '14', updateFields: { description: 'x' } }) },
+			{
+				name: 'Update',
+				kind: 'throws',
+				continueOnFail: true,
+				run: action({ operation: 'update', mediaItemId: '14', updateFields: { description: 'x' } }),
+			},
 			{
 				name: 'Delete',
 				kind: 'throws',
@@ -91,41 +120,110 @@ describe('CommerceConnect: no secret in any error', () => {
 				accepts: ['HTTP 200 JSON of an unexpected shape holding the request'],
 				run: action({ operation: 'deleteByFilter', productBy: 'id', productId: '9', tags: 'old' }),
 			},
-			{ name: 'Get Many', kind: 'throws', continueOnFail: true, run: action({ operation: 'getMany', returnAll: true }) },
+			{
+				name: 'Get Many',
+				kind: 'throws',
+				continueOnFail: true,
+				run: action({ operation: 'getMany', returnAll: true }),
+			},
 			{
 				name: 'Sync Product Media',
 				kind: 'throws',
 				continueOnFail: true,
-				run: action({ operation: 'syncProductMedia', productBy: 'id', productId: '9', syncTag: 'sync:test', mediaSource: 'list', mediaList: [{ url: 'https://cdn.example.com/a.jpg' }] }),
+				run: action({
+					operation: 'syncProductMedia',
+					productBy: 'id',
+					productId: '9',
+					syncTag: 'sync:test',
+					mediaSource: 'list',
+					mediaList: [{ url: 'https://cdn.example.com/a.jpg' }],
+				}),
 			},
 			{
 				name: 'the trigger',
 				kind: 'throws',
 				trigger: true,
 				run: (url, options) =>
-					new PollHarness({ type: 'commerceConnectTrigger', parameters: { event: 'updated', firstRun: 'date', startDate: '2024-01-01' } as never, credentials: credentials(url) }).poll({
+					new PollHarness({
+						type: 'commerceConnectTrigger',
+						parameters: { event: 'updated', firstRun: 'date', startDate: '2024-01-01' } as never,
+						credentials: credentials(url),
+					}).poll({
 						pollBudgetMs: options.pollBudgetMs,
 					}),
 			},
-			{ name: 'the credential test', kind: 'credential test', declarative: true, run: (url) => testCredential('commerceConnectApi', credentials(url).commerceConnectApi) },
+			{
+				name: 'the credential test',
+				kind: 'credential test',
+				declarative: true,
+				run: (url) => testCredential('commerceConnectApi', credentials(url).commerceConnectApi),
+			},
 		],
 		answers: [
-			['HTTP 422 Rails errors whose field names are the request', (_r, echo) => json(422, { errors: { [echo]: ['is invalid'], [`media_item[${echo}]`]: [echo] } })],
-			['HTTP 422 Apipie error naming a parameter made of the request', (_r, echo) => json(422, { error: `Invalid parameter 'media_item[${echo}]' value "x": Must be a number.` })],
+			[
+				'HTTP 422 Rails errors whose field names are the request',
+				(_r, echo) => json(422, { errors: { [echo]: ['is invalid'], [`media_item[${echo}]`]: [echo] } }),
+			],
+			[
+				'HTTP 422 Apipie error naming a parameter made of the request',
+				(_r, echo) => json(422, { error: `Invalid parameter 'media_item[${echo}]' value "x": Must be a number.` }),
+			],
 			['HTTP 401 Devise error that is the token alone', (request) => json(401, { error: sentToken(request) })],
-			['HTTP 401 plain text that is the Authorization header', (request) => ({ status: 401, headers: { 'content-type': 'text/plain' }, body: String(request.headers.authorization) })],
+			[
+				'HTTP 401 plain text that is the Authorization header',
+				(request) => ({
+					status: 401,
+					headers: { 'content-type': 'text/plain' },
+					body: String(request.headers.authorization),
+				}),
+			],
 			// Redirects go to a closed loopback port: followed (reads), they fail at once; an upload does not follow them.
-			['HTTP 302 whose Location holds the token as sent', (request) => ({ status: 302, headers: { location: `${closed}/${sentToken(request)}`, 'content-type': 'text/plain' }, body: '' })],
-			['HTTP 302 whose Location path holds the token URL-encoded', (request) => ({ status: 302, headers: { location: `${closed}/u/${encodeURIComponent(sentToken(request))}`, 'content-type': 'text/plain' }, body: '' })],
+			[
+				'HTTP 302 whose Location holds the token as sent',
+				(request) => ({
+					status: 302,
+					headers: { location: `${closed}/${sentToken(request)}`, 'content-type': 'text/plain' },
+					body: '',
+				}),
+			],
+			[
+				'HTTP 302 whose Location path holds the token URL-encoded',
+				(request) => ({
+					status: 302,
+					headers: { location: `${closed}/u/${encodeURIComponent(sentToken(request))}`, 'content-type': 'text/plain' },
+					body: '',
+				}),
+			],
 			[
 				'HTTP 302 whose Location query holds the token URL-encoded',
-				(request) => ({ status: 302, headers: { location: `${closed}/t?token=${encodeURIComponent(sentToken(request))}&x=1`, 'content-type': 'text/plain' }, body: '' }),
+				(request) => ({
+					status: 302,
+					headers: {
+						location: `${closed}/t?token=${encodeURIComponent(sentToken(request))}&x=1`,
+						'content-type': 'text/plain',
+					},
+					body: '',
+				}),
 			],
 			[
 				'HTTP 302 to another host, the token URL-encoded in the path',
-				(request) => ({ status: 302, headers: { location: `${closed.replace('127.0.0.1', 'localhost')}/${encodeURIComponent(sentToken(request))}`, 'content-type': 'text/plain' }, body: '' }),
+				(request) => ({
+					status: 302,
+					headers: {
+						location: `${closed.replace('127.0.0.1', 'localhost')}/${encodeURIComponent(sentToken(request))}`,
+						'content-type': 'text/plain',
+					},
+					body: '',
+				}),
 			],
-			['HTTP 307 to an invalid address made of the token', (request) => ({ status: 307, headers: { location: `http://[${sentToken(request)}]/`, 'content-type': 'text/plain' }, body: '' })],
+			[
+				'HTTP 307 to an invalid address made of the token',
+				(request) => ({
+					status: 307,
+					headers: { location: `http://[${sentToken(request)}]/`, 'content-type': 'text/plain' },
+					body: '',
+				}),
+			],
 		],
 	};
 

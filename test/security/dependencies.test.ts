@@ -12,9 +12,21 @@ type Version = [number, number, number, string];
 
 /** Each floor with the advisory that set it. Several floors per package: each is checked. */
 const FLOORS: Array<{ name: string; floor: string; why: string }> = [
-	{ name: 'fast-xml-parser', floor: '5.5.7', why: 'CVE-2026-33036 and CVE-2026-33349: entity expansion limits bypassed (numeric references; limits set to 0)' },
-	{ name: 'fast-xml-parser', floor: '5.7.0', why: 'GHSA-gh4j-gqv2-49f6: XMLBuilder comment and CDATA injection (this package builds DAM documents with XMLBuilder)' },
-	{ name: 'fast-xml-parser', floor: '5.10.1', why: 'GHSA-8r6m-32jq-jx6q: a repeated DOCTYPE resets the entity expansion limits' },
+	{
+		name: 'fast-xml-parser',
+		floor: '5.5.7',
+		why: 'CVE-2026-33036 and CVE-2026-33349: entity expansion limits bypassed (numeric references; limits set to 0)',
+	},
+	{
+		name: 'fast-xml-parser',
+		floor: '5.7.0',
+		why: 'GHSA-gh4j-gqv2-49f6: XMLBuilder comment and CDATA injection (this package builds DAM documents with XMLBuilder)',
+	},
+	{
+		name: 'fast-xml-parser',
+		floor: '5.10.1',
+		why: 'GHSA-8r6m-32jq-jx6q: a repeated DOCTYPE resets the entity expansion limits',
+	},
 	{ name: 'crypto-js', floor: '4.2.0', why: 'CVE-2023-46233: PBKDF2 defaults to SHA-1 with one iteration' },
 ];
 
@@ -61,7 +73,9 @@ function lowestOf(range: string): Version | undefined {
 
 describe('runtime dependencies meet their security floors', () => {
 	const pkg = readJson<{ dependencies: Record<string, string> }>('package.json');
-	const lock = readJson<{ packages: Record<string, { version?: string; dependencies?: Record<string, string> }> }>('package-lock.json');
+	const lock = readJson<{ packages: Record<string, { version?: string; dependencies?: Record<string, string> }> }>(
+		'package-lock.json',
+	);
 	const show = (v: Version) => `${v[0]}.${v[1]}.${v[2]}${v[3] ? `-${v[3]}` : ''}`;
 
 	it('package.json has exactly the two runtime dependencies the floors cover', () => {
@@ -69,20 +83,32 @@ describe('runtime dependencies meet their security floors', () => {
 		expect(lock.packages[''].dependencies).toEqual(pkg.dependencies);
 	});
 
-	it.each(FLOORS)('$name ≥ $floor installed, locked, and as the lowest version package.json allows ($why)', ({ name, floor }) => {
-		const minimum = parseVersion(floor)!;
-		const installed = parseVersion(readJson<{ version: string }>(`node_modules/${name}/package.json`).version);
-		const locked = parseVersion(lock.packages[`node_modules/${name}`]?.version ?? '');
-		const lowest = lowestOf(pkg.dependencies[name]);
-		expect({ installed: installed && show(installed), locked: locked && show(locked), rangeLowest: lowest && show(lowest) }).toEqual({
-			installed: expect.any(String),
-			locked: expect.any(String),
-			rangeLowest: expect.any(String),
-		});
-		for (const [what, version] of [['installed', installed!], ['locked', locked!], [`lowest of "${pkg.dependencies[name]}"`, lowest!]] as const) {
-			if (compare(version, minimum) < 0) throw new Error(`${name}: ${what} is ${show(version)}, below the floor ${floor}`);
-		}
-	});
+	it.each(FLOORS)(
+		'$name ≥ $floor installed, locked, and as the lowest version package.json allows ($why)',
+		({ name, floor }) => {
+			const minimum = parseVersion(floor)!;
+			const installed = parseVersion(readJson<{ version: string }>(`node_modules/${name}/package.json`).version);
+			const locked = parseVersion(lock.packages[`node_modules/${name}`]?.version ?? '');
+			const lowest = lowestOf(pkg.dependencies[name]);
+			expect({
+				installed: installed && show(installed),
+				locked: locked && show(locked),
+				rangeLowest: lowest && show(lowest),
+			}).toEqual({
+				installed: expect.any(String),
+				locked: expect.any(String),
+				rangeLowest: expect.any(String),
+			});
+			for (const [what, version] of [
+				['installed', installed!],
+				['locked', locked!],
+				[`lowest of "${pkg.dependencies[name]}"`, lowest!],
+			] as const) {
+				if (compare(version, minimum) < 0)
+					throw new Error(`${name}: ${what} is ${show(version)}, below the floor ${floor}`);
+			}
+		},
+	);
 
 	it('reads ranges the way npm resolves their lowest version, and refuses ranges without a lower bound', () => {
 		const lowest = (range: string) => {

@@ -37,20 +37,36 @@ describe('Hal Leonard DAM: hostile and malformed input', () => {
 		executeNode({ type: 'halLeonardDam', parameters: parameters as never, credentials: credentials(overrides) });
 	/** The last request document, read by a plain parser (entities decoded, nothing coerced). */
 	const lastDocument = () =>
-		new XMLParser({ parseTagValue: false, isArray: (name) => name === 'AssetId' }).parse(mock.received.at(-1)!.request.text) as {
+		new XMLParser({ parseTagValue: false, isArray: (name) => name === 'AssetId' }).parse(
+			mock.received.at(-1)!.request.text,
+		) as {
 			DAMRequest: Record<string, Record<string, unknown>>;
 		};
-	const metadataByIds = (assetIds: unknown) => ({ resource: 'asset', operation: 'getMetadata', requestType: 'all', selectBy: 'assetIds', assetIds });
-	const access = (assetId: unknown, countryCode = '') => ({ resource: 'asset', operation: 'getAccess', assetId, countryCode });
-
-	it.each(HOSTILE_TEXT)('refuses asset ids with %s before building any document, naming the field', async (_name, text) => {
-		const list = await caught(() => run(metadataByIds(`1000, ${text}`)));
-		const single = await caught(() => run(access(text)));
-		expect([list.name, single.name]).toEqual(['NodeOperationError', 'NodeOperationError']);
-		expect(list.message).toMatch(/^Asset IDs is not a DAM asset ID: /);
-		expect(single.message).toMatch(/^Asset ID is not a DAM asset ID: /);
-		expect(mock.server.requests).toHaveLength(0);
+	const metadataByIds = (assetIds: unknown) => ({
+		resource: 'asset',
+		operation: 'getMetadata',
+		requestType: 'all',
+		selectBy: 'assetIds',
+		assetIds,
 	});
+	const access = (assetId: unknown, countryCode = '') => ({
+		resource: 'asset',
+		operation: 'getAccess',
+		assetId,
+		countryCode,
+	});
+
+	it.each(HOSTILE_TEXT)(
+		'refuses asset ids with %s before building any document, naming the field',
+		async (_name, text) => {
+			const list = await caught(() => run(metadataByIds(`1000, ${text}`)));
+			const single = await caught(() => run(access(text)));
+			expect([list.name, single.name]).toEqual(['NodeOperationError', 'NodeOperationError']);
+			expect(list.message).toMatch(/^Asset IDs is not a DAM asset ID: /);
+			expect(single.message).toMatch(/^Asset ID is not a DAM asset ID: /);
+			expect(mock.server.requests).toHaveLength(0);
+		},
+	);
 
 	it.each([
 		['fractional', '1000.5'],
@@ -90,27 +106,51 @@ describe('Hal Leonard DAM: hostile and malformed input', () => {
 		async (date) => {
 			const errors = [
 				await caught(() => run({ resource: 'file', operation: 'getModified', fileType: 'pdf', startDate: date })),
-				await caught(() => run({ resource: 'asset', operation: 'getMetadata', requestType: 'all', selectBy: 'dateRange', startDate: '2015-12-01', stopDate: date })),
 				await caught(() =>
-					new PollHarness({ type: 'halLeonardDamTrigger', parameters: { events: ['modifiedFile'], firstRun: 'date', startDate: date } as never, credentials: credentials() }).poll(),
+					run({
+						resource: 'asset',
+						operation: 'getMetadata',
+						requestType: 'all',
+						selectBy: 'dateRange',
+						startDate: '2015-12-01',
+						stopDate: date,
+					}),
+				),
+				await caught(() =>
+					new PollHarness({
+						type: 'halLeonardDamTrigger',
+						parameters: { events: ['modifiedFile'], firstRun: 'date', startDate: date } as never,
+						credentials: credentials(),
+					}).poll(),
 				),
 			];
 			expect(errors.map((e) => e.name)).toEqual(['NodeOperationError', 'NodeOperationError', 'NodeOperationError']);
-			expect(errors.map((e) => /^(\w+ Date) is not a valid date/.exec(e.message)?.[1])).toEqual(['Start Date', 'Stop Date', 'Start Date']);
+			expect(errors.map((e) => /^(\w+ Date) is not a valid date/.exec(e.message)?.[1])).toEqual([
+				'Start Date',
+				'Stop Date',
+				'Start Date',
+			]);
 			expect(mock.server.requests).toHaveLength(0);
 			for (const error of errors) expectNoSecrets(error, [mock.vendorKey]);
 		},
 	);
 
 	it('writes a date in the DAM’s own form: whatever follows the day is never sent', async () => {
-		await run({ resource: 'file', operation: 'getModified', fileType: 'pdf', startDate: '2015-12-07T25:99 </StartDate><x>&amp;' });
+		await run({
+			resource: 'file',
+			operation: 'getModified',
+			fileType: 'pdf',
+			startDate: '2015-12-07T25:99 </StartDate><x>&amp;',
+		});
 		expect(lastDocument().DAMRequest.ModifiedFileRequest).toEqual({ StartDate: '2015/12/7' });
 		expect(mock.received.at(-1)!.request.text).not.toContain('<x>');
 	});
 
 	it('escapes a vendor id holding markup and quotes: the header keeps its three elements, the DAM refuses it by its own words', async () => {
 		const vendorId = '123</VendorId><VendorKey>x</VendorKey>&"\'';
-		const error = await caught(() => run({ resource: 'file', operation: 'getModified', fileType: 'pdf', startDate: '2015-12-07' }, { vendorId }));
+		const error = await caught(() =>
+			run({ resource: 'file', operation: 'getModified', fileType: 'pdf', startDate: '2015-12-07' }, { vendorId }),
+		);
 		const header = lastDocument().DAMRequest.RequestHdr;
 		expect(Object.keys(header)).toEqual(['DAMVersion', 'VendorId', 'VendorKey']);
 		expect(header.VendorId).toBe(vendorId);

@@ -32,7 +32,12 @@ describe('Hal Leonard DAM: no secret in any error', () => {
 
 	const credentials = (url: string) => ({ halLeonardDamApi: { vendorId: '123', vendorKey, endpoint: `${url}/dam` } });
 	const action = (parameters: Record<string, unknown>) => (url: string, options: { continueOnFail?: boolean }) =>
-		executeNode({ type: 'halLeonardDam', parameters: parameters as never, credentials: credentials(url), continueOnFail: options.continueOnFail });
+		executeNode({
+			type: 'halLeonardDam',
+			parameters: parameters as never,
+			credentials: credentials(url),
+			continueOnFail: options.continueOnFail,
+		});
 
 	const damDocument = (inner: string, status = 200) => ({
 		status,
@@ -51,14 +56,30 @@ describe('Hal Leonard DAM: no secret in any error', () => {
 		sentSecret: () => core,
 		freePort,
 		entryPoints: [
-			{ name: 'Get Modified Files', kind: 'throws', continueOnFail: true, run: action({ resource: 'file', operation: 'getModified', fileType: 'pdf', startDate: '2015-12-07' }) },
+			{
+				name: 'Get Modified Files',
+				kind: 'throws',
+				continueOnFail: true,
+				run: action({ resource: 'file', operation: 'getModified', fileType: 'pdf', startDate: '2015-12-07' }),
+			},
 			{
 				name: 'Get Metadata by asset IDs',
 				kind: 'throws',
 				continueOnFail: true,
-				run: action({ resource: 'asset', operation: 'getMetadata', requestType: 'all', selectBy: 'assetIds', assetIds: '1000, 2000' }),
+				run: action({
+					resource: 'asset',
+					operation: 'getMetadata',
+					requestType: 'all',
+					selectBy: 'assetIds',
+					assetIds: '1000, 2000',
+				}),
 			},
-			{ name: 'Get Access', kind: 'throws', continueOnFail: true, run: action({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'GB' }) },
+			{
+				name: 'Get Access',
+				kind: 'throws',
+				continueOnFail: true,
+				run: action({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'GB' }),
+			},
 			{
 				name: 'the trigger',
 				kind: 'throws',
@@ -66,16 +87,43 @@ describe('Hal Leonard DAM: no secret in any error', () => {
 				run: (url, options) =>
 					new PollHarness({
 						type: 'halLeonardDamTrigger',
-						parameters: { events: ['modifiedFile', 'assetMetadata'], firstRun: 'date', startDate: '2024-01-01' } as never,
+						parameters: {
+							events: ['modifiedFile', 'assetMetadata'],
+							firstRun: 'date',
+							startDate: '2024-01-01',
+						} as never,
 						credentials: credentials(url),
 					}).poll({ pollBudgetMs: options.pollBudgetMs }),
 			},
-			{ name: 'the credential test', kind: 'credential test', run: (url) => testCredential('halLeonardDamApi', credentials(url).halLeonardDamApi) },
+			{
+				name: 'the credential test',
+				kind: 'credential test',
+				run: (url) => testCredential('halLeonardDamApi', credentials(url).halLeonardDamApi),
+			},
 		],
 		answers: [
-			['HTTP 200 ErrorResponse whose ErrorDescr is the request document', (_r, echo) => damDocument(`<ErrorResponse><ErrorCode>1002</ErrorCode><ErrorDescr>${xmlEscape(`Vendor authentication failed for request ${echo}`)}</ErrorDescr></ErrorResponse>`)],
-			['HTTP 200 ErrorResponse whose ErrorCode is the request document', (_r, echo) => damDocument(`<ErrorResponse><ErrorCode>${xmlEscape(echo)}</ErrorCode><ErrorDescr>failed</ErrorDescr></ErrorResponse>`)],
-			['HTTP 500 carrying an ErrorResponse with the request document', (_r, echo) => damDocument(`<ErrorResponse><ErrorCode>1002</ErrorCode><ErrorDescr>${xmlEscape(echo)}</ErrorDescr></ErrorResponse>`, 500)],
+			[
+				'HTTP 200 ErrorResponse whose ErrorDescr is the request document',
+				(_r, echo) =>
+					damDocument(
+						`<ErrorResponse><ErrorCode>1002</ErrorCode><ErrorDescr>${xmlEscape(`Vendor authentication failed for request ${echo}`)}</ErrorDescr></ErrorResponse>`,
+					),
+			],
+			[
+				'HTTP 200 ErrorResponse whose ErrorCode is the request document',
+				(_r, echo) =>
+					damDocument(
+						`<ErrorResponse><ErrorCode>${xmlEscape(echo)}</ErrorCode><ErrorDescr>failed</ErrorDescr></ErrorResponse>`,
+					),
+			],
+			[
+				'HTTP 500 carrying an ErrorResponse with the request document',
+				(_r, echo) =>
+					damDocument(
+						`<ErrorResponse><ErrorCode>1002</ErrorCode><ErrorDescr>${xmlEscape(echo)}</ErrorDescr></ErrorResponse>`,
+						500,
+					),
+			],
 			[
 				'HTTP 200 records whose status description is the request document',
 				(_r, echo) =>
@@ -85,9 +133,36 @@ describe('Hal Leonard DAM: no secret in any error', () => {
 							`<AssetAccessResponse><Asset><AssetId>1000</AssetId><StatusCode>3</StatusCode><StatusDescription>${xmlEscape(echo)}</StatusDescription></Asset></AssetAccessResponse>`,
 					),
 			],
-			['HTTP 307 to another host, the request in the Location', (_r, echo) => ({ status: 307, headers: { location: `http://collector.invalid/steal?${encodeURIComponent(echo)}`, 'content-type': 'text/plain' }, body: echo })],
-			['HTTP 302 to an invalid address made of the key', (request) => ({ status: 302, headers: { location: `http://[${sentKey(request)}]/`, 'content-type': 'text/plain' }, body: '' })],
-			['HTTP 302 to a non-HTTP address made of the key', (request) => ({ status: 302, headers: { location: `ftp://${encodeURIComponent(sentKey(request))}@example.com/`, 'content-type': 'text/plain' }, body: '' })],
+			[
+				'HTTP 307 to another host, the request in the Location',
+				(_r, echo) => ({
+					status: 307,
+					headers: {
+						location: `http://collector.invalid/steal?${encodeURIComponent(echo)}`,
+						'content-type': 'text/plain',
+					},
+					body: echo,
+				}),
+			],
+			[
+				'HTTP 302 to an invalid address made of the key',
+				(request) => ({
+					status: 302,
+					headers: { location: `http://[${sentKey(request)}]/`, 'content-type': 'text/plain' },
+					body: '',
+				}),
+			],
+			[
+				'HTTP 302 to a non-HTTP address made of the key',
+				(request) => ({
+					status: 302,
+					headers: {
+						location: `ftp://${encodeURIComponent(sentKey(request))}@example.com/`,
+						'content-type': 'text/plain',
+					},
+					body: '',
+				}),
+			],
 		],
 	};
 

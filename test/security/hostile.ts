@@ -47,7 +47,12 @@ export function echoOf(request: MockRequest): string {
 }
 
 export const xmlEscape = (text: string) =>
-	text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+	text
+		.replace(/&/g, '&amp;')
+		.replace(/</g, '&lt;')
+		.replace(/>/g, '&gt;')
+		.replace(/"/g, '&quot;')
+		.replace(/'/g, '&apos;');
 
 /** A secret as it may appear in an echo: raw, URL-encoded, XML-escaped, JSON-escaped. */
 export function secretForms(secrets: readonly string[]): string[] {
@@ -75,20 +80,64 @@ export function commonAnswers(): Array<[string, (request: MockRequest, echo: str
 		body: JSON.stringify(body),
 	});
 	return [
-		['HTTP 400 with the request in a JSON error', (_r, echo) => json(400, { error: `Bad request: ${echo}`, message: echo })],
-		['HTTP 401 with the request in a JSON error', (_r, echo) => json(401, { error: `Invalid credentials in ${echo}`, detail: echo, message: echo })],
-		['HTTP 403 with the request as plain text', (_r, echo) => ({ status: 403, headers: { 'content-type': 'text/plain' }, body: `Forbidden\n${echo}` })],
-		['HTTP 404 with the request in an HTML page', (_r, echo) => ({ status: 404, headers: { 'content-type': 'text/html' }, body: `<html><body><h1>Not Found</h1><pre>${echo}</pre></body></html>` })],
+		[
+			'HTTP 400 with the request in a JSON error',
+			(_r, echo) => json(400, { error: `Bad request: ${echo}`, message: echo }),
+		],
+		[
+			'HTTP 401 with the request in a JSON error',
+			(_r, echo) => json(401, { error: `Invalid credentials in ${echo}`, detail: echo, message: echo }),
+		],
+		[
+			'HTTP 403 with the request as plain text',
+			(_r, echo) => ({ status: 403, headers: { 'content-type': 'text/plain' }, body: `Forbidden\n${echo}` }),
+		],
+		[
+			'HTTP 404 with the request in an HTML page',
+			(_r, echo) => ({
+				status: 404,
+				headers: { 'content-type': 'text/html' },
+				body: `<html><body><h1>Not Found</h1><pre>${echo}</pre></body></html>`,
+			}),
+		],
 		[
 			'HTTP 422 with the request in every validation message',
-			(_r, echo) => json(422, { detail: [{ loc: ['query', 'since'], msg: echo, type: 'value_error' }], errors: { url: [echo], base: echo }, error: `Invalid parameter 'x' value ${JSON.stringify(echo)}` }),
+			(_r, echo) =>
+				json(422, {
+					detail: [{ loc: ['query', 'since'], msg: echo, type: 'value_error' }],
+					errors: { url: [echo], base: echo },
+					error: `Invalid parameter 'x' value ${JSON.stringify(echo)}`,
+				}),
 		],
-		['HTTP 429 with a Retry-After too long to wait, and the request', (_r, echo) => json(429, { error: echo }, { 'retry-after': '86400' })],
-		['HTTP 500 with the request as plain text (retried, then final)', (_r, echo) => ({ status: 500, headers: { 'content-type': 'text/plain' }, body: `Traceback: ${echo}` })],
-		['HTTP 503 with Retry-After and the request in an HTML page', (_r, echo) => ({ status: 503, headers: { 'content-type': 'text/html', 'retry-after': '1' }, body: `<html>${echo}</html>` })],
-		['HTTP 200 whose body is the request itself (neither JSON nor XML)', (_r, echo) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: echo })],
+		[
+			'HTTP 429 with a Retry-After too long to wait, and the request',
+			(_r, echo) => json(429, { error: echo }, { 'retry-after': '86400' }),
+		],
+		[
+			'HTTP 500 with the request as plain text (retried, then final)',
+			(_r, echo) => ({ status: 500, headers: { 'content-type': 'text/plain' }, body: `Traceback: ${echo}` }),
+		],
+		[
+			'HTTP 503 with Retry-After and the request in an HTML page',
+			(_r, echo) => ({
+				status: 503,
+				headers: { 'content-type': 'text/html', 'retry-after': '1' },
+				body: `<html>${echo}</html>`,
+			}),
+		],
+		[
+			'HTTP 200 whose body is the request itself (neither JSON nor XML)',
+			(_r, echo) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: echo }),
+		],
 		['HTTP 200 JSON of an unexpected shape holding the request', (_r, echo) => json(200, { debug: echo, stat: echo })],
-		['HTTP 200 XML of an unexpected shape holding the request', (_r, echo) => ({ status: 200, headers: { 'content-type': 'text/xml' }, body: `<?xml version="1.0"?><debug stat="${xmlEscape(echo)}">${xmlEscape(echo)}</debug>` })],
+		[
+			'HTTP 200 XML of an unexpected shape holding the request',
+			(_r, echo) => ({
+				status: 200,
+				headers: { 'content-type': 'text/xml' },
+				body: `<?xml version="1.0"?><debug stat="${xmlEscape(echo)}">${xmlEscape(echo)}</debug>`,
+			}),
+		],
 	];
 }
 
@@ -163,7 +212,11 @@ export function secretTable(table: SecretTable, baseUrl: () => string): void {
 		} else if (answerName === 'connection reset') {
 			hostile.server.injectFault({ kind: 'reset' }, { times: 1000 });
 		} else if (answerName === 'truncated answer') {
-			hostile.answer = (_r, echo) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ echo, more: echo }) });
+			hostile.answer = (_r, echo) => ({
+				status: 200,
+				headers: { 'content-type': 'application/json' },
+				body: JSON.stringify({ echo, more: echo }),
+			});
 			hostile.server.injectFault({ kind: 'truncate' }, { times: 1000 });
 		} else if (answerName === 'nothing listening') {
 			url = `http://127.0.0.1:${await table.freePort()}`;
@@ -197,13 +250,16 @@ export function secretTable(table: SecretTable, baseUrl: () => string): void {
 		} else {
 			expect(outcome.threw).toBe(false);
 			const result = (outcome as { value: { status: string; message: string } }).value;
-			const failureStatus = /^HTTP [45]\d\d/.test(answerName) || (NETWORK_FAULTS as readonly string[]).includes(answerName);
+			const failureStatus =
+				/^HTTP [45]\d\d/.test(answerName) || (NETWORK_FAULTS as readonly string[]).includes(answerName);
 			if (!entry.declarative || failureStatus) expect(result.status).toBe('Error');
 			expectClean(result, table.secrets());
 		}
 
 		if (entry.continueOnFail) {
-			const result = (await entry.run(url, { continueOnFail: true })) as { output: Array<Array<{ json: Record<string, unknown> }>> };
+			const result = (await entry.run(url, { continueOnFail: true })) as {
+				output: Array<Array<{ json: Record<string, unknown> }>>;
+			};
 			expect(typeof result.output[0][0].json.error).toBe('string');
 			expectClean(result.output, table.secrets());
 		}

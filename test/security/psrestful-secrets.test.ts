@@ -29,7 +29,12 @@ describe('PSRESTful: no secret in any error', () => {
 
 	const credentials = (url: string) => ({ psRestfulApi: { apiKey, baseUrl: url } });
 	const action = (parameters: Record<string, unknown>) => (url: string, options: { continueOnFail?: boolean }) =>
-		executeNode({ type: 'psRestful', parameters: parameters as never, credentials: credentials(url), continueOnFail: options.continueOnFail });
+		executeNode({
+			type: 'psRestful',
+			parameters: parameters as never,
+			credentials: credentials(url),
+			continueOnFail: options.continueOnFail,
+		});
 
 	const table: SecretTable = {
 		hostile,
@@ -37,10 +42,35 @@ describe('PSRESTful: no secret in any error', () => {
 		sentSecret: () => apiKey,
 		freePort,
 		entryPoints: [
-			{ name: 'Get Content', kind: 'throws', continueOnFail: true, run: action({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989' }) },
-			{ name: 'Get Content for Many', kind: 'throws', continueOnFail: true, run: action({ resource: 'media', operation: 'getContentForMany', supplierCode: 'HIT', productIds: '5989, 6234' }) },
-			{ name: 'Get Modified Since', kind: 'throws', continueOnFail: true, run: action({ resource: 'media', operation: 'getModifiedSince', supplierCode: 'HIT', since: '2024-01-01' }) },
-			{ name: 'Get Many Suppliers', kind: 'throws', continueOnFail: true, run: action({ resource: 'supplier', operation: 'getMany', returnAll: true }) },
+			{
+				name: 'Get Content',
+				kind: 'throws',
+				continueOnFail: true,
+				run: action({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989' }),
+			},
+			{
+				name: 'Get Content for Many',
+				kind: 'throws',
+				continueOnFail: true,
+				run: action({
+					resource: 'media',
+					operation: 'getContentForMany',
+					supplierCode: 'HIT',
+					productIds: '5989, 6234',
+				}),
+			},
+			{
+				name: 'Get Modified Since',
+				kind: 'throws',
+				continueOnFail: true,
+				run: action({ resource: 'media', operation: 'getModifiedSince', supplierCode: 'HIT', since: '2024-01-01' }),
+			},
+			{
+				name: 'Get Many Suppliers',
+				kind: 'throws',
+				continueOnFail: true,
+				run: action({ resource: 'supplier', operation: 'getMany', returnAll: true }),
+			},
 			{
 				name: 'the supplier dropdown',
 				kind: 'throws',
@@ -53,11 +83,21 @@ describe('PSRESTful: no secret in any error', () => {
 				run: (url, options) =>
 					new PollHarness({
 						type: 'psRestfulTrigger',
-						parameters: { supplierCode: 'HIT', includeMediaContent: true, firstRun: 'date', startDate: '2024-01-01' } as never,
+						parameters: {
+							supplierCode: 'HIT',
+							includeMediaContent: true,
+							firstRun: 'date',
+							startDate: '2024-01-01',
+						} as never,
 						credentials: credentials(url),
 					}).poll({ pollBudgetMs: options.pollBudgetMs }),
 			},
-			{ name: 'the credential test', kind: 'credential test', declarative: true, run: (url) => testCredential('psRestfulApi', { apiKey, baseUrl: url }) },
+			{
+				name: 'the credential test',
+				kind: 'credential test',
+				declarative: true,
+				run: (url) => testCredential('psRestfulApi', { apiKey, baseUrl: url }),
+			},
 		],
 		answers: [
 			[
@@ -77,7 +117,11 @@ describe('PSRESTful: no secret in any error', () => {
 				(_r, echo) => ({
 					status: 200,
 					headers: { 'content-type': 'application/json' },
-					body: JSON.stringify({ MediaContentArray: null, MediaDateModifiedArray: null, errorMessage: { code: 999, description: echo } }),
+					body: JSON.stringify({
+						MediaContentArray: null,
+						MediaDateModifiedArray: null,
+						errorMessage: { code: 999, description: echo },
+					}),
 				}),
 			],
 		],

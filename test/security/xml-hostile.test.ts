@@ -24,7 +24,11 @@ const PASSWD = existsSync('/etc/passwd') ? readFileSync('/etc/passwd', 'utf8').s
 const TRAP_TEXT = 'TRAP-ENTITY-EXPANDED';
 
 /** Loopback address that counts every request a parser might make for an entity or DTD. */
-const trap = new MockServer(() => ({ status: 200, headers: { 'content-type': 'application/xml-dtd' }, body: `<!ENTITY leak "${TRAP_TEXT}">` }));
+const trap = new MockServer(() => ({
+	status: 200,
+	headers: { 'content-type': 'application/xml-dtd' },
+	body: `<!ENTITY leak "${TRAP_TEXT}">`,
+}));
 
 /**
  * A proxy between node and mock: forwards each request and hands the XML answer to `rewrite`
@@ -81,35 +85,73 @@ function withDoctype(xml: string, doctype: (root: string) => string, inside = ''
 }
 
 const laughs = (root: string) =>
-	[`<!DOCTYPE ${root} [`, ' <!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, i) => ` <!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`), ']>'].join('\n');
+	[
+		`<!DOCTYPE ${root} [`,
+		' <!ENTITY lol "lol">',
+		...Array.from({ length: 9 }, (_, i) => ` <!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`),
+		']>',
+	].join('\n');
 
-type Body = 'billion laughs' | 'file entity' | 'http entity' | 'parameter entity' | 'external DTD' | 'DOCTYPE behind a 5 KB comment' | 'XInclude';
+type Body =
+	| 'billion laughs'
+	| 'file entity'
+	| 'http entity'
+	| 'parameter entity'
+	| 'external DTD'
+	| 'DOCTYPE behind a 5 KB comment'
+	| 'XInclude';
 
 function hostileBody(body: Body, xml: string, trapUrl: string): string {
 	switch (body) {
 		case 'billion laughs':
 			return withDoctype(xml, laughs, '<note>&lol9;</note>');
 		case 'file entity':
-			return withDoctype(xml, (root) => `<!DOCTYPE ${root} [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>`, '<note>&xxe;</note>');
+			return withDoctype(
+				xml,
+				(root) => `<!DOCTYPE ${root} [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>`,
+				'<note>&xxe;</note>',
+			);
 		case 'http entity':
-			return withDoctype(xml, (root) => `<!DOCTYPE ${root} [<!ENTITY xxe SYSTEM "${trapUrl}/entity">]>`, '<note>&xxe;</note>');
+			return withDoctype(
+				xml,
+				(root) => `<!DOCTYPE ${root} [<!ENTITY xxe SYSTEM "${trapUrl}/entity">]>`,
+				'<note>&xxe;</note>',
+			);
 		case 'parameter entity':
-			return withDoctype(xml, (root) => `<!DOCTYPE ${root} [<!ENTITY % remote SYSTEM "${trapUrl}/parameter.dtd"> %remote;]>`, '<note>&leak;</note>');
+			return withDoctype(
+				xml,
+				(root) => `<!DOCTYPE ${root} [<!ENTITY % remote SYSTEM "${trapUrl}/parameter.dtd"> %remote;]>`,
+				'<note>&leak;</note>',
+			);
 		case 'external DTD':
 			// The DAM's own answers name an external DTD too; here it is one on loopback.
 			return withDoctype(xml, (root) => `<!DOCTYPE ${root} SYSTEM "${trapUrl}/external.dtd">`);
 		case 'DOCTYPE behind a 5 KB comment':
-			return withDoctype(xml, (root) => `<!DOCTYPE ${root} [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>`, '<note>&xxe;</note>', `<!-- ${'padding '.repeat(640)}-->\n`);
+			return withDoctype(
+				xml,
+				(root) => `<!DOCTYPE ${root} [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>`,
+				'<note>&xxe;</note>',
+				`<!-- ${'padding '.repeat(640)}-->\n`,
+			);
 		case 'XInclude': {
 			const at = ROOT_TAG.exec(xml)!;
 			const end = at.index + at[0].length;
-			const include = (href: string) => `<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="${href}" parse="text"/>`;
+			const include = (href: string) =>
+				`<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="${href}" parse="text"/>`;
 			return `${xml.slice(0, end)}${include('file:///etc/passwd')}${include(`${trapUrl}/xinclude`)}${xml.slice(end)}`;
 		}
 	}
 }
 
-const BODIES: Body[] = ['billion laughs', 'file entity', 'http entity', 'parameter entity', 'external DTD', 'DOCTYPE behind a 5 KB comment', 'XInclude'];
+const BODIES: Body[] = [
+	'billion laughs',
+	'file entity',
+	'http entity',
+	'parameter entity',
+	'external DTD',
+	'DOCTYPE behind a 5 KB comment',
+	'XInclude',
+];
 
 // ---------------------------------------------------------------------------------------------
 
@@ -135,11 +177,22 @@ const providers: Array<{ name: string; proxy: RewritingProxy; entries: Entry[]; 
 		name: 'PantherMedia',
 		proxy: pmProxy,
 		entries: (() => {
-			const credentials = () => ({ pantherMediaApi: { apiKey: pm.apiKey, apiSecret: pm.apiSecret, baseUrl: pmProxy.server.baseUrl } });
-			const action = (parameters: Record<string, unknown>) => () => executeNode({ type: 'pantherMedia', parameters: { resource: 'media', ...parameters } as never, credentials: credentials() });
+			const credentials = () => ({
+				pantherMediaApi: { apiKey: pm.apiKey, apiSecret: pm.apiSecret, baseUrl: pmProxy.server.baseUrl },
+			});
+			const action = (parameters: Record<string, unknown>) => () =>
+				executeNode({
+					type: 'pantherMedia',
+					parameters: { resource: 'media', ...parameters } as never,
+					credentials: credentials(),
+				});
 			return [
 				{ name: 'Get Info', kind: 'action', run: action({ operation: 'getInfo', mediaIds: '6001, 6002' }) },
-				{ name: 'Poll', kind: 'action', run: action({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 10 }) },
+				{
+					name: 'Poll',
+					kind: 'action',
+					run: action({ operation: 'poll', type: 'new', sinceMode: 'date', sinceDate: '2024-01-01', limit: 10 }),
+				},
 				{ name: 'Search', kind: 'action', run: action({ operation: 'search', query: 'panther', page: 1, limit: 10 }) },
 				{
 					name: 'the trigger',
@@ -147,11 +200,20 @@ const providers: Array<{ name: string; proxy: RewritingProxy; entries: Entry[]; 
 					run: () =>
 						new PollHarness({
 							type: 'pantherMediaTrigger',
-							parameters: { events: ['new', 'changed', 'deleted'], includeMediaInfo: true, firstRun: 'date', startDate: '2024-01-01' } as never,
+							parameters: {
+								events: ['new', 'changed', 'deleted'],
+								includeMediaInfo: true,
+								firstRun: 'date',
+								startDate: '2024-01-01',
+							} as never,
 							credentials: credentials(),
 						}).poll(),
 				},
-				{ name: 'the credential test', kind: 'credential test', run: () => testCredential('pantherMediaApi', credentials().pantherMediaApi) },
+				{
+					name: 'the credential test',
+					kind: 'credential test',
+					run: () => testCredential('pantherMediaApi', credentials().pantherMediaApi),
+				},
 			] satisfies Entry[];
 		})(),
 		expected: {
@@ -169,24 +231,68 @@ const providers: Array<{ name: string; proxy: RewritingProxy; entries: Entry[]; 
 		name: 'Hal Leonard DAM',
 		proxy: damProxy,
 		entries: (() => {
-			const credentials = () => ({ halLeonardDamApi: { vendorId: dam.vendorId, vendorKey: dam.vendorKey, endpoint: `${damProxy.server.baseUrl}/dam` } });
-			const action = (parameters: Record<string, unknown>) => () => executeNode({ type: 'halLeonardDam', parameters: parameters as never, credentials: credentials() });
+			const credentials = () => ({
+				halLeonardDamApi: {
+					vendorId: dam.vendorId,
+					vendorKey: dam.vendorKey,
+					endpoint: `${damProxy.server.baseUrl}/dam`,
+				},
+			});
+			const action = (parameters: Record<string, unknown>) => () =>
+				executeNode({ type: 'halLeonardDam', parameters: parameters as never, credentials: credentials() });
 			return [
-				{ name: 'Get Modified Files', kind: 'action', run: action({ resource: 'file', operation: 'getModified', fileType: 'pdf', startDate: '2015-12-01' }) },
-				{ name: 'Get Metadata by date range', kind: 'action', run: action({ resource: 'asset', operation: 'getMetadata', requestType: 'all', selectBy: 'dateRange', startDate: '2015-12-01', stopDate: '2016-01-31' }) },
-				{ name: 'Get Metadata by asset IDs', kind: 'action', run: action({ resource: 'asset', operation: 'getMetadata', requestType: 'all', selectBy: 'assetIds', assetIds: '1000, 2000' }) },
-				{ name: 'Get Access', kind: 'action', run: action({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'US' }) },
+				{
+					name: 'Get Modified Files',
+					kind: 'action',
+					run: action({ resource: 'file', operation: 'getModified', fileType: 'pdf', startDate: '2015-12-01' }),
+				},
+				{
+					name: 'Get Metadata by date range',
+					kind: 'action',
+					run: action({
+						resource: 'asset',
+						operation: 'getMetadata',
+						requestType: 'all',
+						selectBy: 'dateRange',
+						startDate: '2015-12-01',
+						stopDate: '2016-01-31',
+					}),
+				},
+				{
+					name: 'Get Metadata by asset IDs',
+					kind: 'action',
+					run: action({
+						resource: 'asset',
+						operation: 'getMetadata',
+						requestType: 'all',
+						selectBy: 'assetIds',
+						assetIds: '1000, 2000',
+					}),
+				},
+				{
+					name: 'Get Access',
+					kind: 'action',
+					run: action({ resource: 'asset', operation: 'getAccess', assetId: '1000', countryCode: 'US' }),
+				},
 				{
 					name: 'the trigger',
 					kind: 'trigger',
 					run: () =>
 						new PollHarness({
 							type: 'halLeonardDamTrigger',
-							parameters: { events: ['modifiedFile', 'assetMetadata'], firstRun: 'date', startDate: '2015-12-01' } as never,
+							parameters: {
+								events: ['modifiedFile', 'assetMetadata'],
+								firstRun: 'date',
+								startDate: '2015-12-01',
+							} as never,
 							credentials: credentials(),
 						}).poll(),
 				},
-				{ name: 'the credential test', kind: 'credential test', run: () => testCredential('halLeonardDamApi', credentials().halLeonardDamApi) },
+				{
+					name: 'the credential test',
+					kind: 'credential test',
+					run: () => testCredential('halLeonardDamApi', credentials().halLeonardDamApi),
+				},
 			] satisfies Entry[];
 		})(),
 		expected: {
@@ -205,7 +311,12 @@ const providers: Array<{ name: string; proxy: RewritingProxy; entries: Entry[]; 
 function outcomeText(outcome: { threw: boolean; value?: unknown; error?: Error }): string {
 	if (!outcome.threw) return JSON.stringify(outcome.value);
 	const error = outcome.error as Error & Record<string, unknown>;
-	return [error.message, String(error.description ?? ''), JSON.stringify(error.errorResponse ?? null), JSON.stringify(error.context ?? null)].join('\n');
+	return [
+		error.message,
+		String(error.description ?? ''),
+		JSON.stringify(error.errorResponse ?? null),
+		JSON.stringify(error.context ?? null),
+	].join('\n');
 }
 
 async function settle(run: () => Promise<unknown>): Promise<{ threw: boolean; value?: unknown; error?: Error }> {
@@ -245,50 +356,55 @@ describe('Hostile XML answers through the PantherMedia and Hal Leonard DAM nodes
 	afterEach(() => sleeps.restore());
 
 	const cases = providers.flatMap((provider) =>
-		provider.entries.flatMap((entry) => BODIES.map((body) => [`${provider.name} ${entry.name}: ${body}`, provider, entry, body] as const)),
+		provider.entries.flatMap((entry) =>
+			BODIES.map((body) => [`${provider.name} ${entry.name}: ${body}`, provider, entry, body] as const),
+		),
 	);
 
-	it.each(cases)('%s — no expansion, no file read, no fetch; refused clearly or read as if absent', async (_title, provider, entry, body) => {
-		// The same run on the genuine answer, to compare an inert read with.
-		const baseline = await settle(entry.run);
-		expect(baseline.threw).toBe(false);
-		// …which has something to read: items, a poll with changes, an accepted credential.
-		if (entry.kind === 'credential test') expect(baseline.value).toMatchObject({ status: 'OK' });
-		else if (entry.kind === 'trigger') expect((baseline.value as unknown[][] | null)?.[0]?.length).toBeGreaterThan(0);
-		else expect((baseline.value as { output: unknown[][] }).output[0].length).toBeGreaterThan(0);
+	it.each(cases)(
+		'%s — no expansion, no file read, no fetch; refused clearly or read as if absent',
+		async (_title, provider, entry, body) => {
+			// The same run on the genuine answer, to compare an inert read with.
+			const baseline = await settle(entry.run);
+			expect(baseline.threw).toBe(false);
+			// …which has something to read: items, a poll with changes, an accepted credential.
+			if (entry.kind === 'credential test') expect(baseline.value).toMatchObject({ status: 'OK' });
+			else if (entry.kind === 'trigger') expect((baseline.value as unknown[][] | null)?.[0]?.length).toBeGreaterThan(0);
+			else expect((baseline.value as { output: unknown[][] }).output[0].length).toBeGreaterThan(0);
 
-		const logsBefore = logLines.length;
-		provider.proxy.rewrite = (xml) => hostileBody(body, xml, trap.baseUrl);
-		const heapBefore = process.memoryUsage().heapUsed;
-		const started = Date.now();
-		const outcome = await settle(entry.run);
-		const elapsed = Date.now() - started;
+			const logsBefore = logLines.length;
+			provider.proxy.rewrite = (xml) => hostileBody(body, xml, trap.baseUrl);
+			const heapBefore = process.memoryUsage().heapUsed;
+			const started = Date.now();
+			const outcome = await settle(entry.run);
+			const elapsed = Date.now() - started;
 
-		// Nothing was fetched, read or expanded, anywhere the node reports or logs.
-		expect(trap.requests).toHaveLength(0);
-		const text = `${outcomeText(outcome)}\n${logLines
-			.slice(logsBefore)
-			.map((l) => l.message)
-			.join('\n')}`;
-		expect(text).not.toContain(PASSWD);
-		expect(text).not.toContain(TRAP_TEXT);
-		expect(text).not.toContain('lollollol');
-		// Generous safety bounds against a runaway expansion (a hang would take minutes, gigabytes).
-		expect(elapsed).toBeLessThan(20_000);
-		expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(100 * 1024 * 1024);
+			// Nothing was fetched, read or expanded, anywhere the node reports or logs.
+			expect(trap.requests).toHaveLength(0);
+			const text = `${outcomeText(outcome)}\n${logLines
+				.slice(logsBefore)
+				.map((l) => l.message)
+				.join('\n')}`;
+			expect(text).not.toContain(PASSWD);
+			expect(text).not.toContain(TRAP_TEXT);
+			expect(text).not.toContain('lollollol');
+			// Generous safety bounds against a runaway expansion (a hang would take minutes, gigabytes).
+			expect(elapsed).toBeLessThan(20_000);
+			expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(100 * 1024 * 1024);
 
-		const expected = provider.expected[body];
-		if (expected === 'inert') {
-			expect(outcome.threw).toBe(false);
-			expect(comparable(outcome.value)).toBe(comparable(baseline.value));
-		} else if (entry.kind === 'credential test') {
-			expect(outcome.threw).toBe(false);
-			expect(outcome.value).toMatchObject({ status: 'Error' });
-			expect((outcome.value as { message: string }).message).toContain(expected.refused);
-		} else {
-			expect(outcome.threw).toBe(true);
-			expect(outcome.error!.name).toBe('NodeApiError');
-			expect(outcome.error!.message).toBe(`${provider.name}: Malformed answer: ${expected.refused}`);
-		}
-	});
+			const expected = provider.expected[body];
+			if (expected === 'inert') {
+				expect(outcome.threw).toBe(false);
+				expect(comparable(outcome.value)).toBe(comparable(baseline.value));
+			} else if (entry.kind === 'credential test') {
+				expect(outcome.threw).toBe(false);
+				expect(outcome.value).toMatchObject({ status: 'Error' });
+				expect((outcome.value as { message: string }).message).toContain(expected.refused);
+			} else {
+				expect(outcome.threw).toBe(true);
+				expect(outcome.error!.name).toBe('NodeApiError');
+				expect(outcome.error!.message).toBe(`${provider.name}: Malformed answer: ${expected.refused}`);
+			}
+		},
+	);
 });

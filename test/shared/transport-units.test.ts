@@ -1,7 +1,12 @@
 import { toEpochMs, toNaiveUtc } from '../../nodes/shared/dates';
 import { mapPrefix } from '../../nodes/shared/concurrency';
 import { redactSecrets } from '../../nodes/shared/transport/redact';
-import { DEFAULT_RETRY_POLICY, backoffDelay, classifyNetworkCode, parseRetryAfter } from '../../nodes/shared/transport/retry';
+import {
+	DEFAULT_RETRY_POLICY,
+	backoffDelay,
+	classifyNetworkCode,
+	parseRetryAfter,
+} from '../../nodes/shared/transport/retry';
 
 describe('retry policy', () => {
 	it('reads Retry-After as seconds or as an HTTP date', () => {
@@ -32,7 +37,8 @@ describe('retry policy', () => {
 
 describe('redaction', () => {
 	it('masks known secret values and secret-looking fields', () => {
-		const text = 'key=abc123secret&access_key=deadbeef0011&other=1 <VendorKey>vk-999</VendorKey> Token token=tok123,email=a@b.c';
+		const text =
+			'key=abc123secret&access_key=deadbeef0011&other=1 <VendorKey>vk-999</VendorKey> Token token=tok123,email=a@b.c';
 		const out = redactSecrets(text, ['abc123secret']);
 		expect(out).not.toContain('abc123secret');
 		expect(out).not.toContain('deadbeef0011');
@@ -79,7 +85,12 @@ describe('bounded fan-out', () => {
 
 	it('stops starting new work when told to', async () => {
 		let started = 0;
-		const result = await mapPrefix([1, 2, 3, 4], 1, async (n) => (started++, n), () => (started >= 2 ? 'enough' : undefined));
+		const result = await mapPrefix(
+			[1, 2, 3, 4],
+			1,
+			async (n) => (started++, n),
+			() => (started >= 2 ? 'enough' : undefined),
+		);
 		expect(result).toEqual({ results: [1, 2], stopReason: 'enough' });
 	});
 });

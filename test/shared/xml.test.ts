@@ -2,11 +2,17 @@ import { buildXml, decodeXmlText, parseXml } from '../../nodes/shared/xml';
 
 describe('hardened XML', () => {
 	it('keeps ids as strings, attributes, and lists as arrays even with one element', () => {
-		const doc = parseXml('<rsp stat="ok"><items total="1"><media id="0123" date="Mon, 11 Jan 2021 02:12:52 UTC"/></items></rsp>', {
-			arrays: ['media'],
-		});
+		const doc = parseXml(
+			'<rsp stat="ok"><items total="1"><media id="0123" date="Mon, 11 Jan 2021 02:12:52 UTC"/></items></rsp>',
+			{
+				arrays: ['media'],
+			},
+		);
 		expect(doc).toEqual({
-			rsp: { '@_stat': 'ok', items: { '@_total': '1', media: [{ '@_id': '0123', '@_date': 'Mon, 11 Jan 2021 02:12:52 UTC' }] } },
+			rsp: {
+				'@_stat': 'ok',
+				items: { '@_total': '1', media: [{ '@_id': '0123', '@_date': 'Mon, 11 Jan 2021 02:12:52 UTC' }] },
+			},
 		});
 	});
 
@@ -67,7 +73,12 @@ describe('hardened XML', () => {
 	});
 
 	it('builds documents with every value escaped', () => {
-		const xml = buildXml({ DAMRequest: { RequestHdr: { VendorKey: 'k<&>"\'' }, ModifiedFileRequest: { '@_fileType': 'p"df', StartDate: '2015/11/26' } } });
+		const xml = buildXml({
+			DAMRequest: {
+				RequestHdr: { VendorKey: 'k<&>"\'' },
+				ModifiedFileRequest: { '@_fileType': 'p"df', StartDate: '2015/11/26' },
+			},
+		});
 		expect(xml).toContain('<VendorKey>k&lt;&amp;&gt;');
 		expect(xml).toContain('fileType="p&quot;df"');
 		expect(parseXml(xml)).toMatchObject({ DAMRequest: { RequestHdr: { VendorKey: 'k<&>"\'' } } });

@@ -29,13 +29,33 @@ describe('fault soak', () => {
 	it.each([
 		['PSRESTful, media content', () => psRestfulScenario({ ...common, seed: 101, includeMedia: true })],
 		['PSRESTful, ids only', () => psRestfulScenario({ ...common, seed: 102, includeMedia: false })],
-		['PantherMedia, start from a date, default saving', () => pantherMediaScenario({ ...common, seed: 111, firstRun: 'date', durableCursors: false })],
-		['PantherMedia, start from now, durable cursors', () => pantherMediaScenario({ ...common, seed: 112, firstRun: 'now', durableCursors: true })],
+		[
+			'PantherMedia, start from a date, default saving',
+			() => pantherMediaScenario({ ...common, seed: 111, firstRun: 'date', durableCursors: false }),
+		],
+		[
+			'PantherMedia, start from now, durable cursors',
+			() => pantherMediaScenario({ ...common, seed: 112, firstRun: 'now', durableCursors: true }),
+		],
 		['Hal Leonard DAM, defaults', () => halLeonardScenario(dam('defaults'), { ...common, seed: 121 })],
-		['Hal Leonard DAM, Pacific DAM, skewed clock', () => halLeonardScenario(dam('DAM on Pacific'), { ...common, seed: 122 })],
-		['Hal Leonard DAM, every poll queries, durable cursors', () => halLeonardScenario(dam('every poll'), { ...common, seed: 123 })],
-		['CommerceConnect, inclusive bounds, 5-minute lookback', () => commerceConnectScenario({ ...common, seed: 131, boundMode: 'inclusive', precision: 'ms', lookbackMinutes: 5 })],
-		['CommerceConnect, exclusive whole-second bounds, no lookback', () => commerceConnectScenario({ ...common, seed: 132, boundMode: 'exclusive', precision: 's', lookbackMinutes: 0 })],
+		[
+			'Hal Leonard DAM, Pacific DAM, skewed clock',
+			() => halLeonardScenario(dam('DAM on Pacific'), { ...common, seed: 122 }),
+		],
+		[
+			'Hal Leonard DAM, every poll queries, durable cursors',
+			() => halLeonardScenario(dam('every poll'), { ...common, seed: 123 }),
+		],
+		[
+			'CommerceConnect, inclusive bounds, 5-minute lookback',
+			() =>
+				commerceConnectScenario({ ...common, seed: 131, boundMode: 'inclusive', precision: 'ms', lookbackMinutes: 5 }),
+		],
+		[
+			'CommerceConnect, exclusive whole-second bounds, no lookback',
+			() =>
+				commerceConnectScenario({ ...common, seed: 132, boundMode: 'exclusive', precision: 's', lookbackMinutes: 0 }),
+		],
 	] as const)('%s', async (_name, run) => {
 		const result = await run();
 		results.push(result);

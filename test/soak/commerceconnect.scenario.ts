@@ -50,12 +50,16 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 			const now = mock.server.now();
 			return [...mock.items.values()].filter((i) => now - (lastChange.get(i.id) ?? i.updated_at) >= MIN_LIFE_MS);
 		};
-		const pick = <T>(list: T[]): T | undefined => (list.length === 0 ? undefined : list[Math.floor(random() * list.length)]);
+		const pick = <T>(list: T[]): T | undefined =>
+			list.length === 0 ? undefined : list[Math.floor(random() * list.length)];
 		const lag = () => Math.floor(random() * 3000);
 		let counter = 0;
 		const create = (at?: number): StoredItem => {
 			mock.visibilityLagMs = lag();
-			const item = mock.seed({ url: `https://cdn.example.com/sim/${counter++}.jpg`, product_id: 9, description: 'v1', tag_list: ['sim'] }, at);
+			const item = mock.seed(
+				{ url: `https://cdn.example.com/sim/${counter++}.jpg`, product_id: 9, description: 'v1', tag_list: ['sim'] },
+				at,
+			);
 			lastChange.set(item.id, item.updated_at);
 			return item;
 		};

@@ -57,7 +57,10 @@ export const HAL_LEONARD_VARIANTS: HalLeonardVariant[] = [
  * Time: this machine's clock and the DAM's move together (TestClock); requests still run in real
  * time, so slow answers cost real seconds.
  */
-export async function halLeonardScenario(variant: HalLeonardVariant, options: Omit<SoakOptions, 'seed'> & { seed?: number }): Promise<SoakResult> {
+export async function halLeonardScenario(
+	variant: HalLeonardVariant,
+	options: Omit<SoakOptions, 'seed'> & { seed?: number },
+): Promise<SoakResult> {
 	// Wall time by hrtime: the test clock makes Date.now jump.
 	const startedHr = process.hrtime.bigint();
 	const elapsedSeconds = () => Number(process.hrtime.bigint() - startedHr) / 1e9;
@@ -75,7 +78,11 @@ export async function halLeonardScenario(variant: HalLeonardVariant, options: Om
 			{ kind: 'status', status: 500, body: 'Internal Server Error', contentType: 'text/plain' },
 			{ kind: 'status', status: 503, retryAfter: '2', body: 'busy', contentType: 'text/plain' },
 			{ kind: 'truncate' },
-			{ kind: 'malformed', body: '<?xml version="1.0"?><DAMResponse><ModifiedFileResponse><ModifiedFile>', contentType: 'text/xml' },
+			{
+				kind: 'malformed',
+				body: '<?xml version="1.0"?><DAMResponse><ModifiedFileResponse><ModifiedFile>',
+				contentType: 'text/xml',
+			},
 			{ kind: 'reset' },
 		];
 		const slow = new SlowAnswers(mock.server, seed, options.slowAnswers === true);
@@ -84,7 +91,9 @@ export async function halLeonardScenario(variant: HalLeonardVariant, options: Om
 			{
 				type: 'halLeonardDamTrigger',
 				parameters: { events: ['modifiedFile', 'assetMetadata'], ...variant.parameters, syncOptions } as never,
-				credentials: { halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint } },
+				credentials: {
+					halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint },
+				},
 			},
 			{ durableCursors: variant.durableCursors },
 		);
@@ -133,7 +142,8 @@ export async function halLeonardScenario(variant: HalLeonardVariant, options: Om
 			if (options.maxSeconds !== undefined && elapsedSeconds() > options.maxSeconds) break;
 			clock.advance(20 * 60_000 + Math.floor(random() * 80 * 60_000));
 			if (random() < 0.6) change(`${random() < 0.5 ? 'f' : 'm'}${Math.floor(random() * 40)}`);
-			if (random() < 0.01) for (let i = 0; i < 10; i++) change(`${random() < 0.5 ? 'f' : 'm'}${Math.floor(random() * 40)}`);
+			if (random() < 0.01)
+				for (let i = 0; i < 10; i++) change(`${random() < 0.5 ? 'f' : 'm'}${Math.floor(random() * 40)}`);
 			if (random() < 0.02) {
 				harness.restart();
 				restarts++;

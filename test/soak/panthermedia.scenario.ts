@@ -64,11 +64,20 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 		);
 		const faults: Fault[] = [
 			{ kind: 'status', status: 429, retryAfter: '1' },
-			{ kind: 'status', status: 421, body: '<rsp stat="fail"><err code="421" msg="Too many Request"/></rsp>', contentType: 'text/xml' },
+			{
+				kind: 'status',
+				status: 421,
+				body: '<rsp stat="fail"><err code="421" msg="Too many Request"/></rsp>',
+				contentType: 'text/xml',
+			},
 			{ kind: 'status', status: 500 },
 			{ kind: 'status', status: 503 },
 			{ kind: 'truncate' },
-			{ kind: 'malformed', body: '<?xml version="1.0"?><rsp stat="ok"><items type="new"><media id="1" date="Mon, 11 Jan', contentType: 'text/xml' },
+			{
+				kind: 'malformed',
+				body: '<?xml version="1.0"?><rsp stat="ok"><items type="new"><media id="1" date="Mon, 11 Jan',
+				contentType: 'text/xml',
+			},
 			{ kind: 'reset' },
 		];
 		const slow = new SlowAnswers(mock.server, options.seed, options.slowAnswers === true);
@@ -96,7 +105,11 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 			} catch {
 				failedPolls++;
 			}
-			maxStateBytes = Math.max(maxStateBytes, stateSize(harness.saved), stateSize((harness.memoryState ?? {}) as IDataObject));
+			maxStateBytes = Math.max(
+				maxStateBytes,
+				stateSize(harness.saved),
+				stateSize((harness.memoryState ?? {}) as IDataObject),
+			);
 		};
 		const alive = () => [...mock.media.values()].filter((m) => !m.deleted);
 		const lastChange = (id: string) => mock.events.filter((e) => e.id === id && e.type === 'changed').at(-1);
@@ -114,7 +127,8 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 					const previous = lastChange(media.id);
 					if (!previous || emitted.has(pantherEventKey(previous))) mock.change(media.id, { extraLagMs: straggle() });
 				}
-				if (pool.length > 20 && random() < 0.05) mock.remove(pool[Math.floor(random() * pool.length)].id, { extraLagMs: straggle() });
+				if (pool.length > 20 && random() < 0.05)
+					mock.remove(pool[Math.floor(random() * pool.length)].id, { extraLagMs: straggle() });
 			}
 			if (random() < 0.02) {
 				harness.restart();
@@ -135,7 +149,9 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 		const events: GeneratedEvent[] = mock.events.filter((e) => activatedAt !== undefined && e.date >= simStart);
 		const expected = events.map(pantherEventKey);
 		const known = new Set(expected);
-		const byType = Object.fromEntries((['new', 'changed', 'deleted'] as RowType[]).map((t) => [t, events.filter((e) => e.type === t).length]));
+		const byType = Object.fromEntries(
+			(['new', 'changed', 'deleted'] as RowType[]).map((t) => [t, events.filter((e) => e.type === t).length]),
+		);
 		return {
 			scenario: `PantherMedia Trigger, ${options.name ?? `${options.firstRun === 'now' ? 'start from now' : 'start from a date'}, ${options.durableCursors ? 'durable poll cursors' : 'n8n’s default saving'}`}`,
 			...compare(expected, emitted),

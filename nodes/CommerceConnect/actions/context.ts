@@ -24,14 +24,19 @@ export class RunContext {
 		if (ids.length === 0) {
 			throw new NodeOperationError(this.ctx.getNode(), `No product has the code ${JSON.stringify(code)}`, {
 				itemIndex,
-				description: 'Check the Product Code (codes are compared exactly, including case), or identify the product by ID.',
+				description:
+					'Check the Product Code (codes are compared exactly, including case), or identify the product by ID.',
 			});
 		}
 		if (ids.length > 1) {
-			throw new NodeOperationError(this.ctx.getNode(), `Several products have the code ${JSON.stringify(code)} (IDs ${ids.join(', ')})`, {
-				itemIndex,
-				description: 'Identify the product by ID instead.',
-			});
+			throw new NodeOperationError(
+				this.ctx.getNode(),
+				`Several products have the code ${JSON.stringify(code)} (IDs ${ids.join(', ')})`,
+				{
+					itemIndex,
+					description: 'Identify the product by ID instead.',
+				},
+			);
 		}
 		return ids[0];
 	}

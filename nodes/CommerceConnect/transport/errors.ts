@@ -29,7 +29,8 @@ export function readRailsError(text: string): RailsError {
 		if (!plain || /^<(!doctype|html)/i.test(plain)) return { fields: [] };
 		return { message: excerpt(plain), fields: [] };
 	}
-	if (!body || typeof body !== 'object') return { message: typeof body === 'string' ? excerpt(body) : undefined, fields: [] };
+	if (!body || typeof body !== 'object')
+		return { message: typeof body === 'string' ? excerpt(body) : undefined, fields: [] };
 	const record = body as Record<string, unknown>;
 	const fields: string[] = [];
 	const parts: string[] = [];
@@ -71,7 +72,10 @@ export function labelFields(fields: readonly string[]): string {
 }
 
 /** Maps a non-2xx answer to a failure with the API's own message and what to do about it. */
-export function describeCommerceConnectFailure(response: RawResponse, request: ApiRequest): Partial<ApiFailure> | undefined {
+export function describeCommerceConnectFailure(
+	response: RawResponse,
+	request: ApiRequest,
+): Partial<ApiFailure> | undefined {
 	if (response.status >= 200 && response.status < 300) return undefined;
 	const { message, fields } = readRailsError(response.body.toString('utf8'));
 	const failure: Partial<ApiFailure> = { kind: 'http', providerMessage: message };
@@ -81,7 +85,8 @@ export function describeCommerceConnectFailure(response: RawResponse, request: A
 				'Check the email and API token in the CommerceConnect credential: the token must belong to the user with that email. (CommerceConnect calls static tokens deprecated; if your account was moved to API accounts, ask CommerceConnect support for a token.)';
 			break;
 		case 403:
-			failure.hint = 'The credential is valid, but this CommerceConnect user may not do this. Ask an administrator for the permission.';
+			failure.hint =
+				'The credential is valid, but this CommerceConnect user may not do this. Ask an administrator for the permission.';
 			break;
 		case 404:
 			failure.hint = /\/media_items\/\d+$/.test(request.url)

@@ -11,7 +11,14 @@ import {
 	type ProviderProfile,
 	type RawResponse,
 } from '../../shared/transport/http';
-import { MAX_PER_PAGE, type ListQuery, type MediaItem, type MediaItemPage, asMediaItem, listQueryString } from '../model';
+import {
+	MAX_PER_PAGE,
+	type ListQuery,
+	type MediaItem,
+	type MediaItemPage,
+	asMediaItem,
+	listQueryString,
+} from '../model';
 import { describeCommerceConnectFailure } from './errors';
 import type { MultipartBody } from './multipart';
 
@@ -72,7 +79,11 @@ function num(value: unknown): number | undefined {
 }
 
 /** Reads the page envelope every list answer has: page, per_page, total_pages, total_entries, entries. */
-export function parsePage<T>(response: RawResponse, requested: { page: number; perPage: number }, entry: (raw: unknown) => T | undefined): {
+export function parsePage<T>(
+	response: RawResponse,
+	requested: { page: number; perPage: number },
+	entry: (raw: unknown) => T | undefined,
+): {
 	page: number;
 	perPage: number;
 	totalPages: number;
@@ -86,7 +97,8 @@ export function parsePage<T>(response: RawResponse, requested: { page: number; p
 	const record = body as IDataObject;
 	const totalEntries = num(record.total_entries);
 	const totalPages = num(record.total_pages);
-	if (totalEntries === undefined || totalPages === undefined) throw new MalformedResponseError('the answer has no total_entries / total_pages');
+	if (totalEntries === undefined || totalPages === undefined)
+		throw new MalformedResponseError('the answer has no total_entries / total_pages');
 	const entries: T[] = [];
 	for (const raw of record.entries as unknown[]) {
 		const parsed = entry(raw);
@@ -133,7 +145,9 @@ export class CommerceConnectClient {
 					{ description: `Edit the credential and choose one of: ${AUTH_METHODS.join(', ')}.` },
 				);
 			}
-			this.base = String(credentials.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+			this.base = String(credentials.baseUrl || DEFAULT_BASE_URL)
+				.trim()
+				.replace(/\/+$/, '');
 		}
 		return this.base;
 	}
@@ -162,17 +176,15 @@ export class CommerceConnectClient {
 
 	/** `POST /api/v2/media_items`. Not idempotent: sent again only when it provably did not arrive. */
 	async create(mediaItem: IDataObject): Promise<MediaItem> {
-		return await this.createLike(
-			{
-				method: 'POST',
-				url: await this.url('/api/v2/media_items'),
-				headers: JSON_HEADERS,
-				body: JSON.stringify({ media_item: mediaItem }),
-				idempotent: false,
-				operation: 'create a media item',
-				timeoutMs: requestTimeouts.defaultMs,
-			},
-		);
+		return await this.createLike({
+			method: 'POST',
+			url: await this.url('/api/v2/media_items'),
+			headers: JSON_HEADERS,
+			body: JSON.stringify({ media_item: mediaItem }),
+			idempotent: false,
+			operation: 'create a media item',
+			timeoutMs: requestTimeouts.defaultMs,
+		});
 	}
 
 	/** `POST /api/v2/media_items/upload`, multipart, streamed. Not idempotent. */
@@ -180,7 +192,11 @@ export class CommerceConnectClient {
 		return await this.createLike({
 			method: 'POST',
 			url: await this.url('/api/v2/media_items/upload'),
-			headers: { 'Content-Type': body.contentType, 'Content-Length': String(body.contentLength), Accept: 'application/json' },
+			headers: {
+				'Content-Type': body.contentType,
+				'Content-Length': String(body.contentLength),
+				Accept: 'application/json',
+			},
 			body: body.stream,
 			idempotent: false,
 			operation: `upload ${fileName} as a media item`,
@@ -203,7 +219,11 @@ export class CommerceConnectClient {
 	private explainCreateFailure(error: unknown) {
 		if (error instanceof MediaSyncApiError) {
 			const failure = error.apiFailure;
-			const ambiguous = failure.kind === 'network' || failure.kind === 'timeout' || failure.kind === 'parse' || (failure.httpCode ?? 0) >= 500;
+			const ambiguous =
+				failure.kind === 'network' ||
+				failure.kind === 'timeout' ||
+				failure.kind === 'parse' ||
+				(failure.httpCode ?? 0) >= 500;
 			if (ambiguous) return new MediaSyncApiError(this.ctx.getNode(), { ...failure, hint: AMBIGUOUS_CREATE_HINT });
 		}
 		return asNodeError(this.ctx.getNode(), error);
@@ -294,10 +314,13 @@ export class CommerceConnectClient {
 					parsePage(response, { page, perPage: MAX_PER_PAGE }, (raw) => {
 						const record = raw as IDataObject | null;
 						const id = Number(record?.id);
-						return record && Number.isSafeInteger(id) ? { id, code: record.code === undefined || record.code === null ? undefined : String(record.code) } : undefined;
+						return record && Number.isSafeInteger(id)
+							? { id, code: record.code === undefined || record.code === null ? undefined : String(record.code) }
+							: undefined;
 					}),
 			);
-			for (const product of result.entries) if (product.code === code && !matches.includes(product.id)) matches.push(product.id);
+			for (const product of result.entries)
+				if (product.code === code && !matches.includes(product.id)) matches.push(product.id);
 			if (page >= result.totalPages || result.entries.length === 0) break;
 		}
 		this.productIds.set(code, matches);

@@ -35,9 +35,14 @@ function quote(value: string): string {
 	return value.replace(/\r/g, '%0D').replace(/\n/g, '%0A').replace(/"/g, '%22');
 }
 
-export function buildMultipart(fields: Array<[string, string]>, file: MultipartFile, boundary = `----n8nMediaSync${randomBytes(12).toString('hex')}`): MultipartBody {
+export function buildMultipart(
+	fields: Array<[string, string]>,
+	file: MultipartFile,
+	boundary = `----n8nMediaSync${randomBytes(12).toString('hex')}`,
+): MultipartBody {
 	const fieldParts = fields.map(
-		([name, value]) => `--${boundary}${CRLF}Content-Disposition: form-data; name="${quote(name)}"${CRLF}${CRLF}${value}${CRLF}`,
+		([name, value]) =>
+			`--${boundary}${CRLF}Content-Disposition: form-data; name="${quote(name)}"${CRLF}${CRLF}${value}${CRLF}`,
 	);
 	const head = Buffer.from(
 		fieldParts.join('') +
@@ -65,7 +70,9 @@ export function buildMultipart(fields: Array<[string, string]>, file: MultipartF
 		// The declared Content-Length must hold, or the server would wait for bytes that never come
 		// (or read the next request from the rest): stop the upload instead.
 		if (sent !== file.size) {
-			throw new Error(`the binary file has ${sent > file.size ? 'more' : 'fewer'} bytes than its recorded size of ${file.size}; upload stopped`);
+			throw new Error(
+				`the binary file has ${sent > file.size ? 'more' : 'fewer'} bytes than its recorded size of ${file.size}; upload stopped`,
+			);
 		}
 		yield tail;
 	}

@@ -131,7 +131,12 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		return query;
 	}
 
-	private async list(from: number, to: number | undefined, page: number, perPage = MAX_PER_PAGE): Promise<MediaItemPage> {
+	private async list(
+		from: number,
+		to: number | undefined,
+		page: number,
+		perPage = MAX_PER_PAGE,
+	): Promise<MediaItemPage> {
 		const what = this.options.stream === 'created' ? 'new media items' : 'changed media items';
 		return await this.client.list(this.query(from, to, page, perPage), `list ${what}`);
 	}
@@ -153,7 +158,12 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 	async read(_stream: string, checkpoint: Checkpoint, context: ReadContext): Promise<ReadResult<MediaItem>> {
 		const cp = checkpoint as unknown as CcCheckpoint;
 		const { lookbackMs } = this.options;
-		const result = (candidates: Array<Candidate<MediaItem>>, next: CcCheckpoint, caughtUp: boolean, floor: number): ReadResult<MediaItem> => ({
+		const result = (
+			candidates: Array<Candidate<MediaItem>>,
+			next: CcCheckpoint,
+			caughtUp: boolean,
+			floor: number,
+		): ReadResult<MediaItem> => ({
 			candidates,
 			next: next as unknown as Checkpoint,
 			caughtUp,
@@ -181,7 +191,12 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 				return result([], cp, true, start - PAD_MS);
 			}
 			const seconds = (to - start) / 1000 + 1;
-			const win: CcWindow = { to, at: serverNow, pos: start, span: this.spanFor(seconds, answer.totalEntries, answer.perPage) };
+			const win: CcWindow = {
+				to,
+				at: serverNow,
+				pos: start,
+				span: this.spanFor(seconds, answer.totalEntries, answer.perPage),
+			};
 			return result([], { ...cp, win }, false, this.floorOf(cp, win));
 		}
 
@@ -198,7 +213,8 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		const answer = await this.list(win.pos - PAD_MS, end + PAD_MS, 1);
 		if (CommerceConnectSource.complete(answer)) {
 			const fresh = this.fresh(answer.entries, end + PAD_MS + 1000, context);
-			if (fresh.length > context.maxItems) return result(fresh.slice(0, context.maxItems), cp, false, this.floorOf(cp, win));
+			if (fresh.length > context.maxItems)
+				return result(fresh.slice(0, context.maxItems), cp, false, this.floorOf(cp, win));
 			const span = this.grow(win.span, answer.totalEntries, answer.perPage);
 			const next: CcWindow = { ...win, pos: end + 1000, span };
 			return result(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
@@ -206,7 +222,10 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		if (end > win.pos) {
 			// Too full for one page: a shorter slice.
 			const slice = (end - win.pos) / 1000 + 1;
-			const span = Math.max(1, Math.min(Math.floor(slice / 2), Math.floor((slice * answer.perPage * FILL) / Math.max(1, answer.totalEntries))));
+			const span = Math.max(
+				1,
+				Math.min(Math.floor(slice / 2), Math.floor((slice * answer.perPage * FILL) / Math.max(1, answer.totalEntries))),
+			);
 			return result([], { ...cp, win: { ...win, span } }, false, this.floorOf(cp, win));
 		}
 		// One second with more than a page of items: page it, holding its count.
@@ -219,7 +238,12 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		win: CcWindow,
 		pg: NonNullable<CcWindow['pg']>,
 		context: ReadContext,
-		result: (c: Array<Candidate<MediaItem>>, next: CcCheckpoint, caughtUp: boolean, floor: number) => ReadResult<MediaItem>,
+		result: (
+			c: Array<Candidate<MediaItem>>,
+			next: CcCheckpoint,
+			caughtUp: boolean,
+			floor: number,
+		) => ReadResult<MediaItem>,
 	): Promise<ReadResult<MediaItem>> {
 		const floor = this.floorOf(cp, win);
 		const restart = (total: number): CcCheckpoint => ({ ...cp, win: { ...win, pg: { end: pg.end, total, page: 1 } } });
@@ -281,7 +305,8 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		let entries = first.entries;
 		if (first.totalPages > 1) {
 			entries = (await this.list(from, undefined, first.totalPages, limit)).entries;
-			if (entries.length < limit) entries = [...(await this.list(from, undefined, first.totalPages - 1, limit)).entries, ...entries];
+			if (entries.length < limit)
+				entries = [...(await this.list(from, undefined, first.totalPages - 1, limit)).entries, ...entries];
 		}
 		const now = this.client.http.serverNow();
 		return [...entries]

@@ -12,7 +12,11 @@ export const REQUEST_TYPES = [
 	{ name: 'Packages', value: 'packages', description: 'Packages, e.g. digital folios, only (requestType P)' },
 ];
 
-export function requestTypeCode(value: unknown, node: ReturnType<IExecuteFunctions['getNode']>, itemIndex?: number): 'A' | 'P' | 'X' {
+export function requestTypeCode(
+	value: unknown,
+	node: ReturnType<IExecuteFunctions['getNode']>,
+	itemIndex?: number,
+): 'A' | 'P' | 'X' {
 	switch (value) {
 		case 'assets':
 			return 'A';
@@ -23,22 +27,40 @@ export function requestTypeCode(value: unknown, node: ReturnType<IExecuteFunctio
 		case '':
 			return 'X';
 		default:
-			throw new NodeOperationError(node, `Request Type must be All, Assets or Packages, not ${JSON.stringify(value)}`, { itemIndex });
+			throw new NodeOperationError(node, `Request Type must be All, Assets or Packages, not ${JSON.stringify(value)}`, {
+				itemIndex,
+			});
 	}
 }
 
-export function fileTypeValue(value: unknown, node: ReturnType<IExecuteFunctions['getNode']>, itemIndex?: number): string {
-	const type = String(value ?? '').trim().toLowerCase();
+export function fileTypeValue(
+	value: unknown,
+	node: ReturnType<IExecuteFunctions['getNode']>,
+	itemIndex?: number,
+): string {
+	const type = String(value ?? '')
+		.trim()
+		.toLowerCase();
 	if (!FILE_TYPES.some((t) => t.value === type)) {
-		throw new NodeOperationError(node, `File Type must be one of ${FILE_TYPES.map((t) => t.value).join(', ')}, not ${JSON.stringify(value)}`, {
-			itemIndex,
-			description: 'The DAM lists modified files of type PDF only.',
-		});
+		throw new NodeOperationError(
+			node,
+			`File Type must be one of ${FILE_TYPES.map((t) => t.value).join(', ')}, not ${JSON.stringify(value)}`,
+			{
+				itemIndex,
+				description: 'The DAM lists modified files of type PDF only.',
+			},
+		);
 	}
 	return type;
 }
 
-export function dateField(name: string, displayName: string, show: Record<string, string[]>, required: boolean, description: string): INodeProperties {
+export function dateField(
+	name: string,
+	displayName: string,
+	show: Record<string, string[]>,
+	required: boolean,
+	description: string,
+): INodeProperties {
 	return {
 		displayName,
 		name,
@@ -60,7 +82,8 @@ export function readRange(this: IExecuteFunctions, itemIndex: number): { start: 
 	if (stop <= start) {
 		throw new NodeOperationError(node, 'Stop Date must be after Start Date', {
 			itemIndex,
-			description: 'The Stop Date is exclusive: to get one day, set Stop Date to the next day (or leave it empty for “up to now”).',
+			description:
+				'The Stop Date is exclusive: to get one day, set Stop Date to the next day (or leave it empty for “up to now”).',
 		});
 	}
 	return { start, stop };

@@ -56,7 +56,10 @@ const TEST_NODE: INode = {
  * legacy `request` helper, so "request with authentication" is the credential's own
  * `authenticate` followed by that helper — the same document, the same header, nothing else.
  */
-function credentialTestContext(test: ICredentialTestFunctions, credentials: ICredentialDataDecryptedObject): HttpContext {
+function credentialTestContext(
+	test: ICredentialTestFunctions,
+	credentials: ICredentialDataDecryptedObject,
+): HttpContext {
 	return {
 		getNode: () => TEST_NODE,
 		getCredentials: async () => credentials,

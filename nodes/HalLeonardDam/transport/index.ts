@@ -96,8 +96,7 @@ export const DAM_PROFILE: ProviderProfile = {
 		try {
 			const document = parseDamXml(response.body, response.headers['content-type']);
 			const error = (document.ErrorResponse ?? (document.DAMResponse as IDataObject | undefined)?.ErrorResponse) as
-				| Record<string, unknown>
-				| undefined;
+				Record<string, unknown> | undefined;
 			if (error && typeof error === 'object') {
 				const details: Partial<ApiFailure> & { transient?: boolean } = { ...errorResponseFailure(error).details };
 				delete details.transient;
@@ -116,7 +115,8 @@ export const DAM_PROFILE: ProviderProfile = {
 		} else if (text.trim()) {
 			failure.providerMessage = excerpt(text);
 		}
-		if (response.status === 404 && !failure.hint) failure.hint = 'Check the Endpoint URL in the credential (default https://haldms.halleonard.com/dam).';
+		if (response.status === 404 && !failure.hint)
+			failure.hint = 'Check the Endpoint URL in the credential (default https://haldms.halleonard.com/dam).';
 		return failure;
 	},
 };
@@ -178,9 +178,13 @@ export class DamClient {
 			}
 			const endpoint = String(credentials.endpoint ?? '').trim() || DEFAULT_ENDPOINT;
 			if (!/^https?:\/\/[^\s/]+/i.test(endpoint)) {
-				throw new NodeOperationError(node, `The credential’s Endpoint URL is not a URL: ${JSON.stringify(endpoint).slice(0, 80)}`, {
-					description: 'Use https://haldms.halleonard.com/dam, or the test endpoint Hal Leonard gave you.',
-				});
+				throw new NodeOperationError(
+					node,
+					`The credential’s Endpoint URL is not a URL: ${JSON.stringify(endpoint).slice(0, 80)}`,
+					{
+						description: 'Use https://haldms.halleonard.com/dam, or the test endpoint Hal Leonard gave you.',
+					},
+				);
 			}
 			this.settings = { endpoint };
 		}
@@ -193,7 +197,12 @@ export class DamClient {
 	}
 
 	/** Posts one DAMRequest and reads the answer, following redirects. */
-	private async request<T>(requestType: string, content: IDataObject, operation: string, read: (document: Record<string, unknown>) => T): Promise<T> {
+	private async request<T>(
+		requestType: string,
+		content: IDataObject,
+		operation: string,
+		read: (document: Record<string, unknown>) => T,
+	): Promise<T> {
 		const { endpoint } = await this.config();
 		const document = damDocument(requestType, content);
 		const origin = new URL(endpoint).origin;
@@ -205,7 +214,10 @@ export class DamClient {
 					method,
 					url,
 					...(method === 'POST'
-						? { body: document, headers: { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml, application/xml' } }
+						? {
+								body: document,
+								headers: { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml, application/xml' },
+							}
 						: { headers: { Accept: 'text/xml, application/xml' } }),
 					// Every DAM request the nodes make is a read: safe to send again.
 					idempotent: true,
@@ -213,7 +225,8 @@ export class DamClient {
 					followRedirects: false,
 				},
 				(response): Step<T> => {
-					if (!isRedirect(response)) return { value: read(parseDamXml(response.body, response.headers['content-type'])) };
+					if (!isRedirect(response))
+						return { value: read(parseDamXml(response.body, response.headers['content-type'])) };
 					const next = resolveLocation(response.headers.location, url);
 					const repeat = response.status === 307 || response.status === 308;
 					if (repeat && method === 'POST' && new URL(next).origin !== origin) {
@@ -229,9 +242,13 @@ export class DamClient {
 			);
 			if ('value' in step) return step.value;
 			if (hop + 1 >= MAX_REDIRECTS) {
-				throw new NodeOperationError(this.ctx.getNode(), `${NAME}: the DAM redirected more than ${MAX_REDIRECTS} times`, {
-					description: 'Check the Endpoint URL in the credential.',
-				});
+				throw new NodeOperationError(
+					this.ctx.getNode(),
+					`${NAME}: the DAM redirected more than ${MAX_REDIRECTS} times`,
+					{
+						description: 'Check the Endpoint URL in the credential.',
+					},
+				);
 			}
 			url = step.redirect;
 			method = step.method;
@@ -254,7 +271,8 @@ export class DamClient {
 
 	/** AssetMetadataRequest by date range or by asset ids — never both, as the DAM requires. */
 	async assetMetadata(query: MetadataQuery): Promise<MetadataRecord[]> {
-		if (query.range && query.assetIds) throw new Error('AssetMetadataRequest takes a date range or asset ids, never both');
+		if (query.range && query.assetIds)
+			throw new Error('AssetMetadataRequest takes a date range or asset ids, never both');
 		const content: IDataObject = { '@_requestType': query.requestType };
 		let operation: string;
 		if (query.assetIds) {
@@ -270,7 +288,12 @@ export class DamClient {
 		return await this.request('AssetMetadataRequest', content, operation, (document) => {
 			const records = readMetadataRecords(document);
 			// Asked by id, an asset the DAM cannot serve comes back with its own status code.
-			if (query.assetIds) for (const record of records) checkStatus({ StatusCode: record.statusCode, StatusDescription: record.statusDescription }, `asset ${record.assetId}`);
+			if (query.assetIds)
+				for (const record of records)
+					checkStatus(
+						{ StatusCode: record.statusCode, StatusDescription: record.statusDescription },
+						`asset ${record.assetId}`,
+					);
 			return records;
 		});
 	}
@@ -298,7 +321,14 @@ export class DamClient {
 	/** Downloads a file the DAM points to (a FileURL). No DAM document: no key goes with it. */
 	async download(url: string, maxBytes: number, what: string): Promise<RawResponse> {
 		return await this.http.send(
-			{ method: 'GET', url, idempotent: true, operation: `download ${what}`, maxBodyBytes: maxBytes, timeoutMs: 120_000 },
+			{
+				method: 'GET',
+				url,
+				idempotent: true,
+				operation: `download ${what}`,
+				maxBodyBytes: maxBytes,
+				timeoutMs: 120_000,
+			},
 			(response) => response,
 		);
 	}
@@ -307,7 +337,10 @@ export class DamClient {
 function resolveLocation(location: string, current: string): string {
 	const parsed = attempt(() => new URL(location, current));
 	// The address is not quoted: a server can build it from the request document, vendor key included.
-	if (!parsed.ok) throw new MalformedResponseError('the DAM redirected to an invalid address (not shown, it may carry the request); check the endpoint URL in the credential');
+	if (!parsed.ok)
+		throw new MalformedResponseError(
+			'the DAM redirected to an invalid address (not shown, it may carry the request); check the endpoint URL in the credential',
+		);
 	const next = parsed.value;
 	if (next.protocol !== 'https:' && next.protocol !== 'http:') {
 		throw new MalformedResponseError(`the DAM redirected to a ${next.protocol} address`);

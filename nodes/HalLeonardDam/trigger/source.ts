@@ -53,8 +53,7 @@ export const EVERYTHING_SINCE: Day = dayFromParts(2000, 1, 1)!;
 const DAYS_AHEAD = 1;
 
 export type DamItem =
-	| { type: 'file'; file: ModifiedFile }
-	| { type: 'metadata'; record: MetadataRecord; from: Day; before: Day };
+	{ type: 'file'; file: ModifiedFile } | { type: 'metadata'; record: MetadataRecord; from: Day; before: Day };
 
 interface DayCheckpoint {
 	/** Every day before this one is closed and handled (the "watermark"). */
@@ -176,8 +175,15 @@ export class DamSource implements SyncSource<DamItem> {
 			(e) => (!cp.cont || e.sortKey > cp.cont.after) && !context.isEmitted(e.candidate.key, e.candidate.version),
 		);
 		const taken = pending.slice(0, context.maxItems);
-		const continueAfter = (sortKey: string): DayCheckpoint => ({ ...cp, off, cont: { start, stop, ts, after: sortKey } });
-		const candidates = taken.map((e) => ({ ...e.candidate, resume: continueAfter(e.sortKey) as unknown as Checkpoint }));
+		const continueAfter = (sortKey: string): DayCheckpoint => ({
+			...cp,
+			off,
+			cont: { start, stop, ts, after: sortKey },
+		});
+		const candidates = taken.map((e) => ({
+			...e.candidate,
+			resume: continueAfter(e.sortKey) as unknown as Checkpoint,
+		}));
 
 		if (taken.length < pending.length) {
 			return {
@@ -213,7 +219,10 @@ export class DamSource implements SyncSource<DamItem> {
 				});
 			}
 		} else {
-			const records = await this.client.assetMetadata({ requestType: this.options.requestType, range: { start, stop } });
+			const records = await this.client.assetMetadata({
+				requestType: this.options.requestType,
+				range: { start, stop },
+			});
 			for (const record of records) {
 				const key = `${record.kind}|${record.assetId}`;
 				byKey.set(key, {

@@ -21,12 +21,19 @@ export function parseIdList(value: unknown): string[] {
 	return [...new Set(parts.map((p) => p.trim()).filter(Boolean))];
 }
 
-export function requireMediaIds(this: IExecuteFunctions, value: unknown, itemIndex: number, field: string, max: number): string[] {
+export function requireMediaIds(
+	this: IExecuteFunctions,
+	value: unknown,
+	itemIndex: number,
+	field: string,
+	max: number,
+): string[] {
 	const ids = parseIdList(value);
 	if (ids.length === 0) {
 		throw new NodeOperationError(this.getNode(), `${field} is empty`, {
 			itemIndex,
-			description: 'Enter at least one PantherMedia media ID (e.g. 2345), separated by commas, or map them from the input.',
+			description:
+				'Enter at least one PantherMedia media ID (e.g. 2345), separated by commas, or map them from the input.',
 		});
 	}
 	const invalid = ids.find((id) => !MEDIA_ID.test(id));
@@ -37,10 +44,14 @@ export function requireMediaIds(this: IExecuteFunctions, value: unknown, itemInd
 		});
 	}
 	if (ids.length > max) {
-		throw new NodeOperationError(this.getNode(), `${field} has ${ids.length} IDs; at most ${max} are accepted per item`, {
-			itemIndex,
-			description: 'Split the list over several input items.',
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`${field} has ${ids.length} IDs; at most ${max} are accepted per item`,
+			{
+				itemIndex,
+				description: 'Split the list over several input items.',
+			},
+		);
 	}
 	return ids;
 }
@@ -51,12 +62,23 @@ export function requireMediaId(this: IExecuteFunctions, value: unknown, itemInde
 }
 
 /** A whole number within [min, max], or an error naming the field. */
-export function requireInt(this: IExecuteFunctions, value: unknown, itemIndex: number, field: string, min: number, max: number): number {
+export function requireInt(
+	this: IExecuteFunctions,
+	value: unknown,
+	itemIndex: number,
+	field: string,
+	min: number,
+	max: number,
+): number {
 	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
 	if (typeof n !== 'number' || !Number.isInteger(n) || n < min || n > max) {
-		throw new NodeOperationError(this.getNode(), `${field} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`, {
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			this.getNode(),
+			`${field} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}`,
+			{
+				itemIndex,
+			},
+		);
 	}
 	return n;
 }
@@ -64,7 +86,11 @@ export function requireInt(this: IExecuteFunctions, value: unknown, itemIndex: n
 export function requireLanguage(this: IExecuteFunctions, value: unknown, itemIndex: number): string {
 	const lang = String(value ?? 'en').trim() || 'en';
 	if (!(LANGUAGES as readonly string[]).includes(lang)) {
-		throw new NodeOperationError(this.getNode(), `Language must be one of ${LANGUAGES.join(', ')}, not "${lang.slice(0, 20)}"`, { itemIndex });
+		throw new NodeOperationError(
+			this.getNode(),
+			`Language must be one of ${LANGUAGES.join(', ')}, not "${lang.slice(0, 20)}"`,
+			{ itemIndex },
+		);
 	}
 	return lang;
 }

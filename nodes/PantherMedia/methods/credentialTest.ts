@@ -20,7 +20,9 @@ export async function pantherMediaApiTest(
 	const data = credential.data ?? {};
 	const apiKey = String(data.apiKey ?? '').trim();
 	const apiSecret = String(data.apiSecret ?? '');
-	const baseUrl = String(data.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+	const baseUrl = String(data.baseUrl || DEFAULT_BASE_URL)
+		.trim()
+		.replace(/\/+$/, '');
 	if (!apiKey || !apiSecret) return { status: 'Error', message: 'Enter both the API key and the API secret.' };
 	if (!/^https?:\/\/[^\s/]+/i.test(baseUrl)) {
 		return { status: 'Error', message: `The base URL "${baseUrl}" is not an http(s) URL.` };
@@ -56,9 +58,17 @@ export async function pantherMediaApiTest(
 		headers: lowerCaseHeaders(response.headers),
 		body: Buffer.isBuffer(response.body) ? response.body : Buffer.from(String(response.body ?? ''), 'utf8'),
 	};
-	const described = PANTHERMEDIA_PROFILE.describeFailure?.(raw, { method: 'POST', url: `${baseUrl}/host-info`, idempotent: true, operation: 'check the connection' });
+	const described = PANTHERMEDIA_PROFILE.describeFailure?.(raw, {
+		method: 'POST',
+		url: `${baseUrl}/host-info`,
+		idempotent: true,
+		operation: 'check the connection',
+	});
 	if (described) {
-		return { status: 'Error', message: clean(sentence(described.providerMessage, described.providerCode, described.hint)) };
+		return {
+			status: 'Error',
+			message: clean(sentence(described.providerMessage, described.providerCode, described.hint)),
+		};
 	}
 	try {
 		const rsp = parseRsp(raw);
@@ -72,7 +82,9 @@ export async function pantherMediaApiTest(
 		if (error instanceof MalformedResponseError || error instanceof ProviderFailure) {
 			return {
 				status: 'Error',
-				message: clean(`The server at ${baseUrl} did not answer like PantherMedia: ${error.message} (${excerpt(raw.body.toString('utf8'), 80)})`),
+				message: clean(
+					`The server at ${baseUrl} did not answer like PantherMedia: ${error.message} (${excerpt(raw.body.toString('utf8'), 80)})`,
+				),
 			};
 		}
 		return { status: 'Error', message: clean(error instanceof Error ? error.message : String(error)) };
@@ -87,7 +99,8 @@ function sentence(message: string | undefined, code: string | undefined, hint?: 
 function lowerCaseHeaders(headers: Record<string, unknown> | undefined): Record<string, string> {
 	const out: Record<string, string> = {};
 	for (const [key, value] of Object.entries(headers ?? {})) {
-		if (value !== undefined && value !== null) out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
+		if (value !== undefined && value !== null)
+			out[key.toLowerCase()] = Array.isArray(value) ? value.join(', ') : String(value);
 	}
 	return out;
 }

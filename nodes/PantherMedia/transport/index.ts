@@ -115,7 +115,9 @@ export function parseRsp(response: RawResponse): Record<string, unknown> {
 		throw new MalformedResponseError('the answer declares a DOCTYPE, which PantherMedia never sends (refused unread)');
 	}
 	const charset = /charset=([^;]+)/i.exec(response.headers['content-type'] ?? '')?.[1]?.trim();
-	const parsed = attempt(() => parseXml(response.body, { arrays: XML_LISTS, maxBytes: MAX_XML_BYTES, headerCharset: charset }));
+	const parsed = attempt(() =>
+		parseXml(response.body, { arrays: XML_LISTS, maxBytes: MAX_XML_BYTES, headerCharset: charset }),
+	);
 	if (!parsed.ok) {
 		if (parsed.error instanceof XmlError) throw new MalformedResponseError(parsed.error.message);
 		throw parsed.error;
@@ -137,7 +139,8 @@ function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: u
 function jsonBody(response: RawResponse): Record<string, unknown> {
 	const parsed = attempt(() => JSON.parse(response.body.toString('utf8')) as unknown);
 	if (!parsed.ok) throw new MalformedResponseError('the answer is not valid JSON');
-	if (!parsed.value || typeof parsed.value !== 'object') throw new MalformedResponseError('the answer is not a JSON object');
+	if (!parsed.value || typeof parsed.value !== 'object')
+		throw new MalformedResponseError('the answer is not a JSON object');
 	return parsed.value as Record<string, unknown>;
 }
 
@@ -150,7 +153,8 @@ export function readErr(err: unknown): PantherError {
 		for (const name of names) {
 			const value = e[name];
 			if (value !== undefined && value !== null && typeof value !== 'object') return String(value);
-			if (value && typeof value === 'object' && '#text' in (value as object)) return String((value as Record<string, unknown>)['#text']);
+			if (value && typeof value === 'object' && '#text' in (value as object))
+				return String((value as Record<string, unknown>)['#text']);
 		}
 		return undefined;
 	};
@@ -171,7 +175,9 @@ export function failureInBody(response: RawResponse): PantherError | undefined {
 }
 
 /** What to tell the user, per HTTP status (or PantherMedia error code shaped like one). */
-export function hintFor(status: number | undefined): Pick<ApiFailure, 'hint' | 'cause'> & { fallback?: string; transient?: boolean } {
+export function hintFor(
+	status: number | undefined,
+): Pick<ApiFailure, 'hint' | 'cause'> & { fallback?: string; transient?: boolean } {
 	switch (status) {
 		case 400:
 		case 412:
@@ -299,9 +305,17 @@ export interface SearchParams {
 
 const IMAGE_SIGNATURES: Array<{ mime: string; ext: string; test: (b: Buffer) => boolean }> = [
 	{ mime: 'image/jpeg', ext: 'jpg', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-	{ mime: 'image/png', ext: 'png', test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) },
+	{
+		mime: 'image/png',
+		ext: 'png',
+		test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+	},
 	{ mime: 'image/gif', ext: 'gif', test: (b) => b.subarray(0, 4).toString('latin1') === 'GIF8' },
-	{ mime: 'image/webp', ext: 'webp', test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP' },
+	{
+		mime: 'image/webp',
+		ext: 'webp',
+		test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+	},
 ];
 
 const EXTENSIONS: Record<string, string> = {
@@ -327,7 +341,10 @@ export function dispositionFileName(header: string | undefined): string | undefi
 	}
 	name ??= /filename\s*=\s*"([^"]*)"/.exec(header)?.[1] ?? /filename\s*=\s*([^;\s]+)/.exec(header)?.[1];
 	if (!name) return undefined;
-	const base = [...(name.split(/[\\/]/).pop() ?? '')].filter((c) => c.charCodeAt(0) >= 0x20 && c !== '\u007f').join('').trim();
+	const base = [...(name.split(/[\\/]/).pop() ?? '')]
+		.filter((c) => c.charCodeAt(0) >= 0x20 && c !== '\u007f')
+		.join('')
+		.trim();
 	return base && base !== '.' && base !== '..' ? base : undefined;
 }
 
@@ -347,12 +364,20 @@ export class PantherMediaClient {
 	async baseUrl(): Promise<string> {
 		if (this.base === undefined) {
 			const credentials = (await this.ctx.getCredentials(CREDENTIAL_TYPE)) as IDataObject;
-			this.base = String(credentials.baseUrl || DEFAULT_BASE_URL).trim().replace(/\/+$/, '');
+			this.base = String(credentials.baseUrl || DEFAULT_BASE_URL)
+				.trim()
+				.replace(/\/+$/, '');
 		}
 		return this.base;
 	}
 
-	private async call<T>(method: string, fields: Record<string, string>, operation: string, parse: (response: RawResponse) => T, maxBodyBytes?: number): Promise<T> {
+	private async call<T>(
+		method: string,
+		fields: Record<string, string>,
+		operation: string,
+		parse: (response: RawResponse) => T,
+		maxBodyBytes?: number,
+	): Promise<T> {
 		return await this.http.send(
 			{
 				method: 'POST',
@@ -385,7 +410,10 @@ export class PantherMediaClient {
 	 * refuse a whole list that way, each id is asked alone, so one removed media cannot hide the
 	 * others. (A 404 without PantherMedia's answer — a wrong base URL — stays an error.)
 	 */
-	async mediaInfo(ids: readonly string[], options: MediaInfoOptions = {}): Promise<{ found: MediaInfo[]; missing: string[] }> {
+	async mediaInfo(
+		ids: readonly string[],
+		options: MediaInfoOptions = {},
+	): Promise<{ found: MediaInfo[]; missing: string[] }> {
 		const outcome = await this.mediaInfoRequest(ids, options).then(
 			(value) => ({ ok: true as const, value }),
 			(error: unknown) => ({ ok: false as const, error }),
@@ -403,14 +431,19 @@ export class PantherMediaClient {
 			return { found, missing };
 		}
 		const byId = new Map(outcome.value.map((info) => [info.id, info]));
-		return { found: ids.filter((id) => byId.has(id)).map((id) => byId.get(id)!), missing: ids.filter((id) => !byId.has(id)) };
+		return {
+			found: ids.filter((id) => byId.has(id)).map((id) => byId.get(id)!),
+			missing: ids.filter((id) => !byId.has(id)),
+		};
 	}
 
 	private async mediaInfoRequest(ids: readonly string[], options: MediaInfoOptions): Promise<MediaInfo[]> {
 		const fields: Record<string, string> = { id_media: ids.join(','), lang: options.lang ?? 'en' };
 		if (options.articles) fields.show_articles = 'yes';
 		if (options.top10Keywords) fields.show_top10_keywords = 'yes';
-		return await this.call('get-media-info', fields, `get the info of media ${describeIds(ids)}`, (response) => okAnswer(response, readMediaInfo));
+		return await this.call('get-media-info', fields, `get the info of media ${describeIds(ids)}`, (response) =>
+			okAnswer(response, readMediaInfo),
+		);
 	}
 
 	/** download-image-preview: the watermarked preview file of one media. */
@@ -427,10 +460,17 @@ export class PantherMediaClient {
 
 	/** search (v1.2): one page of results. */
 	async search(params: SearchParams): Promise<SearchPage> {
-		const fields: Record<string, string> = { q: params.q, lang: params.lang ?? 'en', page: String(params.page), limit: String(params.limit) };
+		const fields: Record<string, string> = {
+			q: params.q,
+			lang: params.lang ?? 'en',
+			page: String(params.page),
+			limit: String(params.limit),
+		};
 		if (params.extraInfo && params.extraInfo.length > 0) fields.extra_info = params.extraInfo.join(',');
 		if (params.filters) fields.filters = params.filters;
-		return await this.call('search', fields, `search media for "${params.q}"`, (response) => okAnswer(response, readSearchPage));
+		return await this.call('search', fields, `search media for "${params.q}"`, (response) =>
+			okAnswer(response, readSearchPage),
+		);
 	}
 
 	/** host-info: PantherMedia's description of the API host; used to check a credential. */
@@ -472,7 +512,10 @@ export function readPreview(response: RawResponse, id: string): PreviewFile {
 	}
 	if (response.body.length === 0) throw new MalformedResponseError(`the preview of media ${id} is empty`);
 	const sniffed = IMAGE_SIGNATURES.find((s) => s.test(response.body));
-	const mimeType = type && type !== 'application/octet-stream' && type.includes('/') ? type : (sniffed?.mime ?? 'application/octet-stream');
+	const mimeType =
+		type && type !== 'application/octet-stream' && type.includes('/')
+			? type
+			: (sniffed?.mime ?? 'application/octet-stream');
 	const ext = EXTENSIONS[mimeType] ?? sniffed?.ext ?? 'bin';
 	const fileName = dispositionFileName(response.headers['content-disposition']) ?? `panthermedia-${id}-preview.${ext}`;
 	return { data: response.body, mimeType, fileName };

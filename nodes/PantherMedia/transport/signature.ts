@@ -54,7 +54,12 @@ export function newNonce(): string {
 }
 
 /** The five authentication fields for one request, signed now with a fresh nonce. */
-export function signRequest(apiKey: string, apiSecret: string, now: number = Date.now(), nonce: string = newNonce()): SignedFields {
+export function signRequest(
+	apiKey: string,
+	apiSecret: string,
+	now: number = Date.now(),
+	nonce: string = newNonce(),
+): SignedFields {
 	const timestamp = formatPantherDate(now);
 	return {
 		api_key: apiKey,

@@ -2,7 +2,15 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { mapPrefix } from '../../shared/concurrency';
 import { toIsoSeconds } from '../../shared/dates';
-import type { Candidate, Checkpoint, EnrichResult, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
+import type {
+	Candidate,
+	Checkpoint,
+	EnrichResult,
+	FirstRun,
+	ReadContext,
+	ReadResult,
+	SyncSource,
+} from '../../shared/sync/types';
 import { closedWatermark } from '../../shared/sync/watermark';
 import { type EventType, MAX_POLL_LIMIT, type MediaInfo, parsePantherDate } from '../model';
 import type { MediaInfoOptions, PantherMediaClient } from '../transport';
@@ -98,7 +106,11 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 
 	readonly configKey: string;
 
-	readonly enrich?: (stream: string, candidates: Array<Candidate<PmItem>>, context: ReadContext) => Promise<EnrichResult<PmItem>>;
+	readonly enrich?: (
+		stream: string,
+		candidates: Array<Candidate<PmItem>>,
+		context: ReadContext,
+	) => Promise<EnrichResult<PmItem>>;
 
 	/** Streams whose main cursor caught up during this poll (one source instance per poll). */
 	private readonly mainCaughtUp = new Set<string>();
@@ -109,7 +121,8 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 	) {
 		this.streams = options.streams;
 		this.configKey = `panthermedia|${options.endpointKey}`;
-		if (options.includeInfo) this.enrich = async (stream, candidates, context) => await this.fetchInfo(stream, candidates, context);
+		if (options.includeInfo)
+			this.enrich = async (stream, candidates, context) => await this.fetchInfo(stream, candidates, context);
 	}
 
 	async start(stream: string, firstRun: FirstRun): Promise<Checkpoint> {
@@ -117,7 +130,8 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 		if (firstRun.mode === 'date') {
 			at = secondFloor(firstRun.date!);
 		} else if (firstRun.mode === 'all') {
-			if (stream === 'new') return { floor: 0, wm: 0, lp: INITIAL_IMPORT_MEDIA_ID } satisfies PmCheckpoint as unknown as Checkpoint;
+			if (stream === 'new')
+				return { floor: 0, wm: 0, lp: INITIAL_IMPORT_MEDIA_ID } satisfies PmCheckpoint as unknown as Checkpoint;
 			at = EVERYTHING_SINCE;
 		} else {
 			// "Now" is PantherMedia's now: one small poll reads its clock (and checks poll is allowed).
@@ -162,10 +176,18 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 			// A new stretch to sweep, unless the sweep already stands at this row (nothing new since).
 			if (this.options.lookbackMs > 0 && !next.mark && next.sweep?.page !== pos.page) {
 				next.mark = { ...pos, at: this.client.http.serverNow() };
-				next.sweep ??= { lp: formatPantherDate(pos.date - this.options.lookbackMs), date: pos.date - this.options.lookbackMs };
+				next.sweep ??= {
+					lp: formatPantherDate(pos.date - this.options.lookbackMs),
+					date: pos.date - this.options.lookbackMs,
+				};
 			}
 		}
-		return { candidates, next: next as unknown as Checkpoint, caughtUp: !this.sweepDue(next), floor: this.lowerBound(next) };
+		return {
+			candidates,
+			next: next as unknown as Checkpoint,
+			caughtUp: !this.sweepDue(next),
+			floor: this.lowerBound(next),
+		};
 	}
 
 	/**
@@ -203,7 +225,11 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 		return { candidates, next: next as unknown as Checkpoint, caughtUp: done, floor: this.lowerBound(next) };
 	}
 
-	private candidate(row: { id: string; date: number }, floor: number, context: ReadContext): Omit<Candidate<PmItem>, 'resume'> | undefined {
+	private candidate(
+		row: { id: string; date: number },
+		floor: number,
+		context: ReadContext,
+	): Omit<Candidate<PmItem>, 'resume'> | undefined {
 		if (row.date < floor) return undefined; // before the first-run start: handled by not emitting it
 		const version = toIsoSeconds(row.date);
 		if (context.isEmitted(row.id, version)) return undefined; // read again by a sweep, already emitted
@@ -211,7 +237,12 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 	}
 
 	private sweepDue(cp: PmCheckpoint): boolean {
-		return this.options.lookbackMs > 0 && cp.mark !== undefined && cp.sweep !== undefined && this.client.http.serverNow() >= cp.mark.at + this.options.lookbackMs;
+		return (
+			this.options.lookbackMs > 0 &&
+			cp.mark !== undefined &&
+			cp.sweep !== undefined &&
+			this.client.http.serverNow() >= cp.mark.at + this.options.lookbackMs
+		);
 	}
 
 	/**
@@ -253,10 +284,15 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 	}
 
 	/** get-media-info for new and changed media, a batch of ids per request, a few requests at once. */
-	private async fetchInfo(stream: string, candidates: Array<Candidate<PmItem>>, context: ReadContext): Promise<EnrichResult<PmItem>> {
+	private async fetchInfo(
+		stream: string,
+		candidates: Array<Candidate<PmItem>>,
+		context: ReadContext,
+	): Promise<EnrichResult<PmItem>> {
 		if (stream === 'deleted') return { done: candidates };
 		const batches: Array<Array<Candidate<PmItem>>> = [];
-		for (let i = 0; i < candidates.length; i += this.options.batchSize) batches.push(candidates.slice(i, i + this.options.batchSize));
+		for (let i = 0; i < candidates.length; i += this.options.batchSize)
+			batches.push(candidates.slice(i, i + this.options.batchSize));
 		const result = await mapPrefix(
 			batches,
 			this.options.concurrency,
@@ -265,7 +301,8 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 				const infos = new Map(found.map((info) => [info.id, info]));
 				return batch.map((c) => ({ ...c, item: { ...c.item, media: infos.get(c.key) ?? null } }));
 			},
-			() => (Date.now() >= context.deadline ? 'poll time budget used up; the other media are fetched next poll' : undefined),
+			() =>
+				Date.now() >= context.deadline ? 'poll time budget used up; the other media are fetched next poll' : undefined,
 		);
 		return { done: result.results.flat(), stopReason: result.stopReason, error: result.error };
 	}

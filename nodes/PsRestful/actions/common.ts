@@ -12,7 +12,8 @@ export function supplierField(operation: string): INodeProperties {
 		typeOptions: { loadOptionsMethod: 'getSuppliers' },
 		required: true,
 		default: '',
-		description: 'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+		description:
+			'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
 		displayOptions: { show: { resource: ['media'], operation: [operation] } },
 	};
 }
@@ -33,7 +34,8 @@ export function contentOptions(operations: string[]): INodeProperties {
 				type: 'string',
 				default: '',
 				placeholder: '1006,1001',
-				description: 'Only media of these PromoStandards class type IDs, comma-separated (e.g. 1006 Primary, 1001 Blank, 1007 Front)',
+				description:
+					'Only media of these PromoStandards class type IDs, comma-separated (e.g. 1006 Primary, 1001 Blank, 1007 Front)',
 			},
 			{
 				displayName: 'Media Type',
@@ -62,7 +64,11 @@ export function outputField(operations: string[]): INodeProperties {
 		default: 'media',
 		options: [
 			{ name: 'One Item per Media', value: 'media', description: 'Each image, video or document becomes its own item' },
-			{ name: 'One Item per Product', value: 'product', description: 'Each product becomes one item with a media list' },
+			{
+				name: 'One Item per Product',
+				value: 'product',
+				description: 'Each product becomes one item with a media list',
+			},
 		],
 		displayOptions: { show: { resource: ['media'], operation: operations } },
 	};
@@ -80,7 +86,9 @@ export function readContentOptions(this: IExecuteFunctions, itemIndex: number): 
 	if (typeof raw.partId === 'string' && raw.partId.trim()) out.partId = raw.partId.trim();
 	if (typeof raw.mediaType === 'string' && raw.mediaType) {
 		if (!(MEDIA_TYPES as readonly string[]).includes(raw.mediaType)) {
-			throw new NodeOperationError(this.getNode(), `Media Type must be one of ${MEDIA_TYPES.join(', ')}`, { itemIndex });
+			throw new NodeOperationError(this.getNode(), `Media Type must be one of ${MEDIA_TYPES.join(', ')}`, {
+				itemIndex,
+			});
 		}
 		out.mediaType = raw.mediaType;
 	}
@@ -90,10 +98,14 @@ export function readContentOptions(this: IExecuteFunctions, itemIndex: number): 
 			.filter(Boolean);
 		const ids = parts.map(Number);
 		if (ids.some((id) => !Number.isInteger(id) || id < 0)) {
-			throw new NodeOperationError(this.getNode(), `Class Types must be whole numbers separated by commas, not "${String(raw.classTypes)}"`, {
-				itemIndex,
-				description: 'For example 1006,1001 (Primary and Blank).',
-			});
+			throw new NodeOperationError(
+				this.getNode(),
+				`Class Types must be whole numbers separated by commas, not "${String(raw.classTypes)}"`,
+				{
+					itemIndex,
+					description: 'For example 1006,1001 (Primary and Blank).',
+				},
+			);
 		}
 		out.classTypes = ids;
 	}
@@ -101,7 +113,12 @@ export function readContentOptions(this: IExecuteFunctions, itemIndex: number): 
 }
 
 /** A product id must be a non-empty string; numbers from expressions are accepted as text. */
-export function requireProductId(this: IExecuteFunctions, value: unknown, itemIndex: number, field = 'Product ID'): string {
+export function requireProductId(
+	this: IExecuteFunctions,
+	value: unknown,
+	itemIndex: number,
+	field = 'Product ID',
+): string {
 	const id = value === null || value === undefined ? '' : String(value).trim();
 	if (!id) {
 		throw new NodeOperationError(this.getNode(), `${field} is empty`, {

@@ -64,14 +64,22 @@ export function serviceMessages(body: unknown): ServiceMessage[] {
 	for (const raw of unwrapArray(record, 'ServiceMessageArray', 'ServiceMessage')) {
 		if (raw && typeof raw === 'object') {
 			const m = raw as Record<string, unknown>;
-			out.push({ code: m.code === undefined ? undefined : String(m.code), description: str(m.description), severity: str(m.severity) });
+			out.push({
+				code: m.code === undefined ? undefined : String(m.code),
+				description: str(m.description),
+				severity: str(m.severity),
+			});
 		}
 	}
 	const single = record.errorMessage ?? record.ErrorMessage;
 	if (single && typeof single === 'object') {
 		const m = single as Record<string, unknown>;
 		if (m.code !== undefined || m.description !== undefined) {
-			out.push({ code: m.code === undefined ? undefined : String(m.code), description: str(m.description), severity: 'Error' });
+			out.push({
+				code: m.code === undefined ? undefined : String(m.code),
+				description: str(m.description),
+				severity: 'Error',
+			});
 		}
 	}
 	return out;
@@ -89,7 +97,9 @@ export function fastApiDetail(body: unknown): string | undefined {
 	if (Array.isArray(detail)) {
 		const parts = detail.map((entry) => {
 			const e = (entry ?? {}) as Record<string, unknown>;
-			const loc = Array.isArray(e.loc) ? e.loc.filter((p) => p !== 'query' && p !== 'path' && p !== 'body').join('.') : '';
+			const loc = Array.isArray(e.loc)
+				? e.loc.filter((p) => p !== 'query' && p !== 'path' && p !== 'body').join('.')
+				: '';
 			return loc ? `${loc}: ${String(e.msg ?? '')}` : String(e.msg ?? '');
 		});
 		return parts.join('; ');
@@ -121,9 +131,15 @@ function hintFor(code: string, endpoint: Endpoint): Pick<ApiFailure, 'hint' | 'c
 		case '150':
 			return { hint: 'Check the part, colour or size filter.', cause: 'configuration-invalid' };
 		case '140':
-			return { hint: 'Check the part ID: the supplier does not know it for this product.', cause: 'configuration-invalid' };
+			return {
+				hint: 'Check the part ID: the supplier does not know it for this product.',
+				cause: 'configuration-invalid',
+			};
 		case '155':
-			return { hint: 'The date was rejected. Use an ISO 8601 date such as 2024-01-15T00:00:00.', cause: 'configuration-invalid' };
+			return {
+				hint: 'The date was rejected. Use an ISO 8601 date such as 2024-01-15T00:00:00.',
+				cause: 'configuration-invalid',
+			};
 		case '100':
 		case '104':
 		case '105':
@@ -174,7 +190,10 @@ export const PSRESTFUL_PROFILE: ProviderProfile = {
 		const message = serviceMessages(body)[0];
 		const failure: Partial<ApiFailure> = {
 			kind: 'http',
-			providerMessage: detail ?? message?.description ?? (body === undefined ? excerpt(response.body.toString('utf8')) || undefined : undefined),
+			providerMessage:
+				detail ??
+				message?.description ??
+				(body === undefined ? excerpt(response.body.toString('utf8')) || undefined : undefined),
 			providerCode: message?.code,
 		};
 		if (response.status === 429 && response.headers['x-ratelimit-remaining'] === '0') {
@@ -187,7 +206,8 @@ export const PSRESTFUL_PROFILE: ProviderProfile = {
 			};
 		}
 		if (response.status === 404 && detail && /supplier|service/i.test(detail)) {
-			failure.hint = 'Check the supplier code, and that PSRESTful offers this supplier’s Media Content service in the chosen environment.';
+			failure.hint =
+				'Check the supplier code, and that PSRESTful offers this supplier’s Media Content service in the chosen environment.';
 		}
 		if (response.status === 422) failure.hint = 'PSRESTful rejected a parameter: the message names it.';
 		return failure;
@@ -319,10 +339,22 @@ export class PsRestfulClient {
 			},
 			(response) => {
 				const body = parseJson(response) as Record<string, unknown>;
-				if (!body || !Array.isArray(body.suppliers)) throw new MalformedResponseError('the answer has no suppliers list');
+				if (!body || !Array.isArray(body.suppliers))
+					throw new MalformedResponseError('the answer has no suppliers list');
 				const suppliers = body.suppliers
-					.filter((s): s is Record<string, unknown> => !!s && typeof s === 'object' && typeof (s as IDataObject).code === 'string')
-					.map((s) => ({ ...(s as IDataObject), id: Number(s.id), code: String(s.code), name: String(s.name ?? s.code) }) as Supplier);
+					.filter(
+						(s): s is Record<string, unknown> =>
+							!!s && typeof s === 'object' && typeof (s as IDataObject).code === 'string',
+					)
+					.map(
+						(s) =>
+							({
+								...(s as IDataObject),
+								id: Number(s.id),
+								code: String(s.code),
+								name: String(s.name ?? s.code),
+							}) as Supplier,
+					);
 				return {
 					suppliers,
 					page: Number(body.page ?? page),

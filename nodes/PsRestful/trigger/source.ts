@@ -3,7 +3,15 @@ import { createHash } from 'node:crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 import { mapPrefix } from '../../shared/concurrency';
-import type { Candidate, Checkpoint, EnrichResult, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
+import type {
+	Candidate,
+	Checkpoint,
+	EnrichResult,
+	FirstRun,
+	ReadContext,
+	ReadResult,
+	SyncSource,
+} from '../../shared/sync/types';
 import { type MediaContent, type ModifiedProduct, newestChange } from '../model';
 import type { PsRestfulClient } from '../transport';
 
@@ -71,14 +79,19 @@ export class PsRestfulSource implements SyncSource<PsItem> {
 
 	readonly configKey: string;
 
-	readonly enrich?: (stream: string, candidates: Array<Candidate<PsItem>>, context: ReadContext) => Promise<EnrichResult<PsItem>>;
+	readonly enrich?: (
+		stream: string,
+		candidates: Array<Candidate<PsItem>>,
+		context: ReadContext,
+	) => Promise<EnrichResult<PsItem>>;
 
 	constructor(
 		private readonly client: PsRestfulClient,
 		private readonly options: PsSourceOptions,
 	) {
 		this.configKey = `psrestful|${options.endpointKey}|${options.supplier}`;
-		if (options.includeMedia) this.enrich = async (_stream, candidates, context) => await this.fetchMedia(candidates, context);
+		if (options.includeMedia)
+			this.enrich = async (_stream, candidates, context) => await this.fetchMedia(candidates, context);
 	}
 
 	async start(_stream: string, firstRun: FirstRun): Promise<Checkpoint> {
@@ -106,7 +119,11 @@ export class PsRestfulSource implements SyncSource<PsItem> {
 		const taken = pending.slice(0, context.maxItems);
 		const caughtUp = taken.length === pending.length;
 
-		const continueAfter = (key: string): PsCheckpoint => ({ wm: cp.wm, floor: cp.floor, cont: { since, at, after: key } });
+		const continueAfter = (key: string): PsCheckpoint => ({
+			wm: cp.wm,
+			floor: cp.floor,
+			cont: { since, at, after: key },
+		});
 		const candidates = taken.map((product) => ({
 			key: keyOf(product),
 			time: observed,
@@ -125,9 +142,12 @@ export class PsRestfulSource implements SyncSource<PsItem> {
 	async sample(_stream: string, limit: number): Promise<Array<Candidate<PsItem>>> {
 		// The last 30 days, or (one more call) anything, so a quiet supplier still shows real data.
 		let listed = uniqueSorted(await this.client.modifiedSince(this.options.supplier, Date.now() - 30 * 24 * 3600_000));
-		if (listed.length === 0) listed = uniqueSorted(await this.client.modifiedSince(this.options.supplier, EVERYTHING_SINCE));
+		if (listed.length === 0)
+			listed = uniqueSorted(await this.client.modifiedSince(this.options.supplier, EVERYTHING_SINCE));
 		const observed = this.client.http.serverNow();
-		return listed.slice(0, limit).map((product) => ({ key: keyOf(product), time: observed, item: { product, detectedAt: observed } }));
+		return listed
+			.slice(0, limit)
+			.map((product) => ({ key: keyOf(product), time: observed, item: { product, detectedAt: observed } }));
 	}
 
 	toJson(_stream: string, candidate: Candidate<PsItem>): IDataObject {
@@ -156,7 +176,12 @@ export class PsRestfulSource implements SyncSource<PsItem> {
 			async (candidate) => {
 				const { product } = candidate.item;
 				// A product listed as changed that the supplier no longer knows is reported with no media.
-				const found = await this.client.mediaContentOrMissing(supplier, product.productId, { partId: product.partId, mediaType }, true);
+				const found = await this.client.mediaContentOrMissing(
+					supplier,
+					product.productId,
+					{ partId: product.partId, mediaType },
+					true,
+				);
 				const media: MediaContent[] = found ?? [];
 				const productFound = found !== null;
 				const newest = newestChange(media);

@@ -118,7 +118,9 @@ async function runPoll<T>(
 ): Promise<INodeExecutionData[][] | null> {
 	const { state, reset } = loadState(host.staticData[STATE_KEY], source.configKey);
 	if (reset === 'config') {
-		host.logger.info(`${source.name} trigger: the trigger's settings changed; starting over (${describeFirstRun(settings.firstRun)})`);
+		host.logger.info(
+			`${source.name} trigger: the trigger's settings changed; starting over (${describeFirstRun(settings.firstRun)})`,
+		);
 	} else if (reset === 'version') {
 		host.logger.warn(`${source.name} trigger: saved state has an unknown format; starting over`);
 	}
@@ -242,7 +244,9 @@ async function drainStream<T>(
 
 		const result = await source.read(run.name, run.state.cp, context);
 		if (result.candidates.length > remaining) {
-			throw new Error(`${source.name}: source returned ${result.candidates.length} candidates, more than the ${remaining} asked for`);
+			throw new Error(
+				`${source.name}: source returned ${result.candidates.length} candidates, more than the ${remaining} asked for`,
+			);
 		}
 		addRead(result.candidates.length);
 
@@ -260,7 +264,8 @@ async function drainStream<T>(
 			ready = enriched.done;
 			if (ready.length < fresh.length) {
 				cut = fresh[ready.length];
-				stopNote = enriched.stopReason ?? (enriched.error instanceof Error ? enriched.error.message : 'enrichment stopped');
+				stopNote =
+					enriched.stopReason ?? (enriched.error instanceof Error ? enriched.error.message : 'enrichment stopped');
 				if (enriched.error && out.length === 0 && ready.length === 0) throw enriched.error;
 			}
 		}

@@ -92,7 +92,8 @@ export function syncOptionsProperty(defaults: TriggerDefaults): INodeProperties 
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: defaults.minIntervalMinutes ?? 0,
-				description: `The trigger asks the API at most this often, whatever Poll Times says; ticks in between do nothing. ${defaults.minIntervalReason ?? ''}`.trim(),
+				description:
+					`The trigger asks the API at most this often, whatever Poll Times says; ticks in between do nothing. ${defaults.minIntervalReason ?? ''}`.trim(),
 			},
 			// eslint-disable-next-line n8n-nodes-base/node-param-default-missing -- the default is the provider's, passed in; the rule only recognises literals
 			{
@@ -101,7 +102,8 @@ export function syncOptionsProperty(defaults: TriggerDefaults): INodeProperties 
 				type: 'number',
 				typeOptions: { minValue: 1, maxValue: defaults.maxItemsLimit },
 				default: defaults.maxItemsPerPoll,
-				description: 'A larger backlog is emitted over several polls, in order, without gaps. Keeps each execution small.',
+				description:
+					'A larger backlog is emitted over several polls, in order, without gaps. Keeps each execution small.',
 			},
 			{
 				displayName: 'Poll Time Budget (Seconds)',
@@ -144,7 +146,12 @@ export function readTriggerSettings(
 	);
 	const seenCap = Math.max(100, Math.floor(nonNegative(raw.seenCap, DEFAULT_SEEN_CAP, 'Dedupe Memory Size', node)));
 	const budgetSeconds = Math.max(10, nonNegative(raw.budgetSeconds, DEFAULT_BUDGET_SECONDS, 'Poll Time Budget', node));
-	const minIntervalMinutes = nonNegative(raw.minIntervalMinutes, defaults.minIntervalMinutes ?? 0, 'Minimum Minutes Between Polls', node);
+	const minIntervalMinutes = nonNegative(
+		raw.minIntervalMinutes,
+		defaults.minIntervalMinutes ?? 0,
+		'Minimum Minutes Between Polls',
+		node,
+	);
 
 	// n8n 2.x tells a poll how long it may take; leave a fifth of it for emitting and saving.
 	const engineBudgetMs = typeof ctx.getPollBudgetMs === 'function' ? ctx.getPollBudgetMs() * 0.8 : Infinity;
@@ -173,7 +180,12 @@ export function readTriggerSettings(
 	};
 }
 
-function nonNegative(value: unknown, fallback: number, field: string, node: ReturnType<IPollFunctions['getNode']>): number {
+function nonNegative(
+	value: unknown,
+	fallback: number,
+	field: string,
+	node: ReturnType<IPollFunctions['getNode']>,
+): number {
 	if (value === undefined || value === null || value === '') return fallback;
 	const n = Number(value);
 	if (!Number.isFinite(n) || n < 0) {

@@ -63,8 +63,10 @@ export function statusText(status: number): string {
 export function defaultHint(status: number | undefined, kind: FailureKind): string | undefined {
 	if (kind === 'timeout') return 'The server did not answer in time. Try again later, or raise the timeout.';
 	if (kind === 'network') return 'Check the base URL in the credential and that the server is reachable from n8n.';
-	if (kind === 'parse') return 'The server sent a malformed or truncated answer. This is usually temporary: try again later.';
-	if (kind === 'size') return 'The answer is larger than this node accepts. Narrow the request (smaller page or date range).';
+	if (kind === 'parse')
+		return 'The server sent a malformed or truncated answer. This is usually temporary: try again later.';
+	if (kind === 'size')
+		return 'The answer is larger than this node accepts. Narrow the request (smaller page or date range).';
 	switch (status) {
 		case 401:
 			return 'Check the credential: the key or token is wrong or expired.';
@@ -78,7 +80,8 @@ export function defaultHint(status: number | undefined, kind: FailureKind): stri
 		case 421:
 			return 'The rate limit or daily quota is used up. Poll less often, lower the number of requests per run, or wait for the quota to reset.';
 		default:
-			if (status !== undefined && status >= 500) return 'The provider is having trouble. It will usually pass: try again later.';
+			if (status !== undefined && status >= 500)
+				return 'The provider is having trouble. It will usually pass: try again later.';
 			return undefined;
 	}
 }
@@ -168,7 +171,8 @@ function composeDescription(failure: ApiFailure): string {
 	const facts: string[] = [`while trying to ${failure.operation}`];
 	if (failure.httpCode !== undefined) facts.push(`HTTP ${failure.httpCode}`);
 	if (failure.networkCode !== undefined) facts.push(failure.networkCode);
-	if (failure.retryAfterMs !== undefined) facts.push(`server asks to retry after ${Math.ceil(failure.retryAfterMs / 1000)} s`);
+	if (failure.retryAfterMs !== undefined)
+		facts.push(`server asks to retry after ${Math.ceil(failure.retryAfterMs / 1000)} s`);
 	parts.push(`(${facts.join(', ')})`);
 	return parts.join(' ');
 }
@@ -200,8 +204,16 @@ export function excerpt(text: string, max = 300): string {
  */
 export function asNodeError(node: INode, error: unknown, itemIndex?: number): NodeApiError | NodeOperationError {
 	if (error instanceof NodeApiError || error instanceof NodeOperationError) return error;
-	if (error instanceof Error && /^Node(Api|Operation)Error$/.test(error.name) && typeof (error as { node?: unknown }).node === 'object') {
+	if (
+		error instanceof Error &&
+		/^Node(Api|Operation)Error$/.test(error.name) &&
+		typeof (error as { node?: unknown }).node === 'object'
+	) {
 		return error as NodeOperationError;
 	}
-	return new NodeOperationError(node, error instanceof Error ? error : String(error), itemIndex === undefined ? {} : { itemIndex });
+	return new NodeOperationError(
+		node,
+		error instanceof Error ? error : String(error),
+		itemIndex === undefined ? {} : { itemIndex },
+	);
 }

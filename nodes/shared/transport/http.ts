@@ -99,9 +99,7 @@ export class MalformedResponseError extends Error {
  * the provider marks it transient.
  */
 export class ProviderFailure extends Error {
-	constructor(
-		readonly details: Partial<ApiFailure> & { transient?: boolean },
-	) {
+	constructor(readonly details: Partial<ApiFailure> & { transient?: boolean }) {
 		super(details.providerMessage ?? 'provider reported a failure');
 		this.name = 'ProviderFailure';
 	}
@@ -142,10 +140,10 @@ export class ApiClient {
 	/** Secret credential values, for redaction. Loaded once. */
 	async secretsToRedact(): Promise<string[]> {
 		if (!this.secrets) {
-			const credentials = (await this.ctx.getCredentials(this.profile.credentialType, this.options.itemIndex)) as Record<
-				string,
-				unknown
-			>;
+			const credentials = (await this.ctx.getCredentials(
+				this.profile.credentialType,
+				this.options.itemIndex,
+			)) as Record<string, unknown>;
 			this.secrets = secretValues(credentials, this.profile.secretFields);
 		}
 		return this.secrets;
@@ -184,9 +182,7 @@ export class ApiClient {
 		switch (failure.kind) {
 			case 'http':
 				// A 429 means the server turned the request away unprocessed: safe even for a create.
-				retryable = request.idempotent
-					? isRetryableStatus(failure.httpCode ?? 0)
-					: failure.httpCode === 429;
+				retryable = request.idempotent ? isRetryableStatus(failure.httpCode ?? 0) : failure.httpCode === 429;
 				break;
 			case 'network':
 			case 'timeout':
@@ -223,7 +219,9 @@ export class ApiClient {
 			...(request.followRedirects === false ? { disableFollowRedirect: true } : {}),
 		};
 		if (request.body !== undefined) {
-			options.body = (typeof request.body === 'function' ? request.body() : request.body) as IHttpRequestOptions['body'];
+			options.body = (
+				typeof request.body === 'function' ? request.body() : request.body
+			) as IHttpRequestOptions['body'];
 		}
 		const requestInfo = { method: request.method, url: describeUrl(request.url, request.qs) };
 		const base = { provider: this.profile.name, operation: request.operation, request: requestInfo };
@@ -238,11 +236,18 @@ export class ApiClient {
 				options,
 			)) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
 			const headers = normalizeHeaders(response.headers);
-			const body = await readBody(response.body, request.maxBodyBytes ?? this.profile.maxBodyBytes ?? DEFAULT_MAX_BODY, timeout);
+			const body = await readBody(
+				response.body,
+				request.maxBodyBytes ?? this.profile.maxBodyBytes ?? DEFAULT_MAX_BODY,
+				timeout,
+			);
 			raw = { status: response.statusCode, headers, body };
 		} catch (error) {
 			if (error instanceof BodyTooLargeError) {
-				return { ok: false, failure: { ...base, kind: 'size', providerMessage: 'The answer is larger than this node accepts' } };
+				return {
+					ok: false,
+					failure: { ...base, kind: 'size', providerMessage: 'The answer is larger than this node accepts' },
+				};
 			}
 			return networkFailure(error, base);
 		}

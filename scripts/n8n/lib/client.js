@@ -25,7 +25,10 @@ const crypto = require('node:crypto');
 
 class N8nApiError extends Error {
 	constructor(method, path, status, body) {
-		const message = body && typeof body === 'object' ? body.message || JSON.stringify(body).slice(0, 500) : String(body).slice(0, 500);
+		const message =
+			body && typeof body === 'object'
+				? body.message || JSON.stringify(body).slice(0, 500)
+				: String(body).slice(0, 500);
 		super(`${method} ${path} → HTTP ${status}: ${message}`);
 		this.status = status;
 		this.body = body;
@@ -124,7 +127,14 @@ class N8nClient {
 	 */
 	async testCredential(credential, data) {
 		return await this.request('POST', '/rest/credentials/test', {
-			body: { credentials: { id: credential.id, name: credential.name, type: credential.type, data: data ?? credential.data ?? {} } },
+			body: {
+				credentials: {
+					id: credential.id,
+					name: credential.name,
+					type: credential.type,
+					data: data ?? credential.data ?? {},
+				},
+			},
 		});
 	}
 
@@ -140,11 +150,15 @@ class N8nClient {
 	async activateWorkflow(id) {
 		const workflow = await this.getWorkflow(id);
 		try {
-			return await this.request('POST', `/rest/workflows/${encodeURIComponent(id)}/activate`, { body: { versionId: workflow.versionId } });
+			return await this.request('POST', `/rest/workflows/${encodeURIComponent(id)}/activate`, {
+				body: { versionId: workflow.versionId },
+			});
 		} catch (error) {
 			if (!(error instanceof N8nApiError) || error.status !== 404) throw error;
 			// Older 1.x: activation is an update of the `active` flag.
-			return await this.request('PATCH', `/rest/workflows/${encodeURIComponent(id)}`, { body: { active: true, versionId: workflow.versionId } });
+			return await this.request('PATCH', `/rest/workflows/${encodeURIComponent(id)}`, {
+				body: { active: true, versionId: workflow.versionId },
+			});
 		}
 	}
 
@@ -154,13 +168,17 @@ class N8nClient {
 		} catch (error) {
 			if (!(error instanceof N8nApiError) || error.status !== 404) throw error;
 			const workflow = await this.getWorkflow(id);
-			return await this.request('PATCH', `/rest/workflows/${encodeURIComponent(id)}`, { body: { active: false, versionId: workflow.versionId } });
+			return await this.request('PATCH', `/rest/workflows/${encodeURIComponent(id)}`, {
+				body: { active: false, versionId: workflow.versionId },
+			});
 		}
 	}
 
 	/** Newest first. */
 	async listExecutions({ workflowId, limit = 50 } = {}) {
-		const answer = await this.request('GET', '/rest/executions', { query: { filter: workflowId ? { workflowId } : undefined, limit: String(limit) } });
+		const answer = await this.request('GET', '/rest/executions', {
+			query: { filter: workflowId ? { workflowId } : undefined, limit: String(limit) },
+		});
 		return answer.results ?? answer;
 	}
 
@@ -176,10 +194,14 @@ class N8nClient {
 		const deadline = Date.now() + timeoutMs;
 		let seen = [];
 		for (;;) {
-			seen = (await this.listExecutions({ workflowId, limit: 100 })).filter((e) => e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status));
+			seen = (await this.listExecutions({ workflowId, limit: 100 })).filter(
+				(e) => e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status),
+			);
 			if (seen.length >= count) return seen.slice().reverse();
 			if (Date.now() > deadline) {
-				throw new Error(`Workflow ${workflowId}: ${seen.length} finished execution(s) after ${timeoutMs / 1000} s, expected ${count}`);
+				throw new Error(
+					`Workflow ${workflowId}: ${seen.length} finished execution(s) after ${timeoutMs / 1000} s, expected ${count}`,
+				);
 			}
 			await new Promise((resolve) => setTimeout(resolve, intervalMs));
 		}
@@ -188,7 +210,11 @@ class N8nClient {
 
 /** Output items of a node in a decoded execution: [{json, …}] of its last run's first output. */
 function nodeOutput(execution, nodeName, { run = -1, output = 0 } = {}) {
-	const runs = execution.data && execution.data.resultData && execution.data.resultData.runData && execution.data.resultData.runData[nodeName];
+	const runs =
+		execution.data &&
+		execution.data.resultData &&
+		execution.data.resultData.runData &&
+		execution.data.resultData.runData[nodeName];
 	if (!runs || runs.length === 0) return undefined;
 	const chosen = runs.at(run);
 	return (chosen.data && chosen.data.main && chosen.data.main[output]) || [];

@@ -36,7 +36,11 @@ function workflowStaticData(install, userFolder, workflowId) {
 
 /** Durable poll cursors (n8n 2.36+ table poller_state), or [] when the table does not exist. */
 function pollerState(install, userFolder, workflowId) {
-	const tables = query(install, userFolder, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'poller_state'");
+	const tables = query(
+		install,
+		userFolder,
+		"SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'poller_state'",
+	);
 	if (tables.length === 0) return [];
 	return query(install, userFolder, 'SELECT * FROM poller_state WHERE workflowId = ?', [workflowId]).map((row) => ({
 		...row,

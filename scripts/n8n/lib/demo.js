@@ -85,7 +85,8 @@ function prepareExample(workflow, { credentials, typePrefix = 'n8n-nodes-media-s
 	const copy = JSON.parse(JSON.stringify(workflow));
 	if (name) copy.name = name;
 	for (const node of copy.nodes) {
-		if (node.type.startsWith('n8n-nodes-media-sync.')) node.type = `${typePrefix}.${node.type.slice('n8n-nodes-media-sync.'.length)}`;
+		if (node.type.startsWith('n8n-nodes-media-sync.'))
+			node.type = `${typePrefix}.${node.type.slice('n8n-nodes-media-sync.'.length)}`;
 		for (const [type, reference] of Object.entries(node.credentials ?? {})) {
 			const credential = credentials[type];
 			if (!credential) throw new Error(`${node.name}: no ${type} credential for the sandbox`);
@@ -117,7 +118,10 @@ function sandboxFirstRuns(now = Date.now()) {
  * there from a previous run, and activates those not active; activation runs each trigger's first
  * poll at once. Returns [{file, id, name, imported}] in example order.
  */
-async function importExamples(client, { credentials, typePrefix, files = EXAMPLES, activate = true, firstRun = sandboxFirstRuns() }) {
+async function importExamples(
+	client,
+	{ credentials, typePrefix, files = EXAMPLES, activate = true, firstRun = sandboxFirstRuns() },
+) {
 	const existing = await client.listWorkflows();
 	const workflows = [];
 	for (const file of files) {
@@ -141,4 +145,13 @@ async function importExamples(client, { credentials, typePrefix, files = EXAMPLE
 	return workflows;
 }
 
-module.exports = { EXAMPLES, CREDENTIAL_NAMES, startSandbox, loadExample, ensureSandboxCredentials, prepareExample, sandboxFirstRuns, importExamples };
+module.exports = {
+	EXAMPLES,
+	CREDENTIAL_NAMES,
+	startSandbox,
+	loadExample,
+	ensureSandboxCredentials,
+	prepareExample,
+	sandboxFirstRuns,
+	importExamples,
+};

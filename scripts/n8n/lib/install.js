@@ -54,7 +54,9 @@ function nativeKey(node, runtime) {
 function inspect(runtime, node = findNode(runtime.nodeMajor)) {
 	const stamp = readJson(path.join(runtime.installDir, STAMP), undefined);
 	const installedVersion = readJson(path.join(runtime.installDir, 'node_modules', 'n8n', 'package.json'), {}).version;
-	const treeCurrent = Boolean(stamp && stamp.manifest === manifestHash(runtime) && installedVersion === runtime.version);
+	const treeCurrent = Boolean(
+		stamp && stamp.manifest === manifestHash(runtime) && installedVersion === runtime.version,
+	);
 	const nativeCurrent = Boolean(treeCurrent && stamp.native === nativeKey(node, runtime));
 	return { stamp, installedVersion, treeCurrent, nativeCurrent, node };
 }
@@ -66,77 +68,89 @@ function inspect(runtime, node = findNode(runtime.nodeMajor)) {
 async function ensureRuntime(runtime, { force = false, quiet = false } = {}) {
 	const say = quiet ? () => {} : log;
 	fs.mkdirSync(RUNTIME_ROOT, { recursive: true });
-	return await withLock(path.join(RUNTIME_ROOT, `.lock-${runtime.version}`), `installing n8n ${runtime.version}`, async () => {
-		const node = findNode(runtime.nodeMajor);
-		const state = inspect(runtime, node);
-		const n8nBin = path.join(runtime.installDir, 'node_modules', 'n8n', 'bin', 'n8n');
-		if (!force && state.treeCurrent && state.nativeCurrent) {
-			say(`n8n ${runtime.version} is installed and current (${path.relative(process.cwd(), runtime.installDir) || '.'}); nothing to do`);
-			return { runtime, node, n8nBin, changed: false, timings: {} };
-		}
-
-		const timings = {};
-		const logFile = path.join(RUNTIME_ROOT, `install-${runtime.version}.log`);
-		fs.writeFileSync(logFile, `install of n8n ${runtime.version} started ${new Date().toISOString()}\n`);
-		const npm = npmCliPath();
-		// npm runs on the Node that will run n8n, and every `node` a build script starts is that one too.
-		const env = {
-			...process.env,
-			PATH: `${path.dirname(node.bin)}${path.delimiter}${process.env.PATH}`,
-			npm_config_update_notifier: 'false',
-			npm_config_fund: 'false',
-			npm_config_audit: 'false',
-		};
-
-		if (force || !state.treeCurrent) {
-			say(`Installing n8n ${runtime.version} into ${runtime.installDir} (npm ci from scripts/n8n/runtime-${runtime.line}; log: ${logFile})`);
-			fs.mkdirSync(runtime.installDir, { recursive: true });
-			fs.rmSync(path.join(runtime.installDir, STAMP), { force: true });
-			for (const file of MANIFEST_FILES) {
-				const from = path.join(runtime.manifestDir, file);
-				if (fs.existsSync(from)) fs.copyFileSync(from, path.join(runtime.installDir, file));
+	return await withLock(
+		path.join(RUNTIME_ROOT, `.lock-${runtime.version}`),
+		`installing n8n ${runtime.version}`,
+		async () => {
+			const node = findNode(runtime.nodeMajor);
+			const state = inspect(runtime, node);
+			const n8nBin = path.join(runtime.installDir, 'node_modules', 'n8n', 'bin', 'n8n');
+			if (!force && state.treeCurrent && state.nativeCurrent) {
+				say(
+					`n8n ${runtime.version} is installed and current (${path.relative(process.cwd(), runtime.installDir) || '.'}); nothing to do`,
+				);
+				return { runtime, node, n8nBin, changed: false, timings: {} };
 			}
-			const started = Date.now();
-			await run(node.bin, [npm, 'ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=warn'], { cwd: runtime.installDir, env, logFile });
-			timings.npmCiMs = Date.now() - started;
-			say(`  npm ci: ${seconds(timings.npmCiMs)}`);
-		}
 
-		const headers = findNodeHeaders(node, say);
-		const modules = runtime.nativeModules;
-		if (modules.length > 0) {
-			say(`Building ${modules.join(', ')} for Node ${node.v} (headers: ${headers})`);
-			const started = Date.now();
-			await run(node.bin, [npm, 'rebuild', ...modules, '--foreground-scripts', '--loglevel=warn'], {
-				cwd: runtime.installDir,
-				logFile,
-				env: {
-					...env,
-					npm_config_nodedir: headers,
-					// prebuild-install would try to download a prebuilt binary first; go straight to node-gyp.
-					npm_config_build_from_source: 'true',
-					JOBS: 'max',
-				},
-			});
-			timings.rebuildMs = Date.now() - started;
-			say(`  native build: ${seconds(timings.rebuildMs)}`);
-		}
-		verifyNative(runtime, node, [...new Set([...modules, ...runtime.checkModules])]);
+			const timings = {};
+			const logFile = path.join(RUNTIME_ROOT, `install-${runtime.version}.log`);
+			fs.writeFileSync(logFile, `install of n8n ${runtime.version} started ${new Date().toISOString()}\n`);
+			const npm = npmCliPath();
+			// npm runs on the Node that will run n8n, and every `node` a build script starts is that one too.
+			const env = {
+				...process.env,
+				PATH: `${path.dirname(node.bin)}${path.delimiter}${process.env.PATH}`,
+				npm_config_update_notifier: 'false',
+				npm_config_fund: 'false',
+				npm_config_audit: 'false',
+			};
 
-		const bytes = folderBytes(runtime.installDir);
-		const stamp = {
-			n8n: runtime.version,
-			manifest: manifestHash(runtime),
-			native: nativeKey(node, runtime),
-			node: node.v,
-			installedAt: new Date().toISOString(),
-			bytes,
-			timings,
-		};
-		fs.writeFileSync(path.join(runtime.installDir, STAMP), `${JSON.stringify(stamp, null, 2)}\n`);
-		say(`n8n ${runtime.version} ready: ${mib(bytes)} on disk`);
-		return { runtime, node, n8nBin, changed: true, timings, bytes };
-	});
+			if (force || !state.treeCurrent) {
+				say(
+					`Installing n8n ${runtime.version} into ${runtime.installDir} (npm ci from scripts/n8n/runtime-${runtime.line}; log: ${logFile})`,
+				);
+				fs.mkdirSync(runtime.installDir, { recursive: true });
+				fs.rmSync(path.join(runtime.installDir, STAMP), { force: true });
+				for (const file of MANIFEST_FILES) {
+					const from = path.join(runtime.manifestDir, file);
+					if (fs.existsSync(from)) fs.copyFileSync(from, path.join(runtime.installDir, file));
+				}
+				const started = Date.now();
+				await run(node.bin, [npm, 'ci', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=warn'], {
+					cwd: runtime.installDir,
+					env,
+					logFile,
+				});
+				timings.npmCiMs = Date.now() - started;
+				say(`  npm ci: ${seconds(timings.npmCiMs)}`);
+			}
+
+			const headers = findNodeHeaders(node, say);
+			const modules = runtime.nativeModules;
+			if (modules.length > 0) {
+				say(`Building ${modules.join(', ')} for Node ${node.v} (headers: ${headers})`);
+				const started = Date.now();
+				await run(node.bin, [npm, 'rebuild', ...modules, '--foreground-scripts', '--loglevel=warn'], {
+					cwd: runtime.installDir,
+					logFile,
+					env: {
+						...env,
+						npm_config_nodedir: headers,
+						// prebuild-install would try to download a prebuilt binary first; go straight to node-gyp.
+						npm_config_build_from_source: 'true',
+						JOBS: 'max',
+					},
+				});
+				timings.rebuildMs = Date.now() - started;
+				say(`  native build: ${seconds(timings.rebuildMs)}`);
+			}
+			verifyNative(runtime, node, [...new Set([...modules, ...runtime.checkModules])]);
+
+			const bytes = folderBytes(runtime.installDir);
+			const stamp = {
+				n8n: runtime.version,
+				manifest: manifestHash(runtime),
+				native: nativeKey(node, runtime),
+				node: node.v,
+				installedAt: new Date().toISOString(),
+				bytes,
+				timings,
+			};
+			fs.writeFileSync(path.join(runtime.installDir, STAMP), `${JSON.stringify(stamp, null, 2)}\n`);
+			say(`n8n ${runtime.version} ready: ${mib(bytes)} on disk`);
+			return { runtime, node, n8nBin, changed: true, timings, bytes };
+		},
+	);
 }
 
 function verifyNative(runtime, node, modules) {

@@ -153,7 +153,15 @@ function installExitHandlers() {
  *   port         fixed port (default: a free one)
  *   echo         copy n8n's output to this console
  */
-async function startN8n({ install, userFolder, env = {}, port, echo = false, readyTimeoutMs = 180_000, quiet = false }) {
+async function startN8n({
+	install,
+	userFolder,
+	env = {},
+	port,
+	echo = false,
+	readyTimeoutMs = 180_000,
+	quiet = false,
+}) {
 	const say = quiet ? () => {} : log;
 	installExitHandlers();
 	fs.mkdirSync(userFolder, { recursive: true });
@@ -161,8 +169,14 @@ async function startN8n({ install, userFolder, env = {}, port, echo = false, rea
 	const brokerPort = await freePort();
 	const logFile = path.join(userFolder, 'n8n.log');
 	const out = fs.openSync(logFile, 'a');
-	fs.writeSync(out, `\n===== n8n ${install.runtime.version} on Node ${install.node.v}, port ${chosenPort}, ${new Date().toISOString()}\n`);
-	const fullEnv = { ...cleanParentEnv(), ...n8nEnvironment({ userFolder, port: chosenPort, brokerPort, extra: { ...install.runtime.env, ...env } }) };
+	fs.writeSync(
+		out,
+		`\n===== n8n ${install.runtime.version} on Node ${install.node.v}, port ${chosenPort}, ${new Date().toISOString()}\n`,
+	);
+	const fullEnv = {
+		...cleanParentEnv(),
+		...n8nEnvironment({ userFolder, port: chosenPort, brokerPort, extra: { ...install.runtime.env, ...env } }),
+	};
 	fullEnv.PATH = `${path.dirname(install.node.bin)}${path.delimiter}${process.env.PATH}`;
 
 	const startedAt = Date.now();
@@ -179,7 +193,14 @@ async function startN8n({ install, userFolder, env = {}, port, echo = false, rea
 	child.stdout.on('data', onOutput);
 	child.stderr.on('data', onOutput);
 	child.once('close', () => fs.closeSync(out));
-	const n8n = new N8nProcess({ child, url: `http://127.0.0.1:${chosenPort}`, port: chosenPort, userFolder, logFile, startedAt });
+	const n8n = new N8nProcess({
+		child,
+		url: `http://127.0.0.1:${chosenPort}`,
+		port: chosenPort,
+		userFolder,
+		logFile,
+		startedAt,
+	});
 	started.add(n8n);
 	n8n.exited.then(() => started.delete(n8n));
 	say(`Starting n8n ${install.runtime.version} (Node ${install.node.v}) on ${n8n.url}; log: ${logFile}`);
@@ -191,7 +212,9 @@ async function startN8n({ install, userFolder, env = {}, port, echo = false, rea
 		const tail = n8n.logText().split('\n').slice(-30).join('\n');
 		throw new Error(`${error.message}\nLast lines of ${logFile}:\n${tail}`);
 	}
-	say(`n8n is up after ${(n8n.timings.readyMs / 1000).toFixed(1)} s (HTTP after ${(n8n.timings.healthzMs / 1000).toFixed(1)} s, migrated and ready after ${(n8n.timings.readinessMs / 1000).toFixed(1)} s)`);
+	say(
+		`n8n is up after ${(n8n.timings.readyMs / 1000).toFixed(1)} s (HTTP after ${(n8n.timings.healthzMs / 1000).toFixed(1)} s, migrated and ready after ${(n8n.timings.readinessMs / 1000).toFixed(1)} s)`,
+	);
 	return n8n;
 }
 

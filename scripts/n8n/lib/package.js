@@ -32,7 +32,11 @@ function packageJson() {
 /** `npm run build` in the project, with the project's own Node 24 toolchain. */
 async function buildPackage({ logFile } = {}) {
 	const started = Date.now();
-	await run(process.execPath, [npmCliPath(), 'run', 'build', '--silent'], { cwd: REPO, logFile, env: { ...process.env, npm_config_update_notifier: 'false' } });
+	await run(process.execPath, [npmCliPath(), 'run', 'build', '--silent'], {
+		cwd: REPO,
+		logFile,
+		env: { ...process.env, npm_config_update_notifier: 'false' },
+	});
 	return Date.now() - started;
 }
 
@@ -56,14 +60,17 @@ async function installPackedPackage(pack, target, node, { logFile } = {}) {
 	const packageDir = path.join(target, 'node_modules', name);
 	const stampFile = path.join(target, '.media-sync-package.json');
 	const stamp = readJson(stampFile, {});
-	if (stamp.sha === pack.sha && fs.existsSync(path.join(packageDir, 'package.json'))) return { packageDir, changed: false };
+	if (stamp.sha === pack.sha && fs.existsSync(path.join(packageDir, 'package.json')))
+		return { packageDir, changed: false };
 
 	fs.rmSync(packageDir, { recursive: true, force: true });
 	fs.mkdirSync(packageDir, { recursive: true });
 	await run('tar', ['-xzf', pack.tarball, '-C', packageDir, '--strip-components=1'], { logFile });
 	const manifestPath = path.join(packageDir, 'package.json');
 	// Same as n8n's community package installer: only runtime dependencies get installed.
-	const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+	const { devDependencies, peerDependencies, optionalDependencies, ...manifest } = JSON.parse(
+		fs.readFileSync(manifestPath, 'utf8'),
+	);
 	fs.writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 	await run(
 		node.bin,
@@ -79,13 +86,20 @@ async function installPackedPackage(pack, target, node, { logFile } = {}) {
 			'--prefer-offline',
 			'--loglevel=warn',
 		],
-		{ cwd: packageDir, logFile, env: { ...process.env, PATH: `${path.dirname(node.bin)}${path.delimiter}${process.env.PATH}` } },
+		{
+			cwd: packageDir,
+			logFile,
+			env: { ...process.env, PATH: `${path.dirname(node.bin)}${path.delimiter}${process.env.PATH}` },
+		},
 	);
 	const listing = path.join(target, 'package.json');
 	const installed = readJson(listing, { name: 'installed-nodes', private: true, dependencies: {} });
 	installed.dependencies = { ...(installed.dependencies ?? {}), [name]: manifest.version };
 	fs.writeFileSync(listing, `${JSON.stringify(installed, null, 2)}\n`);
-	fs.writeFileSync(stampFile, `${JSON.stringify({ sha: pack.sha, version: manifest.version, installedAt: new Date().toISOString() }, null, 2)}\n`);
+	fs.writeFileSync(
+		stampFile,
+		`${JSON.stringify({ sha: pack.sha, version: manifest.version, installedAt: new Date().toISOString() }, null, 2)}\n`,
+	);
 	return { packageDir, changed: true };
 }
 
@@ -108,7 +122,11 @@ async function preparePackage({ userFolder, node, mode = 'nodes', build = true, 
 		if (mode === 'nodes') {
 			const target = path.join(userFolder, '.n8n', 'nodes');
 			const { packageDir, changed } = await installPackedPackage(pack, target, node, { logFile });
-			say(changed ? `Installed ${name} into ${path.relative(REPO, packageDir)}` : `${name} in ${path.relative(REPO, packageDir)} is current`);
+			say(
+				changed
+					? `Installed ${name} into ${path.relative(REPO, packageDir)}`
+					: `${name} in ${path.relative(REPO, packageDir)} is current`,
+			);
 			return { env: {}, typePrefix: name, packageDir };
 		}
 		if (mode === 'custom') {

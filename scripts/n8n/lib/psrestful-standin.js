@@ -51,7 +51,13 @@ class PsRestfulStandIn {
 
 	handle(req, res) {
 		const url = new URL(req.url, 'http://standin');
-		const record = { at: Date.now(), method: req.method, path: url.pathname, query: Object.fromEntries(url.searchParams), keyOk: false };
+		const record = {
+			at: Date.now(),
+			method: req.method,
+			path: url.pathname,
+			query: Object.fromEntries(url.searchParams),
+			keyOk: false,
+		};
 		this.requests.push(record);
 		const send = (status, body) => {
 			const text = JSON.stringify(body);
@@ -69,8 +75,11 @@ class PsRestfulStandIn {
 		if (modified) {
 			const supplier = decodeURIComponent(modified[1]);
 			const since = Date.parse(`${url.searchParams.get('since') ?? ''}Z`);
-			if (Number.isNaN(since)) return send(422, { detail: [{ loc: ['query', 'since'], msg: 'invalid datetime', type: 'value_error' }] });
-			const listed = [...(this.changes.get(supplier) ?? new Map())].filter(([, at]) => at >= since).map(([productId]) => ({ productId }));
+			if (Number.isNaN(since))
+				return send(422, { detail: [{ loc: ['query', 'since'], msg: 'invalid datetime', type: 'value_error' }] });
+			const listed = [...(this.changes.get(supplier) ?? new Map())]
+				.filter(([, at]) => at >= since)
+				.map(([productId]) => ({ productId }));
 			record.listed = listed.map((p) => p.productId);
 			return send(200, { MediaDateModifiedArray: { MediaDateModified: listed }, ServiceMessageArray: null });
 		}

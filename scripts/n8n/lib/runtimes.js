@@ -28,16 +28,20 @@ function resolveLine(wanted = '2.x') {
 	const normalized = String(wanted).trim();
 	for (const line of lines) {
 		const runtime = describeLine(line);
-		if (normalized === line || normalized === line.replace(/\.x$/, '') || normalized === runtime.version) return runtime;
+		if (normalized === line || normalized === line.replace(/\.x$/, '') || normalized === runtime.version)
+			return runtime;
 	}
-	throw new Error(`Unknown n8n runtime "${wanted}". Known: ${lines.map((l) => `${l} (${describeLine(l).version})`).join(', ')}`);
+	throw new Error(
+		`Unknown n8n runtime "${wanted}". Known: ${lines.map((l) => `${l} (${describeLine(l).version})`).join(', ')}`,
+	);
 }
 
 function describeLine(line) {
 	const manifestDir = path.join(SCRIPTS, `runtime-${line}`);
 	const manifest = JSON.parse(fs.readFileSync(path.join(manifestDir, 'package.json'), 'utf8'));
 	const version = manifest.dependencies && manifest.dependencies.n8n;
-	if (!version || !/^\d+\.\d+\.\d+$/.test(version)) throw new Error(`${manifestDir}/package.json must pin n8n to an exact version`);
+	if (!version || !/^\d+\.\d+\.\d+$/.test(version))
+		throw new Error(`${manifestDir}/package.json must pin n8n to an exact version`);
 	const nodeMajor = manifest.mediaSync && manifest.mediaSync.nodeMajor;
 	if (!Number.isInteger(nodeMajor)) throw new Error(`${manifestDir}/package.json needs mediaSync.nodeMajor`);
 	return {
@@ -53,9 +57,16 @@ function describeLine(line) {
 }
 
 function nodeVersionOf(bin) {
-	const result = spawnSync(bin, ['-p', 'JSON.stringify({v: process.versions.node, abi: process.versions.modules, platform: process.platform, arch: process.arch})'], {
-		encoding: 'utf8',
-	});
+	const result = spawnSync(
+		bin,
+		[
+			'-p',
+			'JSON.stringify({v: process.versions.node, abi: process.versions.modules, platform: process.platform, arch: process.arch})',
+		],
+		{
+			encoding: 'utf8',
+		},
+	);
 	if (result.status !== 0) return undefined;
 	try {
 		return JSON.parse(result.stdout.trim());
@@ -93,7 +104,8 @@ function findNode(major) {
 		seen.add(real);
 		const info = nodeVersionOf(real);
 		if (info && majorOf(info.v) === major) return { bin: real, ...info };
-		if (candidate === override) throw new Error(`N8N_NODE_${major}=${override} is Node ${info ? info.v : '(not runnable)'}, not ${major}.x`);
+		if (candidate === override)
+			throw new Error(`N8N_NODE_${major}=${override} is Node ${info ? info.v : '(not runnable)'}, not ${major}.x`);
 	}
 	const hint =
 		major === 24
@@ -103,7 +115,10 @@ function findNode(major) {
 }
 
 function hasHeaders(dir) {
-	return fs.existsSync(path.join(dir, 'include', 'node', 'node.h')) && fs.existsSync(path.join(dir, 'include', 'node', 'common.gypi'));
+	return (
+		fs.existsSync(path.join(dir, 'include', 'node', 'node.h')) &&
+		fs.existsSync(path.join(dir, 'include', 'node', 'common.gypi'))
+	);
 }
 
 /**
@@ -121,11 +136,17 @@ function findNodeHeaders(node, log = () => {}) {
 	const cached = path.join(RUNTIME_ROOT, 'node-headers', `v${node.v}-${node.platform}-${node.arch}`);
 	if (hasHeaders(cached)) return cached;
 
-	log(`Node ${node.v} headers not found next to ${node.bin}; fetching ${platformPackage}@${node.v} from the npm registry (headers only)`);
+	log(
+		`Node ${node.v} headers not found next to ${node.bin}; fetching ${platformPackage}@${node.v} from the npm registry (headers only)`,
+	);
 	const work = `${cached}.tmp-${process.pid}`;
 	fs.rmSync(work, { recursive: true, force: true });
 	fs.mkdirSync(work, { recursive: true });
-	const pack = spawnSync(npmCommand(), ['pack', `${platformPackage}@${node.v}`, '--silent'], { cwd: work, encoding: 'utf8', shell: false });
+	const pack = spawnSync(npmCommand(), ['pack', `${platformPackage}@${node.v}`, '--silent'], {
+		cwd: work,
+		encoding: 'utf8',
+		shell: false,
+	});
 	if (pack.status !== 0) throw new Error(`npm pack ${platformPackage}@${node.v} failed: ${pack.stderr || pack.stdout}`);
 	const tarball = pack.stdout.trim().split('\n').pop();
 	const untar = spawnSync('tar', ['-xzf', tarball, '-C', work, 'package/include'], { cwd: work, encoding: 'utf8' });

@@ -13,7 +13,9 @@ function declaredTypes() {
 	const manifest = packageJson();
 	const load = (file) => {
 		const exported = require(path.join(REPO, file));
-		return Object.values(exported).filter((value) => typeof value === 'function').map((Class) => new Class());
+		return Object.values(exported)
+			.filter((value) => typeof value === 'function')
+			.map((Class) => new Class());
 	};
 	const nodes = manifest.n8n.nodes.flatMap(load).map((node) => node.description.name);
 	const credentials = manifest.n8n.credentials.flatMap(load).map((credential) => credential.name);
@@ -29,10 +31,20 @@ async function checkTypesLoaded(client, typePrefix) {
 	const credentialNames = new Set(credentialTypes.map((t) => t.name));
 	const missingNodes = declared.nodes.filter((name) => !nodeNames.has(`${typePrefix}.${name}`));
 	const missingCredentials = declared.credentials.filter((name) => !credentialNames.has(name));
-	return { declared, missingNodes, missingCredentials, totalNodeTypes: nodeTypes.length, totalCredentialTypes: credentialTypes.length };
+	return {
+		declared,
+		missingNodes,
+		missingCredentials,
+		totalNodeTypes: nodeTypes.length,
+		totalCredentialTypes: credentialTypes.length,
+	};
 }
 
-async function createPsRestfulCredential(client, standIn, { name = 'PSRESTful (stand-in)', apiKey = standIn.apiKey } = {}) {
+async function createPsRestfulCredential(
+	client,
+	standIn,
+	{ name = 'PSRESTful (stand-in)', apiKey = standIn.apiKey } = {},
+) {
 	return await client.createCredential({
 		name,
 		type: 'psRestfulApi',
@@ -41,7 +53,13 @@ async function createPsRestfulCredential(client, standIn, { name = 'PSRESTful (s
 }
 
 /** PSRESTful Trigger (polling every minute) → NoOp. */
-function psRestfulTriggerWorkflow({ typePrefix, credential, name = 'Smoke: PSRESTful Trigger', startDate = '2024-01-01T00:00:00', supplier = 'HIT' }) {
+function psRestfulTriggerWorkflow({
+	typePrefix,
+	credential,
+	name = 'Smoke: PSRESTful Trigger',
+	startDate = '2024-01-01T00:00:00',
+	supplier = 'HIT',
+}) {
 	return {
 		name,
 		nodes: [

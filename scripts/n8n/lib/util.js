@@ -57,7 +57,11 @@ function run(command, args, { cwd, env, logFile, echo = false, allowFailure = fa
 			if (out !== undefined) fs.closeSync(out);
 			if (code === 0 || allowFailure) return resolve(code);
 			const where = logFile ? ` (full log: ${logFile})` : '';
-			reject(new Error(`${path.basename(command)} ${args.join(' ')} failed with ${signal ?? `exit code ${code}`}${where}\n${tail.join('').slice(-3000)}`));
+			reject(
+				new Error(
+					`${path.basename(command)} ${args.join(' ')} failed with ${signal ?? `exit code ${code}`}${where}\n${tail.join('').slice(-3000)}`,
+				),
+			);
 		});
 	});
 }
@@ -161,4 +165,17 @@ function parseArgs(argv) {
 	return args;
 }
 
-module.exports = { log, sleep, seconds, freePort, run, folderBytes, mib, isAlive, withLock, readOr, readJson, parseArgs };
+module.exports = {
+	log,
+	sleep,
+	seconds,
+	freePort,
+	run,
+	folderBytes,
+	mib,
+	isAlive,
+	withLock,
+	readOr,
+	readJson,
+	parseArgs,
+};

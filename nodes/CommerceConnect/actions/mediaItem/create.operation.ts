@@ -37,7 +37,11 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		default: 'product',
 		options: [
-			{ name: 'Category', value: 'Category', description: 'A category, by ID (CommerceConnect does not support category codes)' },
+			{
+				name: 'Category',
+				value: 'Category',
+				description: 'A category, by ID (CommerceConnect does not support category codes)',
+			},
 			{ name: 'NPC Entity', value: 'NpcEntity', description: 'A non-product entity (e.g. a material), by ID or code' },
 			{ name: 'Product', value: 'product', description: 'A product, by ID or code' },
 		],
@@ -152,13 +156,15 @@ export function readCreateFields(this: IExecuteFunctions, itemIndex: number): ID
 	if (attachTo === 'product') {
 		const by = this.getNodeParameter('productBy', itemIndex, 'id') as string;
 		if (by === 'id') item.product_id = check.id(this.getNodeParameter('productId', itemIndex), 'Product ID');
-		else if (by === 'code') item.product_code = check.code(this.getNodeParameter('productCode', itemIndex), 'Product Code');
+		else if (by === 'code')
+			item.product_code = check.code(this.getNodeParameter('productCode', itemIndex), 'Product Code');
 		else check.fail(`Identify Product By must be ID or Code, not ${JSON.stringify(by)}`);
 	} else if (attachTo === 'NpcEntity') {
 		item.associated_type = 'NpcEntity';
 		const by = this.getNodeParameter('entityBy', itemIndex, 'id') as string;
 		if (by === 'id') item.associated_id = check.id(this.getNodeParameter('entityId', itemIndex), 'Entity ID');
-		else if (by === 'code') item.associated_code = check.code(this.getNodeParameter('entityCode', itemIndex), 'Entity Code');
+		else if (by === 'code')
+			item.associated_code = check.code(this.getNodeParameter('entityCode', itemIndex), 'Entity Code');
 		else check.fail(`Identify Entity By must be ID or Code, not ${JSON.stringify(by)}`);
 	} else if (attachTo === 'Category') {
 		item.associated_type = 'Category';

@@ -7,7 +7,17 @@ import { mediaItemIdField } from './fields';
 export const description: INodeProperties[] = [mediaItemIdField(['delete'])];
 
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
-	const id = new FieldChecker(this.getNode(), itemIndex).id(this.getNodeParameter('mediaItemId', itemIndex), 'Media Item ID');
+	const id = new FieldChecker(this.getNode(), itemIndex).id(
+		this.getNodeParameter('mediaItemId', itemIndex),
+		'Media Item ID',
+	);
 	const result = await run.client.remove(id);
-	return [{ ...result.response, id, deleted: true, ...(result.alreadyDeleted ? { note: 'An earlier attempt of this request had already deleted it' } : {}) }];
+	return [
+		{
+			...result.response,
+			id,
+			deleted: true,
+			...(result.alreadyDeleted ? { note: 'An earlier attempt of this request had already deleted it' } : {}),
+		},
+	];
 }

@@ -8,7 +8,8 @@ const OP = ['deleteByFilter'];
 
 export const description: INodeProperties[] = [
 	{
-		displayName: 'Deletes every media item of the product that carries the tags. CommerceConnect does not document whether an item needs all the tags or any of them: use one tag for a predictable result.',
+		displayName:
+			'Deletes every media item of the product that carries the tags. CommerceConnect does not document whether an item needs all the tags or any of them: use one tag for a predictable result.',
 		name: 'deleteByFilterNotice',
 		type: 'notice',
 		default: '',
@@ -22,7 +23,8 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'supplier-sync',
-		description: 'Tags separated by commas, or a list from an expression. At least one: the node never sends an empty filter.',
+		description:
+			'Tags separated by commas, or a list from an expression. At least one: the node never sends an empty filter.',
 		displayOptions: show(OP),
 	},
 ];
@@ -31,7 +33,10 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 	const check = new FieldChecker(this.getNode(), itemIndex);
 	const tags = check.tags(this.getNodeParameter('tags', itemIndex), 'Tags');
 	if (tags.length === 0) {
-		check.fail('Tags is empty', 'Delete by Filter needs at least one tag: without one it could delete every media item of the product.');
+		check.fail(
+			'Tags is empty',
+			'Delete by Filter needs at least one tag: without one it could delete every media item of the product.',
+		);
 	}
 	const { productId, productCode } = await readProductId.call(this, run, itemIndex);
 	const response = await run.client.deleteByFilter(productId, tags);

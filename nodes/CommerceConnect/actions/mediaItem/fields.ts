@@ -69,7 +69,11 @@ export function productFields(operations: string[]): INodeProperties[] {
 }
 
 /** Resolves the product of an operation that only the product ID can be sent for. */
-export async function readProductId(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<{ productId: number; productCode?: string }> {
+export async function readProductId(
+	this: IExecuteFunctions,
+	run: RunContext,
+	itemIndex: number,
+): Promise<{ productId: number; productCode?: string }> {
 	const check = new FieldChecker(this.getNode(), itemIndex);
 	const by = this.getNodeParameter('productBy', itemIndex, 'id') as string;
 	if (by === 'code') {
@@ -97,7 +101,8 @@ export const positionOption: INodeProperties = {
 	type: 'number',
 	typeOptions: { numberPrecision: 0 },
 	default: 1,
-	description: 'Sort position among the product’s media. Sorting by drag and drop in CommerceConnect may change it later.',
+	description:
+		'Sort position among the product’s media. Sorting by drag and drop in CommerceConnect may change it later.',
 };
 
 export const primaryOption: INodeProperties = {
@@ -152,8 +157,22 @@ export function derivedMediaItemsField(operations: string[]): INodeProperties {
 				displayName: 'Derived Media Item',
 				name: 'items',
 				values: [
-					{ displayName: 'Name', name: 'name', type: 'string', default: '', placeholder: 'crop', description: 'Name of the transformation' },
-					{ displayName: 'URL', name: 'url', type: 'string', default: '', placeholder: 'https://cdn.example.com/image-crop.jpg', description: 'URL of the transformed file' },
+					{
+						displayName: 'Name',
+						name: 'name',
+						type: 'string',
+						default: '',
+						placeholder: 'crop',
+						description: 'Name of the transformation',
+					},
+					{
+						displayName: 'URL',
+						name: 'url',
+						type: 'string',
+						default: '',
+						placeholder: 'https://cdn.example.com/image-crop.jpg',
+						description: 'URL of the transformed file',
+					},
 				],
 			},
 		],
@@ -165,7 +184,8 @@ export function readDerivedMediaItems(check: FieldChecker, raw: unknown): IDataO
 	if (!items || items.length === 0) return undefined;
 	return items.map((item, index) => {
 		const label = `Derived Media Items → item ${index + 1}`;
-		if (check.isBlank(item.name)) check.fail(`${label}: Name is empty`, 'Give every derived media item a name, e.g. crop.');
+		if (check.isBlank(item.name))
+			check.fail(`${label}: Name is empty`, 'Give every derived media item a name, e.g. crop.');
 		return { name: check.text(item.name, `${label}: Name`).trim(), url: check.url(item.url, `${label}: URL`) };
 	});
 }
@@ -237,7 +257,11 @@ export function attributeValuesField(operations: string[]): INodeProperties {
 								value: 'upsert',
 								description: 'Create a new record, or update the current one if it already exists (upsert)',
 							},
-							{ name: 'Reset', value: 'reset', description: 'Delete every existing value of this attribute, then set this one' },
+							{
+								name: 'Reset',
+								value: 'reset',
+								description: 'Delete every existing value of this attribute, then set this one',
+							},
 						],
 					},
 				],
@@ -254,7 +278,8 @@ export function readAttributeValues(check: FieldChecker, raw: unknown): IDataObj
 		const out: IDataObject = {};
 		const by = value.definitionBy ?? 'id';
 		if (by === 'id') out.attribute_definition_id = check.id(value.definitionId, `${label}: Attribute Definition ID`);
-		else if (by === 'code') out.attribute_definition_code = check.code(value.definitionCode, `${label}: Attribute Definition Code`);
+		else if (by === 'code')
+			out.attribute_definition_code = check.code(value.definitionCode, `${label}: Attribute Definition Code`);
 		else check.fail(`${label}: Identify Definition By must be ID or Code, not ${JSON.stringify(by)}`);
 		if (value.dataIsJson === true) {
 			const data = value.data;
@@ -262,7 +287,10 @@ export function readAttributeValues(check: FieldChecker, raw: unknown): IDataObj
 				try {
 					out.data = JSON.parse(data) as IDataObject;
 				} catch {
-					check.fail(`${label}: Data is not valid JSON`, 'Turn off Data Is JSON to send it as text, or fix the JSON (e.g. {"associated_code": ["code_1"]}).');
+					check.fail(
+						`${label}: Data is not valid JSON`,
+						'Turn off Data Is JSON to send it as text, or fix the JSON (e.g. {"associated_code": ["code_1"]}).',
+					);
 				}
 			} else {
 				out.data = data as IDataObject;
@@ -272,7 +300,8 @@ export function readAttributeValues(check: FieldChecker, raw: unknown): IDataObj
 			out.data = typeof value.data === 'object' ? (value.data as IDataObject) : String(value.data);
 		}
 		const mode = value.mode ?? 'upsert';
-		if (mode !== 'upsert' && mode !== 'reset') check.fail(`${label}: Mode must be upsert or reset, not ${JSON.stringify(mode)}`);
+		if (mode !== 'upsert' && mode !== 'reset')
+			check.fail(`${label}: Mode must be upsert or reset, not ${JSON.stringify(mode)}`);
 		// Upsert is the API's default; the documented requests send `mode` only to reset.
 		if (mode === 'reset') out.mode = 'reset';
 		return out;
@@ -294,14 +323,16 @@ export function processingOptionsField(operations: string[], extra: Record<strin
 				name: 'applyBackground',
 				type: 'boolean',
 				default: false,
-				description: 'Whether CommerceConnect creates a second media item of the product with a background applied (removes transparency)',
+				description:
+					'Whether CommerceConnect creates a second media item of the product with a background applied (removes transparency)',
 			},
 			{
 				displayName: 'Background Colour',
 				name: 'backgroundColour',
 				type: 'color',
 				default: '#ffffff',
-				description: 'Colour of the background: a hex code, or a colour name such as white from an expression (CommerceConnect’s default is white)',
+				description:
+					'Colour of the background: a hex code, or a colour name such as white from an expression (CommerceConnect’s default is white)',
 			},
 			{
 				displayName: 'Processed Tags',
@@ -314,7 +345,12 @@ export function processingOptionsField(operations: string[], extra: Record<strin
 	};
 }
 
-export function readProcessingOptions(check: FieldChecker, raw: unknown, type: MediaItemType | undefined, typeFieldHint: string): IDataObject | undefined {
+export function readProcessingOptions(
+	check: FieldChecker,
+	raw: unknown,
+	type: MediaItemType | undefined,
+	typeFieldHint: string,
+): IDataObject | undefined {
 	const options = (raw ?? {}) as IDataObject;
 	if (Object.keys(options).length === 0) return undefined;
 	if (type !== 'ImageMediaItem') {
@@ -324,8 +360,10 @@ export function readProcessingOptions(check: FieldChecker, raw: unknown, type: M
 		);
 	}
 	const out: IDataObject = {};
-	if (options.applyBackground !== undefined) out.apply_background = check.boolean(options.applyBackground, 'Apply Background');
-	if (options.backgroundColour !== undefined && options.backgroundColour !== '') out.background_colour = check.colour(options.backgroundColour, 'Background Colour');
+	if (options.applyBackground !== undefined)
+		out.apply_background = check.boolean(options.applyBackground, 'Apply Background');
+	if (options.backgroundColour !== undefined && options.backgroundColour !== '')
+		out.background_colour = check.colour(options.backgroundColour, 'Background Colour');
 	if (options.processedTags !== undefined) out.processed_tags = check.tags(options.processedTags, 'Processed Tags');
 	return out;
 }

@@ -104,10 +104,17 @@ export function readListFilters(this: IExecuteFunctions, itemIndex: number): Lis
 	}
 	const include = options.include;
 	if (include !== undefined) {
-		const list = Array.isArray(include) ? include.map(String) : String(include).split(',').map((s) => s.trim()).filter(Boolean);
+		const list = Array.isArray(include)
+			? include.map(String)
+			: String(include)
+					.split(',')
+					.map((s) => s.trim())
+					.filter(Boolean);
 		for (const field of list) {
 			if (!(ASSOCIATED_FIELDS as readonly string[]).includes(field)) {
-				check.fail(`Include must list attribute_values and/or association_attribute_values, not ${JSON.stringify(field)}`);
+				check.fail(
+					`Include must list attribute_values and/or association_attribute_values, not ${JSON.stringify(field)}`,
+				);
 			}
 		}
 		if (list.length > 0) query.associatedFields = list;

@@ -36,7 +36,11 @@ export const description: INodeProperties[] = [
 		type: 'options',
 		default: 'list',
 		options: [
-			{ name: 'From a List', value: 'list', description: 'A list of media objects, usually mapped from a supplier node with an expression' },
+			{
+				name: 'From a List',
+				value: 'list',
+				description: 'A list of media objects, usually mapped from a supplier node with an expression',
+			},
 			{ name: 'Enter Manually', value: 'manual', description: 'Enter each media item below' },
 		],
 		displayOptions: show(OP),
@@ -72,9 +76,27 @@ export const description: INodeProperties[] = [
 						default: 0,
 						description: 'Sort position; 0 leaves it to CommerceConnect',
 					},
-					{ displayName: 'Primary', name: 'primary', type: 'boolean', default: false, description: 'Whether this is the product’s primary media item' },
-					{ displayName: 'Tags', name: 'tags', type: 'string', default: '', description: 'Extra tags besides the sync tag, separated by commas' },
-					{ displayName: 'URL', name: 'url', type: 'string', default: '', placeholder: 'https://cdn.example.com/front.jpg' },
+					{
+						displayName: 'Primary',
+						name: 'primary',
+						type: 'boolean',
+						default: false,
+						description: 'Whether this is the product’s primary media item',
+					},
+					{
+						displayName: 'Tags',
+						name: 'tags',
+						type: 'string',
+						default: '',
+						description: 'Extra tags besides the sync tag, separated by commas',
+					},
+					{
+						displayName: 'URL',
+						name: 'url',
+						type: 'string',
+						default: '',
+						placeholder: 'https://cdn.example.com/front.jpg',
+					},
 				],
 			},
 		],
@@ -121,7 +143,8 @@ interface SyncInput {
 }
 
 function readSyncTag(check: FieldChecker, value: unknown): string {
-	if (check.isBlank(value)) check.fail('Sync Tag is empty', 'Choose a tag that marks the media this sync owns, e.g. sync:supplier-hit.');
+	if (check.isBlank(value))
+		check.fail('Sync Tag is empty', 'Choose a tag that marks the media this sync owns, e.g. sync:supplier-hit.');
 	const tag = check.text(value, 'Sync Tag').trim();
 	if (tag.includes(',')) check.fail('Sync Tag must not contain a comma', 'CommerceConnect splits tags at commas.');
 	return tag;
@@ -136,20 +159,25 @@ function readInput(this: IExecuteFunctions, itemIndex: number): SyncInput {
 	if (source === 'list') {
 		wanted = readWantedList(check, this.getNodeParameter('mediaList', itemIndex, '[]'), 'Media List');
 	} else if (source === 'manual') {
-		const entries = ((this.getNodeParameter('mediaItems', itemIndex, {}) as { items?: IDataObject[] }).items ?? []).map((entry) => ({
-			...entry,
-			// 0 means "not set" in the form; an unset boolean is not "not primary".
-			position: entry.position === 0 ? undefined : entry.position,
-			primary: entry.primary === true ? true : undefined,
-			tags: entry.tags === '' ? undefined : entry.tags,
-			description: entry.description === '' ? undefined : entry.description,
-		}));
+		const entries = ((this.getNodeParameter('mediaItems', itemIndex, {}) as { items?: IDataObject[] }).items ?? []).map(
+			(entry) => ({
+				...entry,
+				// 0 means "not set" in the form; an unset boolean is not "not primary".
+				position: entry.position === 0 ? undefined : entry.position,
+				primary: entry.primary === true ? true : undefined,
+				tags: entry.tags === '' ? undefined : entry.tags,
+				description: entry.description === '' ? undefined : entry.description,
+			}),
+		);
 		wanted = readWantedList(check, entries, 'Media');
 	} else {
 		return check.fail(`Wanted Media must be From a List or Enter Manually, not ${JSON.stringify(source)}`);
 	}
 	const options = this.getNodeParameter('syncOptions', itemIndex, {}) as IDataObject;
-	const defaultType = options.mediaItemType === undefined ? 'ImageMediaItem' : check.mediaItemType(options.mediaItemType, 'New Media Type');
+	const defaultType =
+		options.mediaItemType === undefined
+			? 'ImageMediaItem'
+			: check.mediaItemType(options.mediaItemType, 'New Media Type');
 	if (options.positionFromOrder === true) {
 		wanted = wanted.map((media, index) => (media.position === undefined ? { ...media, position: index + 1 } : media));
 	}
@@ -199,17 +227,26 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 		for (const update of plan.update) {
 			const updated = await run.client.update(update.item.id, update.fields);
 			index.put({ ...update.item, ...updated });
-			changes.push({ action: 'updated', id: update.item.id, url: update.wanted.url, fields: Object.keys(update.fields) });
+			changes.push({
+				action: 'updated',
+				id: update.item.id,
+				url: update.wanted.url,
+				fields: Object.keys(update.fields),
+			});
 		}
 		for (const media of plan.create) {
 			const created = await run.client.create(createFields(media, productId, input.syncTag, input.defaultType));
 			index.put(created);
 			changes.push({ action: 'created', id: created.id, url: media.url });
 			if (created.url !== undefined && created.url !== media.url) {
-				warnings.push(`CommerceConnect stored media item ${created.id} under another URL (${String(created.url)}); the next run cannot match it to ${media.url} and will create it again.`);
+				warnings.push(
+					`CommerceConnect stored media item ${created.id} under another URL (${String(created.url)}); the next run cannot match it to ${media.url} and will create it again.`,
+				);
 			}
 			if (Array.isArray(created.tag_list) && !hasTag(created, input.syncTag)) {
-				warnings.push(`CommerceConnect did not keep the sync tag on media item ${created.id}; the next run will not see it as synced.`);
+				warnings.push(
+					`CommerceConnect did not keep the sync tag on media item ${created.id}; the next run will not see it as synced.`,
+				);
 			}
 		}
 		if (plan.remove.length > 0 && input.wanted.length === 0) {

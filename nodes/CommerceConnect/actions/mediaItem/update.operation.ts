@@ -112,7 +112,8 @@ export function readUpdateFields(this: IExecuteFunctions, itemIndex: number): { 
 
 	const productId = check.isBlank(raw.productId) ? undefined : check.id(raw.productId, 'Product ID');
 	const productCode = check.isBlank(raw.productCode) ? undefined : check.code(raw.productCode, 'Product Code');
-	if (productId !== undefined && productCode !== undefined) check.fail('Set either Product ID or Product Code, not both');
+	if (productId !== undefined && productCode !== undefined)
+		check.fail('Set either Product ID or Product Code, not both');
 	if (productId !== undefined) item.product_id = productId;
 	if (productCode !== undefined) item.product_code = productCode;
 
@@ -123,19 +124,30 @@ export function readUpdateFields(this: IExecuteFunctions, itemIndex: number): { 
 		if (associatedType !== 'NpcEntity' && associatedType !== 'Category') {
 			check.fail(`Associated Type must be NpcEntity or Category, not ${JSON.stringify(associatedType)}`);
 		}
-		if (productId !== undefined || productCode !== undefined) check.fail('Set either a product or an Associated Type, not both');
+		if (productId !== undefined || productCode !== undefined)
+			check.fail('Set either a product or an Associated Type, not both');
 		if (associatedId === undefined && associatedCode === undefined) {
-			check.fail('Associated Type needs Associated ID or Associated Code', 'Add the ID (or, for an NPC entity, the code) of the entity to move the media item to.');
+			check.fail(
+				'Associated Type needs Associated ID or Associated Code',
+				'Add the ID (or, for an NPC entity, the code) of the entity to move the media item to.',
+			);
 		}
-		if (associatedId !== undefined && associatedCode !== undefined) check.fail('Set either Associated ID or Associated Code, not both');
+		if (associatedId !== undefined && associatedCode !== undefined)
+			check.fail('Set either Associated ID or Associated Code, not both');
 		if (associatedType === 'Category' && associatedCode !== undefined) {
-			check.fail('Associated Code is not supported for categories', 'CommerceConnect attaches media to a category by its ID only: use Associated ID.');
+			check.fail(
+				'Associated Code is not supported for categories',
+				'CommerceConnect attaches media to a category by its ID only: use Associated ID.',
+			);
 		}
 		item.associated_type = associatedType;
 		if (associatedId !== undefined) item.associated_id = check.id(associatedId, 'Associated ID');
 		if (associatedCode !== undefined) item.associated_code = check.code(associatedCode, 'Associated Code');
 	} else if (associatedId !== undefined || associatedCode !== undefined) {
-		check.fail('Associated ID and Associated Code need Associated Type', 'Add Associated Type (NPC Entity or Category) under Update Fields.');
+		check.fail(
+			'Associated ID and Associated Code need Associated Type',
+			'Add Associated Type (NPC Entity or Category) under Update Fields.',
+		);
 	}
 
 	const derived = readDerivedMediaItems(check, this.getNodeParameter('derivedMediaItems', itemIndex, {}));
@@ -151,7 +163,10 @@ export function readUpdateFields(this: IExecuteFunctions, itemIndex: number): { 
 	if (processing) item.processing_options = processing;
 
 	if (Object.keys(item).length === 0) {
-		check.fail('Nothing to update', 'Add at least one field under Update Fields (or a derived media item, attribute value or processing option).');
+		check.fail(
+			'Nothing to update',
+			'Add at least one field under Update Fields (or a derived media item, attribute value or processing option).',
+		);
 	}
 	return { id, item };
 }

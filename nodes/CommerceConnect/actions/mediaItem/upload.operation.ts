@@ -4,7 +4,16 @@ import { BINARY_ENCODING } from 'n8n-workflow';
 import { FieldChecker } from '../../model';
 import { buildMultipart } from '../../transport/multipart';
 import type { RunContext } from '../context';
-import { descriptionOption, positionOption, primaryOption, productFields, readCommonFields, readProductId, show, tagsOption } from './fields';
+import {
+	descriptionOption,
+	positionOption,
+	primaryOption,
+	productFields,
+	readCommonFields,
+	readProductId,
+	show,
+	tagsOption,
+} from './fields';
 
 const OP = ['upload'];
 
@@ -55,14 +64,22 @@ interface UploadFile {
  * an id and is streamed from the store (its exact size from the store's metadata); in memory
  * mode it is already a base64 string in the item, decoded once.
  */
-async function binaryFile(this: IExecuteFunctions, binary: IBinaryData, check: FieldChecker, fileNameOverride?: string): Promise<UploadFile> {
-	const fileName = (fileNameOverride || binary.fileName || '').trim() || `upload${binary.fileExtension ? `.${binary.fileExtension}` : ''}`;
+async function binaryFile(
+	this: IExecuteFunctions,
+	binary: IBinaryData,
+	check: FieldChecker,
+	fileNameOverride?: string,
+): Promise<UploadFile> {
+	const fileName =
+		(fileNameOverride || binary.fileName || '').trim() ||
+		`upload${binary.fileExtension ? `.${binary.fileExtension}` : ''}`;
 	const mimeType = binary.mimeType || 'application/octet-stream';
 	if (binary.id) {
 		const id = binary.id;
 		const metadata = await this.helpers.getBinaryMetadata(id);
 		const size = typeof metadata.fileSize === 'number' ? metadata.fileSize : Number(binary.bytes);
-		if (!Number.isSafeInteger(size) || size < 0) check.fail('The size of the binary file is unknown, so it cannot be uploaded');
+		if (!Number.isSafeInteger(size) || size < 0)
+			check.fail('The size of the binary file is unknown, so it cannot be uploaded');
 		return { fileName, mimeType, size, open: async () => await this.helpers.getBinaryStream(id) };
 	}
 	const buffer = Buffer.from(binary.data, BINARY_ENCODING);
@@ -72,7 +89,8 @@ async function binaryFile(this: IExecuteFunctions, binary: IBinaryData, check: F
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const check = new FieldChecker(this.getNode(), itemIndex);
 	const property = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim();
-	if (!property) check.fail('Input Binary Field is empty', 'Enter the name of the binary field that holds the file, e.g. data.');
+	if (!property)
+		check.fail('Input Binary Field is empty', 'Enter the name of the binary field that holds the file, e.g. data.');
 	const binary = this.helpers.assertBinaryData(itemIndex, property);
 
 	const raw = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;

@@ -16,7 +16,8 @@ export const description: INodeProperties[] = [
 			{
 				name: 'Get Access',
 				value: 'getAccess',
-				description: 'Check access to an asset and get its file name, type and URL, optionally the file (AssetAccessRequest, read-only)',
+				description:
+					'Check access to an asset and get its file name, type and URL, optionally the file (AssetAccessRequest, read-only)',
 				action: 'Get asset access',
 			},
 			{

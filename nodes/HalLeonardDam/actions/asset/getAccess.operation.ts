@@ -53,19 +53,34 @@ export const description: INodeProperties[] = [
  * name, type, MIME type and URL — and the file itself when asked. It opens no transaction and
  * bills nothing.
  */
-export async function execute(this: IExecuteFunctions, client: DamClient, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: DamClient,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const node = this.getNode();
 	const assetId = readAssetId.call(this, this.getNodeParameter('assetId', itemIndex, ''), 'Asset ID', itemIndex);
-	const countryCode = String(this.getNodeParameter('countryCode', itemIndex, '') ?? '').trim().toUpperCase();
+	const countryCode = String(this.getNodeParameter('countryCode', itemIndex, '') ?? '')
+		.trim()
+		.toUpperCase();
 	if (countryCode && !/^[A-Z]{2}$/.test(countryCode)) {
-		throw new NodeOperationError(node, `Country Code must be a two-letter ISO code such as US or GB, not ${JSON.stringify(countryCode).slice(0, 40)}`, {
-			itemIndex,
-		});
+		throw new NodeOperationError(
+			node,
+			`Country Code must be a two-letter ISO code such as US or GB, not ${JSON.stringify(countryCode).slice(0, 40)}`,
+			{
+				itemIndex,
+			},
+		);
 	}
 	const download = this.getNodeParameter('download', itemIndex, false) as boolean;
-	const binaryPropertyName = download ? String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim() : '';
+	const binaryPropertyName = download
+		? String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim()
+		: '';
 	if (download && !binaryPropertyName) {
-		throw new NodeOperationError(node, 'Put Output File in Field is empty', { itemIndex, description: 'Enter a field name such as data.' });
+		throw new NodeOperationError(node, 'Put Output File in Field is empty', {
+			itemIndex,
+			description: 'Enter a field name such as data.',
+		});
 	}
 
 	const access = await client.assetAccess(assetId, countryCode || undefined);

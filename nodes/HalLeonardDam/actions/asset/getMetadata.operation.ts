@@ -32,7 +32,13 @@ export const description: INodeProperties[] = [
 		description: 'The DAM takes a date range or a list of asset IDs, never both',
 		displayOptions: { show },
 	},
-	dateField('startDate', 'Start Date', { ...show, selectBy: ['dateRange'] }, true, 'First day to include (a DAM day; the time of day is ignored)'),
+	dateField(
+		'startDate',
+		'Start Date',
+		{ ...show, selectBy: ['dateRange'] },
+		true,
+		'First day to include (a DAM day; the time of day is ignored)',
+	),
 	dateField(
 		'stopDate',
 		'Stop Date',
@@ -63,13 +69,16 @@ export async function execute(this: IExecuteFunctions, client: DamClient, itemIn
 		return records.map((record) => ({ event: record.deleted ? 'assetDeleted' : 'metadata', ...metadataJson(record) }));
 	}
 	if (selectBy !== 'dateRange') {
-		throw new NodeOperationError(node, `Select By must be Date Range or Asset IDs, not ${JSON.stringify(selectBy)}`, { itemIndex });
+		throw new NodeOperationError(node, `Select By must be Date Range or Asset IDs, not ${JSON.stringify(selectBy)}`, {
+			itemIndex,
+		});
 	}
 	const { start, stop } = readRange.call(this, itemIndex);
 	const out: IDataObject[] = [];
 	for (const range of ranges(start, stop)) {
 		const records = await client.assetMetadata({ requestType, range });
-		for (const record of records) out.push({ event: record.deleted ? 'assetDeleted' : 'metadataChanged', ...metadataJson(record) });
+		for (const record of records)
+			out.push({ event: record.deleted ? 'assetDeleted' : 'metadataChanged', ...metadataJson(record) });
 	}
 	return out;
 }

@@ -29,11 +29,18 @@ export const description: INodeProperties[] = [
 ];
 
 /** download-image-preview: the watermarked preview as binary data, with its MIME type and file name. */
-export async function execute(this: IExecuteFunctions, client: PantherMediaClient, itemIndex: number): Promise<INodeExecutionData[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: PantherMediaClient,
+	itemIndex: number,
+): Promise<INodeExecutionData[]> {
 	const id = requireMediaId.call(this, this.getNodeParameter('mediaId', itemIndex), itemIndex, 'Media ID');
 	const property = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim();
 	if (!property) {
-		throw new NodeOperationError(this.getNode(), 'Put Output File in Field is empty', { itemIndex, description: 'Enter a field name such as data.' });
+		throw new NodeOperationError(this.getNode(), 'Put Output File in Field is empty', {
+			itemIndex,
+			description: 'Enter a field name such as data.',
+		});
 	}
 	const file = await client.downloadPreview(id);
 	const binary = await this.helpers.prepareBinaryData(file.data, file.fileName, file.mimeType);

@@ -19,7 +19,8 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: '2345, 55563',
-		description: 'One or more PantherMedia media IDs, separated by commas, or an array mapped from the input with an expression',
+		description:
+			'One or more PantherMedia media IDs, separated by commas, or an array mapped from the input with an expression',
 		displayOptions: show,
 	},
 	{
@@ -35,7 +36,8 @@ export const description: INodeProperties[] = [
 				name: 'articles',
 				type: 'boolean',
 				default: false,
-				description: 'Whether to include the sizes and prices PantherMedia offers the media in (read only: nothing is bought)',
+				description:
+					'Whether to include the sizes and prices PantherMedia offers the media in (read only: nothing is bought)',
 			},
 			{
 				displayName: 'Include Top 10 Keywords',
@@ -57,8 +59,18 @@ export const description: INodeProperties[] = [
 ];
 
 /** get-media-info: one item per requested id, in the order asked; ids PantherMedia does not return come back with found = false. */
-export async function execute(this: IExecuteFunctions, client: PantherMediaClient, itemIndex: number): Promise<IDataObject[]> {
-	const ids = requireMediaIds.call(this, this.getNodeParameter('mediaIds', itemIndex), itemIndex, 'Media IDs', MAX_INFO_IDS);
+export async function execute(
+	this: IExecuteFunctions,
+	client: PantherMediaClient,
+	itemIndex: number,
+): Promise<IDataObject[]> {
+	const ids = requireMediaIds.call(
+		this,
+		this.getNodeParameter('mediaIds', itemIndex),
+		itemIndex,
+		'Media IDs',
+		MAX_INFO_IDS,
+	);
 	const options = this.getNodeParameter('infoOptions', itemIndex, {}) as IDataObject;
 	const lang = requireLanguage.call(this, options.language, itemIndex);
 	const out: IDataObject[] = [];

@@ -11,7 +11,8 @@ const show = { show: { resource: ['media'], operation: ['poll'] } };
 
 export const description: INodeProperties[] = [
 	{
-		displayName: 'Poll is not available for partner media: it lists PantherMedia’s own media only. PantherMedia shows changes a few days after they happen.',
+		displayName:
+			'Poll is not available for partner media: it lists PantherMedia’s own media only. PantherMedia shows changes a few days after they happen.',
 		name: 'pollNotice',
 		type: 'notice',
 		default: '',
@@ -37,7 +38,11 @@ export const description: INodeProperties[] = [
 		default: 'date',
 		options: [
 			{ name: 'Date', value: 'date', description: 'Changes at or after a date' },
-			{ name: 'Media ID', value: 'mediaId', description: 'From a media ID on; media ID 1 with type New is PantherMedia’s initial import' },
+			{
+				name: 'Media ID',
+				value: 'mediaId',
+				description: 'From a media ID on; media ID 1 with type New is PantherMedia’s initial import',
+			},
 		],
 		displayOptions: show,
 	},
@@ -89,7 +94,8 @@ export const description: INodeProperties[] = [
 				name: 'nextPageId',
 				type: 'string',
 				default: '',
-				description: 'The nextPageId of the last item of an earlier run with the same Type and Since: the list continues after it',
+				description:
+					'The nextPageId of the last item of an earlier run with the same Type and Since: the list continues after it',
 			},
 			{
 				displayName: 'Page Size',
@@ -104,23 +110,34 @@ export const description: INodeProperties[] = [
 ];
 
 /** poll: one item per media id, with its date and the next_page_id to continue after it. */
-export async function execute(this: IExecuteFunctions, client: PantherMediaClient, itemIndex: number): Promise<IDataObject[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: PantherMediaClient,
+	itemIndex: number,
+): Promise<IDataObject[]> {
 	const type = String(this.getNodeParameter('type', itemIndex));
 	if (!(EVENT_TYPES as readonly string[]).includes(type)) {
-		throw new NodeOperationError(this.getNode(), `Type must be one of ${EVENT_TYPES.join(', ')}, not "${type}"`, { itemIndex });
+		throw new NodeOperationError(this.getNode(), `Type must be one of ${EVENT_TYPES.join(', ')}, not "${type}"`, {
+			itemIndex,
+		});
 	}
 	const mode = String(this.getNodeParameter('sinceMode', itemIndex, 'date'));
 	const lastPolling =
 		mode === 'mediaId'
 			? requireMediaId.call(this, this.getNodeParameter('sinceMediaId', itemIndex, '1'), itemIndex, 'Since Media ID')
-			: formatPantherDate(parseDateInput(this.getNodeParameter('sinceDate', itemIndex), 'Since Date', this.getNode(), itemIndex));
+			: formatPantherDate(
+					parseDateInput(this.getNodeParameter('sinceDate', itemIndex), 'Since Date', this.getNode(), itemIndex),
+				);
 	const returnAll = this.getNodeParameter('returnAll', itemIndex, false) as boolean;
-	const limit = returnAll ? Infinity : requireInt.call(this, this.getNodeParameter('limit', itemIndex, 50), itemIndex, 'Limit', 1, MAX_POLL_LIMIT);
+	const limit = returnAll
+		? Infinity
+		: requireInt.call(this, this.getNodeParameter('limit', itemIndex, 50), itemIndex, 'Limit', 1, MAX_POLL_LIMIT);
 	const options = this.getNodeParameter('pollOptions', itemIndex, {}) as IDataObject;
 	const pageSize = returnAll
 		? requireInt.call(this, options.pageSize ?? MAX_POLL_LIMIT, itemIndex, 'Page Size', 1, MAX_POLL_LIMIT)
 		: (limit as number);
-	let nextPageId = typeof options.nextPageId === 'string' && options.nextPageId.trim() ? options.nextPageId.trim() : undefined;
+	let nextPageId =
+		typeof options.nextPageId === 'string' && options.nextPageId.trim() ? options.nextPageId.trim() : undefined;
 
 	const out: IDataObject[] = [];
 	for (;;) {

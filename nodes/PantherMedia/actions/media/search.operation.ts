@@ -75,16 +75,30 @@ export const description: INodeProperties[] = [
 ];
 
 /** search (v1.2): one item per media found on the requested page. */
-export async function execute(this: IExecuteFunctions, client: PantherMediaClient, itemIndex: number): Promise<IDataObject[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: PantherMediaClient,
+	itemIndex: number,
+): Promise<IDataObject[]> {
 	const params = readSearchParams.call(this, itemIndex);
 	const result = await client.search(params);
-	return result.items.map((media) => ({ ...media, ...(result.total !== undefined ? { totalResults: result.total } : {}) }));
+	return result.items.map((media) => ({
+		...media,
+		...(result.total !== undefined ? { totalResults: result.total } : {}),
+	}));
 }
 
 export function readSearchParams(this: IExecuteFunctions, itemIndex: number): SearchParams {
 	const q = String(this.getNodeParameter('query', itemIndex, '') ?? '').trim();
 	const page = requireInt.call(this, this.getNodeParameter('page', itemIndex, 1), itemIndex, 'Page', 1, 100_000);
-	const limit = requireInt.call(this, this.getNodeParameter('limit', itemIndex, 50), itemIndex, 'Limit', 1, MAX_SEARCH_LIMIT);
+	const limit = requireInt.call(
+		this,
+		this.getNodeParameter('limit', itemIndex, 50),
+		itemIndex,
+		'Limit',
+		1,
+		MAX_SEARCH_LIMIT,
+	);
 	const options = this.getNodeParameter('searchOptions', itemIndex, {}) as IDataObject;
 	const extraInfo = (Array.isArray(options.extraInfo) ? options.extraInfo : []).map(String);
 	const unknown = extraInfo.filter((e) => !(SEARCH_EXTRA_INFO as readonly string[]).includes(e));
@@ -99,14 +113,29 @@ export function readSearchParams(this: IExecuteFunctions, itemIndex: number): Se
 			.filter(Boolean)
 			.find((f) => !/^[A-Za-z0-9_.-]+\s*:\s*\S/.test(f));
 		if (bad !== undefined) {
-			throw new NodeOperationError(this.getNode(), `Filters has an entry that is not "name: value": "${bad.slice(0, 60)}"`, {
-				itemIndex,
-				description: 'Write filters as name: value pairs separated by semicolons, e.g. type: photos; orientation: landscape;',
-			});
+			throw new NodeOperationError(
+				this.getNode(),
+				`Filters has an entry that is not "name: value": "${bad.slice(0, 60)}"`,
+				{
+					itemIndex,
+					description:
+						'Write filters as name: value pairs separated by semicolons, e.g. type: photos; orientation: landscape;',
+				},
+			);
 		}
 	}
 	if (!q && !filters) {
-		throw new NodeOperationError(this.getNode(), 'Query is empty', { itemIndex, description: 'Enter keywords or an image number to search for, or set Filters.' });
+		throw new NodeOperationError(this.getNode(), 'Query is empty', {
+			itemIndex,
+			description: 'Enter keywords or an image number to search for, or set Filters.',
+		});
 	}
-	return { q, lang: requireLanguage.call(this, options.language, itemIndex), page, limit, extraInfo, filters: filters || undefined };
+	return {
+		q,
+		lang: requireLanguage.call(this, options.language, itemIndex),
+		page,
+		limit,
+		extraInfo,
+		filters: filters || undefined,
+	};
 }

@@ -22,7 +22,11 @@ export const description: INodeProperties[] = [
 ];
 
 /** getMediaContent for one product. */
-export async function execute(this: IExecuteFunctions, client: PsRestfulClient, itemIndex: number): Promise<IDataObject[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: PsRestfulClient,
+	itemIndex: number,
+): Promise<IDataObject[]> {
 	const supplier = readSupplier.call(this, itemIndex);
 	const productId = requireProductId.call(this, this.getNodeParameter('productId', itemIndex), itemIndex);
 	const filters = readContentOptions.call(this, itemIndex);

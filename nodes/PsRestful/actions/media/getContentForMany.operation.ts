@@ -43,7 +43,11 @@ export const description: INodeProperties[] = [
 ];
 
 /** getMediaContent for a list of products, in parallel within a bound, stopping before the quota runs out. */
-export async function execute(this: IExecuteFunctions, client: PsRestfulClient, itemIndex: number): Promise<IDataObject[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: PsRestfulClient,
+	itemIndex: number,
+): Promise<IDataObject[]> {
 	const supplier = readSupplier.call(this, itemIndex);
 	const ids = parseIdList(this.getNodeParameter('productIds', itemIndex));
 	if (ids.length === 0) {
@@ -63,7 +67,9 @@ export async function execute(this: IExecuteFunctions, client: PsRestfulClient, 
 		async (productId) => await client.mediaContent(supplier, productId, filters),
 		() => {
 			const remaining = client.quota()?.remaining;
-			return remaining !== undefined && remaining <= reserve ? `quota reserve reached (${remaining} calls left today)` : undefined;
+			return remaining !== undefined && remaining <= reserve
+				? `quota reserve reached (${remaining} calls left today)`
+				: undefined;
 		},
 	);
 	if (result.error) throw result.error;

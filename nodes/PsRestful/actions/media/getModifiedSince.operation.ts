@@ -18,7 +18,11 @@ export const description: INodeProperties[] = [
 ];
 
 /** getMediaDateModified: one output item per product. */
-export async function execute(this: IExecuteFunctions, client: PsRestfulClient, itemIndex: number): Promise<IDataObject[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: PsRestfulClient,
+	itemIndex: number,
+): Promise<IDataObject[]> {
 	const supplier = readSupplier.call(this, itemIndex);
 	const since = parseDateInput(this.getNodeParameter('since', itemIndex), 'Since', this.getNode(), itemIndex);
 	const products = await client.modifiedSince(supplier, since);

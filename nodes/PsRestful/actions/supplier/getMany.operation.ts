@@ -26,12 +26,19 @@ export const description: INodeProperties[] = [
 ];
 
 /** The PSRESTful supplier list, one item per supplier. */
-export async function execute(this: IExecuteFunctions, client: PsRestfulClient, itemIndex: number): Promise<IDataObject[]> {
+export async function execute(
+	this: IExecuteFunctions,
+	client: PsRestfulClient,
+	itemIndex: number,
+): Promise<IDataObject[]> {
 	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
 	const limit = returnAll ? Infinity : (this.getNodeParameter('limit', itemIndex) as number);
 	const out: IDataObject[] = [];
 	for (let page = 1; out.length < limit; page++) {
-		const result = await client.suppliers(page, Math.min(SUPPLIER_PAGE_SIZE, limit === Infinity ? SUPPLIER_PAGE_SIZE : limit));
+		const result = await client.suppliers(
+			page,
+			Math.min(SUPPLIER_PAGE_SIZE, limit === Infinity ? SUPPLIER_PAGE_SIZE : limit),
+		);
 		out.push(...result.suppliers);
 		if (page >= result.totalPages || result.suppliers.length === 0) break;
 	}

@@ -97,7 +97,12 @@ export class ProductMediaIndex {
 				if (page >= result.totalPages || result.entries.length === 0) break;
 			}
 			if (stable && (await list(1, 1, createdTo)).totalEntries === expected) {
-				const index = new ProductMediaIndex({ listRequests: requests, scanned: found.size, kept: 0, attempts: attempt });
+				const index = new ProductMediaIndex({
+					listRequests: requests,
+					scanned: found.size,
+					kept: 0,
+					attempts: attempt,
+				});
 				const wanted = new Set([...options.tags].map(tagKey));
 				for (const item of found.values()) {
 					if ((item.tag_list ?? []).some((tag) => wanted.has(tagKey(tag)))) index.put(item);
@@ -124,7 +129,8 @@ export class ProductMediaIndex {
 		if (!items) this.byProduct.set(productId, (items = new Map()));
 		// A product has one primary media item: making one primary makes the others not.
 		if (item.is_primary === true) {
-			for (const other of items.values()) if (other.id !== item.id && other.is_primary) items.set(other.id, { ...other, is_primary: false });
+			for (const other of items.values())
+				if (other.id !== item.id && other.is_primary) items.set(other.id, { ...other, is_primary: false });
 		}
 		items.set(item.id, item);
 	}

@@ -69,7 +69,10 @@ export function readWantedList(check: FieldChecker, raw: unknown, field: string)
 			try {
 				value = JSON.parse(text) as unknown;
 			} catch {
-				check.fail(`${field} is not valid JSON`, 'Give a list such as [{"url": "https://…/front.jpg", "description": "Front"}], or map a list with an expression.');
+				check.fail(
+					`${field} is not valid JSON`,
+					'Give a list such as [{"url": "https://…/front.jpg", "description": "Front"}], or map a list with an expression.',
+				);
 			}
 		}
 	}
@@ -80,7 +83,8 @@ export function readWantedList(check: FieldChecker, raw: unknown, field: string)
 	const urls = new Map<string, number>();
 	(value as unknown[]).forEach((entry, index) => {
 		const label = `${field} → entry ${index + 1}`;
-		if (!entry || typeof entry !== 'object' || Array.isArray(entry)) check.fail(`${label} must be an object with a url, not ${describe(entry)}`);
+		if (!entry || typeof entry !== 'object' || Array.isArray(entry))
+			check.fail(`${label} must be an object with a url, not ${describe(entry)}`);
 		const fields: Partial<Record<keyof WantedMedia, unknown>> = {};
 		for (const [key, v] of Object.entries(entry as IDataObject)) {
 			const known = KEYS[key.toLowerCase()];
@@ -88,19 +92,27 @@ export function readWantedList(check: FieldChecker, raw: unknown, field: string)
 		}
 		const media: WantedMedia = { url: check.url(fields.url, `${label}: url`) };
 		if (fields.description !== undefined) media.description = check.text(fields.description, `${label}: description`);
-		if (fields.position !== undefined && fields.position !== '') media.position = check.integer(fields.position, `${label}: position`);
+		if (fields.position !== undefined && fields.position !== '')
+			media.position = check.integer(fields.position, `${label}: position`);
 		if (fields.primary !== undefined) media.primary = check.boolean(fields.primary, `${label}: primary`);
 		if (fields.tags !== undefined) media.tags = check.tags(fields.tags, `${label}: tags`);
 		if (fields.type !== undefined) media.type = check.mediaItemType(fields.type, `${label}: media_item_type`);
 		const earlier = urls.get(media.url);
 		if (earlier !== undefined) {
-			check.fail(`${label} has the same URL as entry ${earlier + 1}: ${media.url}`, 'Each URL can be wanted once per product.');
+			check.fail(
+				`${label} has the same URL as entry ${earlier + 1}: ${media.url}`,
+				'Each URL can be wanted once per product.',
+			);
 		}
 		urls.set(media.url, index);
 		wanted.push(media);
 	});
 	const primaries = wanted.filter((m) => m.primary === true).length;
-	if (primaries > 1) check.fail(`${field} marks ${primaries} media as primary`, 'A product has one primary media item: mark at most one.');
+	if (primaries > 1)
+		check.fail(
+			`${field} marks ${primaries} media as primary`,
+			'A product has one primary media item: mark at most one.',
+		);
 	return wanted;
 }
 
@@ -119,7 +131,8 @@ function sameTags(a: readonly string[] | undefined, b: readonly string[]): boole
 export function differences(item: MediaItem, wanted: WantedMedia, syncTag: string): IDataObject {
 	const fields: IDataObject = {};
 	if (wanted.type !== undefined && item.media_item_type !== wanted.type) fields.media_item_type = wanted.type;
-	if (wanted.description !== undefined && (item.description ?? '') !== wanted.description) fields.description = wanted.description;
+	if (wanted.description !== undefined && (item.description ?? '') !== wanted.description)
+		fields.description = wanted.description;
 	if (wanted.position !== undefined && item.position !== wanted.position) fields.position = wanted.position;
 	if (wanted.primary !== undefined && (item.is_primary === true) !== wanted.primary) fields.is_primary = wanted.primary;
 	const tags = wantedTags(wanted, syncTag);
@@ -132,7 +145,8 @@ export function planSync(existing: readonly MediaItem[], wanted: readonly Wanted
 	const byUrl = new Map<string, MediaItem>();
 	for (const item of [...existing].sort((a, b) => a.id - b.id)) {
 		const url = String(item.url ?? '').trim();
-		if (byUrl.has(url)) plan.remove.push(item); // a duplicate: keep the older one
+		if (byUrl.has(url))
+			plan.remove.push(item); // a duplicate: keep the older one
 		else byUrl.set(url, item);
 	}
 	const wantedUrls = new Set(wanted.map((m) => m.url));
@@ -152,7 +166,12 @@ export function planSync(existing: readonly MediaItem[], wanted: readonly Wanted
 }
 
 /** The `media_item` of a create for a wanted entry. */
-export function createFields(media: WantedMedia, productId: number, syncTag: string, defaultType: MediaItemType): IDataObject {
+export function createFields(
+	media: WantedMedia,
+	productId: number,
+	syncTag: string,
+	defaultType: MediaItemType,
+): IDataObject {
 	const item: IDataObject = { media_item_type: media.type ?? defaultType, product_id: productId, url: media.url };
 	if (media.description !== undefined) item.description = media.description;
 	if (media.position !== undefined) item.position = media.position;
