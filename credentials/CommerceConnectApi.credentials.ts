@@ -1,10 +1,11 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestOptions,
 	INodeProperties,
 } from 'n8n-workflow';
+
+import { authenticateCommerceConnectRequest } from '../nodes/CommerceConnect/transport/auth';
 
 /**
  * CommerceConnect (Comestri) PIM API v2.
@@ -13,7 +14,11 @@ import type {
  * (no space after the comma, as CommerceConnect's docs and its PHP SDK send it). CommerceConnect
  * calls it deprecated in favour of "API accounts" (client ID + secret), whose token flow is not
  * published. The method is therefore a field of its own, and `authenticate` is keyed on it: a
- * second method is one more option, its fields, and one more case below.
+ * second method is one more option, its fields, and one more case in `authenticateCommerceConnectRequest`.
+ *
+ * The connection test lives in the CommerceConnect nodes (`testedBy`): it runs through the nodes'
+ * own transport, which shows CommerceConnect's own message and never re-sends the token to another
+ * host on a redirect (n8n's HTTP stack does by default).
  */
 export class CommerceConnectApi implements ICredentialType {
 	name = 'commerceConnectApi';
@@ -79,48 +84,6 @@ export class CommerceConnectApi implements ICredentialType {
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		const method = (credentials.authMethod as string | undefined) || 'staticToken';
-		switch (method) {
-			case 'staticToken': {
-				const token = String(credentials.apiToken ?? '').trim();
-				const email = String(credentials.email ?? '').trim();
-				return {
-					...requestOptions,
-					headers: { ...requestOptions.headers, Authorization: `Token token=${token},email=${email}` },
-				};
-			}
-			default:
-				throw new Error(`CommerceConnect credential: unknown authentication method "${method}"`);
-		}
+		return await authenticateCommerceConnectRequest(credentials, requestOptions);
 	}
-
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/api/v2/media_items',
-			qs: { page: 1, per_page: 1 },
-		},
-		rules: [
-			{
-				type: 'responseCode',
-				properties: {
-					value: 401,
-					message:
-						'CommerceConnect did not accept the email and API token. Check both (the token belongs to the user with this email).',
-				},
-			},
-			{
-				type: 'responseCode',
-				properties: { value: 403, message: 'The email and token are valid, but this user may not read media items.' },
-			},
-			{
-				type: 'responseCode',
-				properties: {
-					value: 404,
-					message:
-						'No CommerceConnect API at this base URL. Check the Base URL (e.g. https://product.commerceconnect.co).',
-				},
-			},
-		],
-	};
 }

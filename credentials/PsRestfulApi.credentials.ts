@@ -1,14 +1,19 @@
 import type {
 	ICredentialDataDecryptedObject,
-	ICredentialTestRequest,
 	ICredentialType,
 	IHttpRequestOptions,
 	INodeProperties,
 } from 'n8n-workflow';
 
+import { authenticatePsRestfulRequest } from '../nodes/PsRestful/transport/auth';
+
 /**
  * PSRESTful (PromoStandards as REST/JSON). The private API key travels in the `X-API-Key`
  * header, which is all media reads need; the environment and culture are sent per request.
+ *
+ * The connection test lives in the PSRESTful nodes (`testedBy`): it runs through the nodes' own
+ * transport, which shows PSRESTful's own message and never lets the key follow a redirect to
+ * another host (n8n's HTTP stack keeps custom headers on every hop).
  */
 export class PsRestfulApi implements ICredentialType {
 	name = 'psRestfulApi';
@@ -60,40 +65,11 @@ export class PsRestfulApi implements ICredentialType {
 		},
 	];
 
-	/**
-	 * Adds the `X-API-Key` header. A function rather than the declarative
-	 * `{ headers: { 'X-API-Key': '={{$credentials.apiKey}}' } }`: n8n evaluates such an expression on
-	 * every request, which profiling showed to be most of the CPU a request costs when the trigger
-	 * fetches media for hundreds of products.
-	 */
+	/** Adds the `X-API-Key` header (see the function for why it is code, not an expression). */
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		return {
-			...requestOptions,
-			headers: { ...requestOptions.headers, 'X-API-Key': String(credentials.apiKey ?? '') },
-		};
+		return await authenticatePsRestfulRequest(credentials, requestOptions);
 	}
-
-	test: ICredentialTestRequest = {
-		request: {
-			baseURL: '={{$credentials.baseUrl.replace(/\\/+$/, "")}}',
-			url: '/extra/v2/suppliers',
-			qs: { page: 1, page_size: 1 },
-		},
-		rules: [
-			{
-				type: 'responseCode',
-				properties: {
-					value: 401,
-					message: 'The API key was not accepted. Check it under Account → API Keys in PSRESTful.',
-				},
-			},
-			{
-				type: 'responseCode',
-				properties: { value: 403, message: 'The API key is valid but not allowed to read the supplier list.' },
-			},
-		],
-	};
 }

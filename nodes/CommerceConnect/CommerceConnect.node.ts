@@ -3,6 +3,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 
 import * as mediaItem from './actions/mediaItem/MediaItem.resource';
 import { router } from './actions/router';
+import { commerceConnectApiTest } from './methods/credentialTest';
 
 export class CommerceConnect implements INodeType {
 	description: INodeTypeDescription = {
@@ -18,7 +19,7 @@ export class CommerceConnect implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'commerceConnectApi', required: true }],
+		credentials: [{ name: 'commerceConnectApi', required: true, testedBy: 'commerceConnectApiTest' }],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -31,6 +32,8 @@ export class CommerceConnect implements INodeType {
 			...mediaItem.description,
 		],
 	};
+
+	methods = { credentialTest: { commerceConnectApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

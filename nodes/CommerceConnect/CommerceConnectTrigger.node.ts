@@ -11,6 +11,7 @@ import {
 import { ASSOCIATED_FIELDS } from './model';
 import { CommerceConnectClient, DEFAULT_BASE_URL } from './transport';
 import { type CcStream, CommerceConnectSource } from './trigger/source';
+import { commerceConnectApiTest } from './methods/credentialTest';
 
 const DEFAULTS: TriggerDefaults = {
 	itemNoun: 'media item',
@@ -49,7 +50,7 @@ export class CommerceConnectTrigger implements INodeType {
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'commerceConnectApi', required: true }],
+		credentials: [{ name: 'commerceConnectApi', required: true, testedBy: 'commerceConnectApiTest' }],
 		properties: [
 			{
 				displayName: 'Event',
@@ -73,6 +74,8 @@ export class CommerceConnectTrigger implements INodeType {
 			syncOptionsProperty(DEFAULTS),
 		],
 	};
+
+	methods = { credentialTest: { commerceConnectApiTest } };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const event = this.getNodeParameter('event', 'updated') as string;

@@ -35,13 +35,21 @@ export interface MediaItem extends IDataObject {
 	tag_list?: string[];
 }
 
-export interface MediaItemPage {
+/** One page of a list answer. */
+export interface ListPage<T> {
 	page: number;
 	perPage: number;
 	totalPages: number;
 	totalEntries: number;
-	entries: MediaItem[];
+	/** The entries that could be read. */
+	entries: T[];
+	/** Entries in the answer, unreadable ones included: whether a page was full is judged by this. */
+	rows: number;
+	/** Entries that could not be used and were skipped, with why. */
+	skipped: Array<{ row: number; id?: string; problem: string }>;
 }
+
+export type MediaItemPage = ListPage<MediaItem>;
 
 export interface Product extends IDataObject {
 	id: number;

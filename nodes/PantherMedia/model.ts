@@ -64,7 +64,12 @@ export interface PollPage {
 	type: string;
 	/** Rows PantherMedia counts for this `last_polling` (all pages), when it says. */
 	total?: number;
+	/** The rows that could be read. */
 	items: PollItem[];
+	/** Rows in the answer, unreadable ones included: whether a page was full is judged by this. */
+	rows: number;
+	/** Rows that could not be read and were skipped, with why. */
+	skipped: Array<{ row: number; id?: string; problem: string }>;
 }
 
 /** One media of get-media-info: the `<media>` fields, its `<metadata>` and (on request) articles. */
@@ -122,20 +127,27 @@ export function readPollPage(rsp: Record<string, unknown>): PollPage {
 	const list = asList<Record<string, unknown>>(
 		typeof items === 'object' && items !== null ? (items as Record<string, unknown>).media : undefined,
 	);
-	const out: PollItem[] = list.map((media, index) => {
+	// One unreadable row is reported and skipped: it must not stop the rows around it from being read.
+	const out: PollItem[] = [];
+	const skipped: PollPage['skipped'] = [];
+	list.forEach((media, index) => {
 		const id = attr(media, 'id')?.trim();
 		const dateText = attr(media, 'date');
 		const nextPageId = attr(media, 'next_page_id')?.trim();
-		if (!id) throw new AnswerShapeError(`poll row ${index + 1} has no media id`);
 		const date = parsePantherDate(dateText);
-		if (date === undefined)
-			throw new AnswerShapeError(
-				`poll row ${index + 1} (media ${id}) has no readable date: ${JSON.stringify(dateText ?? null)}`,
-			);
-		if (!nextPageId) throw new AnswerShapeError(`poll row ${index + 1} (media ${id}) has no next_page_id`);
-		return { id, date, nextPageId };
+		if (!id) skipped.push({ row: index + 1, problem: 'it has no media id' });
+		else if (date === undefined)
+			skipped.push({ row: index + 1, id, problem: `its date is unreadable: ${JSON.stringify(dateText ?? null)}` });
+		else if (!nextPageId) skipped.push({ row: index + 1, id, problem: 'it has no next_page_id' });
+		else out.push({ id, date, nextPageId });
 	});
-	return { type: attr(items, 'type') ?? '', total: count(attr(items, 'total')), items: out };
+	return {
+		type: attr(items, 'type') ?? '',
+		total: count(attr(items, 'total')),
+		items: out,
+		rows: list.length,
+		skipped,
+	};
 }
 
 /** Fields whose text is a comma-separated list of keywords. */

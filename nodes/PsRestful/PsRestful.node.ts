@@ -5,6 +5,7 @@ import * as media from './actions/media/Media.resource';
 import { router } from './actions/router';
 import * as supplier from './actions/supplier/Supplier.resource';
 import { getSuppliers } from './methods/loadOptions';
+import { psRestfulApiTest } from './methods/credentialTest';
 
 export class PsRestful implements INodeType {
 	description: INodeTypeDescription = {
@@ -19,7 +20,7 @@ export class PsRestful implements INodeType {
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'psRestfulApi', required: true }],
+		credentials: [{ name: 'psRestfulApi', required: true, testedBy: 'psRestfulApiTest' }],
 		properties: [
 			{
 				displayName: 'Resource',
@@ -37,7 +38,7 @@ export class PsRestful implements INodeType {
 		],
 	};
 
-	methods = { loadOptions: { getSuppliers } };
+	methods = { loadOptions: { getSuppliers }, credentialTest: { psRestfulApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -12,6 +12,7 @@ import { getSuppliers } from './methods/loadOptions';
 import { MEDIA_TYPES } from './model';
 import { PsRestfulClient } from './transport';
 import { PsRestfulSource } from './trigger/source';
+import { psRestfulApiTest } from './methods/credentialTest';
 
 const DEFAULTS: TriggerDefaults = {
 	itemNoun: 'product',
@@ -59,7 +60,7 @@ export class PsRestfulTrigger implements INodeType {
 		polling: true,
 		inputs: [],
 		outputs: [NodeConnectionTypes.Main],
-		credentials: [{ name: 'psRestfulApi', required: true }],
+		credentials: [{ name: 'psRestfulApi', required: true, testedBy: 'psRestfulApiTest' }],
 		properties: [
 			{
 				displayName:
@@ -100,7 +101,7 @@ export class PsRestfulTrigger implements INodeType {
 		],
 	};
 
-	methods = { loadOptions: { getSuppliers } };
+	methods = { loadOptions: { getSuppliers }, credentialTest: { psRestfulApiTest } };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
 		const supplier = String(this.getNodeParameter('supplierCode', '')).trim();

@@ -1,6 +1,6 @@
 import type { Server } from 'node:net';
 
-import { requestTimeouts } from '../../nodes/CommerceConnect/transport';
+import { requestTimeouts } from '../../nodes/shared/transport/http';
 import { timing } from '../../nodes/shared/transport/timing';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { executeNode, testCredential } from '../harness/n8n';
@@ -50,7 +50,10 @@ describe('CommerceConnect node', () => {
 				apiToken: mock.token,
 				baseUrl: `${baseUrl}/`,
 			});
-			expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
+			expect(result).toEqual({
+				status: 'OK',
+				message: 'Connection successful: CommerceConnect accepted the email and token',
+			});
 			expect(last().method).toBe('GET');
 			expect(last().path).toBe('/api/v2/media_items');
 			expect(Object.fromEntries(last().query)).toEqual({ page: '1', per_page: '1' });
@@ -62,7 +65,9 @@ describe('CommerceConnect node', () => {
 			const result = await testCredential('commerceConnectApi', { email: mock.email, apiToken: wrongToken, baseUrl });
 			expect(result).toEqual({
 				status: 'Error',
-				message: expect.stringMatching(/did not accept the email and API token/),
+				message: expect.stringMatching(
+					/^CommerceConnect: .* — Check the email and API token in the CommerceConnect credential/,
+				),
 			});
 		});
 
@@ -73,7 +78,9 @@ describe('CommerceConnect node', () => {
 				body: '{"error":"You are not authorized to perform this action."}',
 			});
 			const result = await testCredential('commerceConnectApi', { email: mock.email, apiToken: mock.token, baseUrl });
-			expect(result.message).toMatch(/may not read media items/);
+			expect(result.message).toMatch(
+				/^CommerceConnect: You are not authorized to perform this action\. — The credential is valid, but this CommerceConnect user may not do this/,
+			);
 		});
 
 		it('refuses an authentication method it does not know, without leaking the token', async () => {

@@ -1,6 +1,6 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { requestTimeouts } from '../../nodes/CommerceConnect/transport';
+import { requestTimeouts } from '../../nodes/shared/transport/http';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { CommerceConnectMock, type StoredItem } from '../mocks/commerceconnect';
 import { json, runNode } from './helpers';

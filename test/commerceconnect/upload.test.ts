@@ -214,9 +214,11 @@ describe('CommerceConnect node → Upload', () => {
 			expect(error.name).toBe('NodeApiError');
 			// The same host on another port: named by scheme, host and port, never with the path.
 			expect(error.message).toBe(
-				`CommerceConnect: The upload was answered with a redirect (HTTP 307) to ${baseUrl}; uploads are not sent on to another address`,
+				`CommerceConnect: The request was answered with a redirect (HTTP 307) to ${baseUrl}; this request is not sent on to another address`,
 			);
-			expect(error.description).toMatch(/Base URL/);
+			expect(error.description).toMatch(
+				/Set the URL in the credential to the address the server redirects to .* streamed/,
+			);
 			expect(uploads()).toHaveLength(0); // never replayed to the mock
 			expectNoSecrets(error, [mock.token]);
 		} finally {

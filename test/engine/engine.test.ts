@@ -164,10 +164,14 @@ describe('dedupe memory', () => {
 
 describe('state and watermark', () => {
 	it('recognises state of another configuration', () => {
-		expect(loadState({ v: STATE_VERSION, cfg: configHash('a'), streams: {}, rr: 0 }, 'b').reset).toBe('config');
-		expect(loadState(undefined, 'b').reset).toBe('first-run');
-		expect(loadState({ v: STATE_VERSION, cfg: configHash('b'), streams: {}, rr: 3 }, 'b')).toEqual({
+		const restore = (_stream: string, cp: unknown) => cp as never;
+		expect(loadState({ v: STATE_VERSION, cfg: configHash('a'), streams: {}, rr: 0 }, 'b', restore).reset).toBe(
+			'config',
+		);
+		expect(loadState(undefined, 'b', restore).reset).toBe('first-run');
+		expect(loadState({ v: STATE_VERSION, cfg: configHash('b'), streams: {}, rr: 3 }, 'b', restore)).toEqual({
 			state: { v: STATE_VERSION, cfg: configHash('b'), streams: {}, rr: 3 },
+			problems: [],
 		});
 	});
 

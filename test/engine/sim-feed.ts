@@ -104,6 +104,13 @@ export class FeedSource implements SyncSource<FeedEvent> {
 		}
 	}
 
+	restore(_stream: string, checkpoint: unknown): Checkpoint | undefined {
+		// The simulation's own checkpoints: a structural copy is enough.
+		return checkpoint && typeof checkpoint === 'object'
+			? (JSON.parse(JSON.stringify(checkpoint)) as Checkpoint)
+			: undefined;
+	}
+
 	async start(_stream: string, firstRun: FirstRun): Promise<Checkpoint> {
 		const at = firstRun.mode === 'now' ? this.feed.now : firstRun.mode === 'date' ? firstRun.date! : 0;
 		return { wm: at, floor: at } satisfies FeedCp;

@@ -2,8 +2,15 @@ import { timing } from '../../nodes/shared/transport/timing';
 import { logLines } from './n8n';
 
 /**
+ * How much of the start of a secret counts as leaked: a server can echo a secret in any letter
+ * case, and a text cut to an excerpt can keep the first part of one.
+ */
+const LEAK_PREFIX = 8;
+
+/**
  * Asserts that no secret appears anywhere in an error: message, description, the sanitized
- * error response, context, cause, its JSON form, and every line the node logged.
+ * error response, context, cause, its JSON form, and every line the node logged — in any letter
+ * case, and not even its first {@link LEAK_PREFIX} characters.
  */
 export function expectNoSecrets(error: unknown, secrets: readonly string[]): void {
 	const e = error as Record<string, unknown> & Error;
@@ -19,9 +26,11 @@ export function expectNoSecrets(error: unknown, secrets: readonly string[]): voi
 		logLines.map((l) => `${l.message} ${safeJson(l.meta)}`).join('\n'),
 	];
 	for (const secret of secrets) {
+		const probe = secret.slice(0, LEAK_PREFIX).toLowerCase();
 		for (const view of views) {
-			if (view.includes(secret)) {
-				throw new Error(`secret "${secret.slice(0, 4)}…" leaked in: ${view.slice(0, 300)}`);
+			const at = view.toLowerCase().indexOf(probe);
+			if (at >= 0) {
+				throw new Error(`secret "${secret.slice(0, 4)}…" leaked in: …${view.slice(Math.max(0, at - 150), at + 150)}…`);
 			}
 		}
 	}

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 
 import 'reflect-metadata';
 
+import './clock';
+
 if (!process.env.N8N_USER_FOLDER || !process.env.N8N_USER_FOLDER.includes('media-sync-test-')) {
 	process.env.N8N_USER_FOLDER = mkdtempSync(join(tmpdir(), 'media-sync-test-'));
 }

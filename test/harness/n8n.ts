@@ -7,14 +7,7 @@
  */
 import { Logger } from '@n8n/backend-common';
 import { Container } from '@n8n/di';
-import {
-	BinaryDataService,
-	CredentialTestContext,
-	ExecuteContext,
-	LoadOptionsContext,
-	PollContext,
-	RoutingNode,
-} from 'n8n-core';
+import { BinaryDataService, CredentialTestContext, ExecuteContext, LoadOptionsContext, PollContext } from 'n8n-core';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialTestFunction,
@@ -435,7 +428,9 @@ export async function testCredential(
 		data: decrypted,
 	};
 
-	if (type.test) return await runDeclarativeTest(typeName, type, credentialsDecrypted);
+	// Every credential of the package is tested by its nodes (`testedBy`), never declaratively: n8n's
+	// own test follows redirects with the credential attached.
+	if (type.test) throw new Error(`${typeName} has a declarative test; credentials are tested by their nodes`);
 
 	// Tested by a node through `testedBy`: call the node's credentialTest method.
 	for (const node of nodeTypes().values()) {
@@ -447,70 +442,4 @@ export async function testCredential(
 		}
 	}
 	throw new Error(`No credential test for ${typeName}`);
-}
-
-async function runDeclarativeTest(
-	typeName: string,
-	type: ICredentialType,
-	credentialsDecrypted: ICredentialsDecrypted,
-): Promise<INodeCredentialTestResult> {
-	const testNodeType: INodeType = {
-		description: {
-			displayName: 'Credential test',
-			name: 'credentialTestNode',
-			group: ['transform'],
-			version: 1,
-			description: '',
-			defaults: { name: 'Temp-Node' },
-			inputs: ['main'],
-			outputs: ['main'],
-			credentials: [{ name: typeName, required: true }],
-			properties: [
-				{ displayName: 'Temp', name: 'temp', type: 'string', routing: { request: type.test!.request }, default: '' },
-			],
-		},
-	};
-	extraTypes.set('credentialTestNode', testNodeType);
-	const node: INode = {
-		id: 'temp',
-		name: 'Temp-Node',
-		type: 'credentialTestNode',
-		typeVersion: 1,
-		position: [0, 0],
-		parameters: {},
-		credentials: { [typeName]: { id: 'cred-test', name: 'Test' } },
-	};
-	const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: registryNodeTypes });
-	const inputData = { main: [[{ json: {} }]] };
-	const context = new ExecuteContext(
-		workflow,
-		node,
-		additionalData({ [typeName]: credentialsDecrypted.data! }),
-		'internal',
-		createRunExecutionData(),
-		0,
-		[],
-		inputData,
-		{ node, data: {}, source: null },
-		[],
-	);
-	try {
-		await new RoutingNode(context, testNodeType, credentialsDecrypted).runNode();
-	} catch (error) {
-		const cause = (error as { cause?: { response?: { status: number; statusText?: string }; code?: string } }).cause;
-		if (cause?.response) {
-			const status = cause.response.status;
-			for (const rule of type.test!.rules ?? []) {
-				if (rule.type === 'responseCode' && rule.properties.value === status) {
-					return { status: 'Error', message: rule.properties.message };
-				}
-			}
-			return { status: 'Error', message: cause.response.statusText || `Received HTTP status code: ${status}` };
-		}
-		if (cause?.code) return { status: 'Error', message: cause.code };
-		return { status: 'Error', message: (error as Error).message };
-	} finally {
-		extraTypes.delete('credentialTestNode');
-	}
-	return { status: 'OK', message: 'Connection successful!' };
 }

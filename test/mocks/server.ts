@@ -1,6 +1,8 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+import { worldClock } from '../harness/clock';
+
 /**
  * An HTTP server on 127.0.0.1 (ephemeral port) that plays a provider's API. Provider mocks
  * supply the handler (their wire format); this base adds what every test needs: a request log
@@ -36,7 +38,15 @@ export type Fault =
 	| { kind: 'slow'; delayMs: number }
 	| { kind: 'truncate' }
 	| { kind: 'malformed'; body: string; contentType?: string }
-	| { kind: 'reset' };
+	| { kind: 'reset' }
+	/** The real answer's status and headers at once, then its body one byte per `intervalMs`: never idle, never done. */
+	| { kind: 'drip'; intervalMs: number }
+	/** A redirect instead of the answer; `location` may be built from the request (and so carry its secrets). */
+	| { kind: 'redirect'; status: number; location: (request: MockRequest) => string }
+	| HeaderFault;
+
+/** The real answer, with some headers replaced (a `Date` from another year, say). */
+export type HeaderFault = { kind: 'headers'; headers: Record<string, string> };
 
 interface QueuedFault {
 	fault: Fault;
@@ -73,6 +83,9 @@ export class MockServer {
 	/** Count of faults applied, by kind. */
 	readonly faultsApplied: Record<string, number> = {};
 
+	/** Answers the client gave up on: the connection closed before the whole answer was sent. */
+	abandoned = 0;
+
 	private readonly queued: QueuedFault[] = [];
 
 	/** Pending latency / slow-answer timers, cancelled on stop. */
@@ -90,9 +103,9 @@ export class MockServer {
 		return Date.now() + this.clockOffsetMs;
 	}
 
-	/** Moves the server clock forward (time passes for the provider, instantly). */
+	/** Lets `ms` pass, instantly: for the provider and for this machine alike (see test/harness/clock.ts). */
 	advance(ms: number): void {
-		this.clockOffsetMs += ms;
+		worldClock.advance(ms);
 	}
 
 	/** Listens on 127.0.0.1, on `port` when given (the sandbox keeps its ports across runs), else on a free one. */
@@ -202,6 +215,10 @@ export class MockServer {
 				return;
 			}
 			if (fault.kind === 'slow') await this.delay(fault.delayMs);
+			if (fault.kind === 'redirect') {
+				this.send(res, { status: fault.status, headers: { location: fault.location(request) } });
+				return;
+			}
 			if (fault.kind === 'status') {
 				this.send(res, {
 					status: fault.status,
@@ -233,6 +250,11 @@ export class MockServer {
 				body: `mock handler failed: ${(error as Error).message}`,
 			};
 		}
+		if (fault?.kind === 'headers') reply = { ...reply, headers: { ...reply.headers, ...fault.headers } };
+		if (fault?.kind === 'drip') {
+			this.drip(res, reply, fault.intervalMs);
+			return;
+		}
 		if (fault?.kind === 'truncate') {
 			const full = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body ?? '', 'utf8');
 			res.writeHead(reply.status ?? 200, {
@@ -246,6 +268,26 @@ export class MockServer {
 			return;
 		}
 		this.send(res, reply);
+	}
+
+	private drip(res: ServerResponse, reply: MockReply, intervalMs: number): void {
+		const full = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(reply.body ?? '', 'utf8');
+		res.writeHead(reply.status ?? 200, {
+			...reply.headers,
+			'content-length': String(full.length),
+			date: new Date(this.now()).toUTCString(),
+		});
+		let sent = 0;
+		const timer = setInterval(() => {
+			if (sent < full.length) res.write(full.subarray(sent, ++sent));
+			else res.end();
+		}, intervalMs);
+		this.timers.add(timer);
+		res.on('close', () => {
+			clearInterval(timer);
+			this.timers.delete(timer);
+			if (!res.writableFinished) this.abandoned++;
+		});
 	}
 
 	private delay(ms: number): Promise<void> {

@@ -59,12 +59,18 @@ describe('package', () => {
 			expect(icons).toHaveLength(2);
 			for (const icon of icons) expect(existsSync(join(root, 'credentials', icon.replace('file:', '')))).toBe(true);
 			expect(credential.documentationUrl).toMatch(/^https:\/\//);
-			expect(
-				credential.test !== undefined ||
-					[...nodeTypes().values()].some((n) =>
-						n.description.credentials?.some((c) => c.name === credential.name && c.testedBy),
-					),
-			).toBe(true);
+			// Tested by every node that uses it, through the package's transport; never declaratively
+			// (n8n's declarative test follows redirects with the credential attached).
+			expect(credential.test).toBeUndefined();
+			const users = [...nodeTypes().values()].filter((n) =>
+				n.description.credentials?.some((c) => c.name === credential.name),
+			);
+			expect(users.length).toBeGreaterThan(0);
+			for (const node of users) {
+				const entry = node.description.credentials!.find((c) => c.name === credential.name)!;
+				expect(typeof entry.testedBy).toBe('string');
+				expect(typeof node.methods?.credentialTest?.[entry.testedBy as string]).toBe('function');
+			}
 		}
 	});
 

@@ -6,7 +6,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { nodeTypes } from '../harness/registry';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
-import { executeNode, testCredential } from '../harness/n8n';
+import { executeNode, logLines, testCredential } from '../harness/n8n';
 import { PREVIEW_JPEG, PantherMediaMock, billionLaughs } from '../mocks/panthermedia';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'panthermedia');
@@ -638,19 +638,28 @@ describe('PantherMedia node', () => {
 			for (const error of [malformed, truncated]) expectNoSecrets(error, secrets());
 		});
 
-		it('an answer whose rows are incomplete is malformed, not half-read', async () => {
+		it('reports and skips an unreadable row, and returns the rows around it', async () => {
 			mock.server.injectFault(
 				{
 					kind: 'malformed',
-					body: '<?xml version="1.0"?><rsp stat="ok"><items type="new"><media id="1" date="yesterday" next_page_id="x"/></items></rsp>',
+					body: `<?xml version="1.0"?><rsp stat="ok"><items type="new">
+						<media id="1" date="Thu, 02 Aug 2012 05:54:55 UTC" next_page_id="a"/>
+						<media id="2" date="yesterday" next_page_id="b"/>
+						<media date="Thu, 02 Aug 2012 05:54:57 UTC" next_page_id="c"/>
+						<media id="4" date="Thu, 02 Aug 2012 05:54:58 UTC" next_page_id="d"/>
+					</items></rsp>`,
 					contentType: 'text/xml',
 				},
-				{ times: 4 },
+				{ times: 1 },
 			);
-			const error = await caught(poll);
-			expect(error.message).toBe(
-				'PantherMedia: Malformed answer: poll row 1 (media 1) has no readable date: "yesterday"',
-			);
+			logLines.length = 0;
+			const { output } = await poll();
+			expect(output[0].map((i) => i.json.id)).toEqual(['1', '4']);
+			const warnings = logLines.filter((l) => l.level === 'warn').map((l) => l.message);
+			expect(warnings).toEqual([
+				'PantherMedia: skipped row 2 (media 2) of a poll of new media: its date is unreadable: "yesterday"',
+				'PantherMedia: skipped row 3 of a poll of new media: it has no media id',
+			]);
 		});
 
 		it('a billion-laughs answer is refused unread: no hang, no memory blow-up', async () => {

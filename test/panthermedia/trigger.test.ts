@@ -256,11 +256,14 @@ describe('PantherMedia Trigger', () => {
 		const harness = trigger({ events: ['changed'], syncOptions: { lookbackMinutes: 60 } });
 		await harness.poll();
 		mock.server.advance(60_000);
-		mock.change('900');
+		// Dated explicitly: the real milliseconds that pass between two calls must not move a date
+		// across a second (PantherMedia dates have whole seconds).
+		const firstAt = Math.floor(mock.now() / 1000) * 1000;
+		mock.change('900', { at: firstAt });
 		mock.server.advance(3 * DAY + 60_000);
 		const first = items(await harness.poll());
 		mock.server.advance(20 * 60_000);
-		mock.change('900');
+		mock.change('900', { at: firstAt + 3 * DAY + 21 * 60_000 });
 		mock.server.advance(3 * DAY + 60_000);
 		const second = items(await harness.poll());
 		expect(first.map((j) => j.id)).toEqual(['900']);

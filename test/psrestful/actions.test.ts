@@ -44,7 +44,7 @@ describe('PSRESTful node', () => {
 	describe('credential test', () => {
 		it('passes with the right key, sending it as X-API-Key to the supplier list', async () => {
 			const result = await testCredential('psRestfulApi', { apiKey: mock.apiKey, baseUrl: `${baseUrl}/` });
-			expect(result).toEqual({ status: 'OK', message: 'Connection successful!' });
+			expect(result).toEqual({ status: 'OK', message: 'Connection successful: PSRESTful accepted the API key' });
 			const request = mock.server.requests.at(-1)!;
 			expect(request.path).toBe('/extra/v2/suppliers');
 			expect(request.headers['x-api-key']).toBe(mock.apiKey);
@@ -53,7 +53,10 @@ describe('PSRESTful node', () => {
 		it('fails with a message that says what to fix when the key is wrong', async () => {
 			const result = await testCredential('psRestfulApi', { apiKey: 'wrong-key-123', baseUrl });
 			expect(result.status).toBe('Error');
-			expect(result.message).toMatch(/API key was not accepted/);
+			// PSRESTful's own words, then what to do.
+			expect(result.message).toMatch(
+				/^PSRESTful: Invalid API key — PSRESTful did not accept the API key: check it under Account → API Keys/,
+			);
 		});
 	});
 
@@ -343,7 +346,7 @@ describe('PSRESTful node', () => {
 			);
 			expect(error.name).toBe('NodeApiError');
 			expect(error.message).toBe('PSRESTful: Invalid API key');
-			expect(error.description).toMatch(/Check the credential/);
+			expect(error.description).toMatch(/did not accept the API key: check it under Account → API Keys/);
 			expect(mock.server.requests).toHaveLength(1); // 401 is final
 			expectNoSecrets(error, [wrong]);
 		});

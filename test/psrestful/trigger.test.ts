@@ -294,7 +294,7 @@ describe('PSRESTful Trigger', () => {
 		const error = await caught(() => harness.poll({ pollBudgetMs: 2_000 }));
 		expect(error.name).toBe('NodeApiError');
 		expect(error.message).toBe('PSRESTful: Timed out waiting for the server');
-		expect(error.description).toMatch(/did not answer in time.*ECONNABORTED/);
+		expect(error.description).toMatch(/did not answer in time.*ETIMEDOUT/);
 		expect(JSON.stringify(harness.memoryState)).toBe(before);
 		expectNoSecrets(error, [mock.apiKey]);
 	});

@@ -155,7 +155,6 @@ describe('CommerceConnect: no secret in any error', () => {
 			{
 				name: 'the credential test',
 				kind: 'credential test',
-				declarative: true,
 				run: (url) => testCredential('commerceConnectApi', credentials(url).commerceConnectApi),
 			},
 		],

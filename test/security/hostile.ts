@@ -168,8 +168,6 @@ export interface EntryPoint {
 	continueOnFail?: boolean;
 	/** Triggers: also run into the poll budget with a slow answer. */
 	trigger?: boolean;
-	/** A declarative credential test (n8n's): it judges by the HTTP status alone, so any 2xx passes. */
-	declarative?: boolean;
 	/**
 	 * Answers this entry point rightly takes as a success: a 2xx whose body the API leaves open
 	 * (a delete's confirmation). The run must succeed and log nothing secret; its output is the
@@ -192,10 +190,80 @@ export interface SecretTable {
 
 const isNodeError = (error: Error) => /^Node(Api|Operation)Error$/.test(error.name);
 
+/**
+ * Redirects a hostile provider may answer with: to another origin (another port of the same host
+ * is enough), built from the request so the address itself carries the secret, and a loop on the
+ * provider's own host. `trap` is the other origin: whatever reaches it has left the provider.
+ */
+export function redirectAnswers(
+	trap: () => string,
+): Array<[string, (request: MockRequest, echo: string) => MockReply]> {
+	const to =
+		(status: number) =>
+		(_r: MockRequest, echo: string): MockReply => ({
+			status,
+			headers: { location: `${trap()}/moved?request=${encodeURIComponent(echo)}`, 'content-type': 'text/plain' },
+			body: `Moved: ${echo}`,
+		});
+	return [
+		...[301, 302, 303, 307, 308].map((status): [string, (request: MockRequest, echo: string) => MockReply] => [
+			`HTTP ${status} to another origin, the address built from the request`,
+			to(status),
+		]),
+		[
+			'a redirect loop on the provider’s own host',
+			(request) => ({
+				status: 302,
+				headers: {
+					location: request.rawPath.endsWith('/loop') ? request.rawPath.slice(0, -5) : `${request.rawPath}/loop`,
+				},
+			}),
+		],
+	];
+}
+
+/**
+ * Echoes that defeat a redactor which cuts before it masks, or matches letter case: the request
+ * padded so that the secret straddles the 300-character excerpt of an error body (and the
+ * 80-character excerpt of a malformed 2xx), and the request upper-cased.
+ */
+export function cutAnswers(secret: () => string): Array<[string, (request: MockRequest, echo: string) => MockReply]> {
+	const straddling = (echo: string, cut: number) => {
+		const oneLine = echo.replace(/\s+/g, ' ');
+		const at = oneLine.indexOf(secret());
+		// Ten characters of the secret before the cut, the rest after it.
+		return at < 0 ? oneLine : `${'x'.repeat(Math.max(0, cut - 10 - at))}${oneLine}`;
+	};
+	return [
+		[
+			'HTTP 400 as text with the secret across the error excerpt’s cut',
+			(_r, echo) => ({ status: 400, headers: { 'content-type': 'text/plain' }, body: straddling(echo, 300) }),
+		],
+		[
+			'HTTP 200 malformed, with the secret across the parser excerpt’s cut',
+			(_r, echo) => ({ status: 200, headers: { 'content-type': 'application/json' }, body: straddling(echo, 80) }),
+		],
+		[
+			'HTTP 400 echoing the request upper-cased',
+			(_r, echo) => ({ status: 400, headers: { 'content-type': 'text/plain' }, body: echo.toUpperCase() }),
+		],
+	];
+}
+
 /** Registers, inside the caller's describe, one test per entry point and hostile answer. */
 export function secretTable(table: SecretTable, baseUrl: () => string): void {
 	const cases: Array<[string, EntryPoint, string]> = [];
-	const answers = [...commonAnswers(), ...table.answers];
+	// Another origin a redirect may point to: nothing may ever reach it.
+	const trap = new MockServer(() => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'trap' }));
+	beforeAll(async () => await trap.start());
+	afterAll(async () => await trap.stop());
+	beforeEach(() => trap.resetLog());
+	const answers = [
+		...commonAnswers(),
+		...redirectAnswers(() => trap.baseUrl),
+		...cutAnswers(table.sentSecret),
+		...table.answers,
+	];
 	for (const entry of table.entryPoints) {
 		for (const [answer] of answers) cases.push([`${entry.name}: ${answer}`, entry, answer]);
 		for (const fault of NETWORK_FAULTS) cases.push([`${entry.name}: ${fault}`, entry, fault]);
@@ -235,6 +303,9 @@ export function secretTable(table: SecretTable, baseUrl: () => string): void {
 			expect(hostile.server.requests.length).toBeGreaterThan(0);
 			expect(hostile.server.requests.some((r) => echoOf(r).includes(table.sentSecret()))).toBe(true);
 		}
+		// No request of any entry point ever follows a redirect off the provider's host.
+		expect(trap.requests).toHaveLength(0);
+		if (answerName.startsWith('a redirect loop')) expect(hostile.server.requests.length).toBeLessThanOrEqual(4 * 6);
 		if (entry.accepts?.includes(answerName)) {
 			expect(outcome.threw).toBe(false);
 			expectClean(Object.assign(new Error(''), { stack: '' }), table.secrets());
@@ -250,9 +321,7 @@ export function secretTable(table: SecretTable, baseUrl: () => string): void {
 		} else {
 			expect(outcome.threw).toBe(false);
 			const result = (outcome as { value: { status: string; message: string } }).value;
-			const failureStatus =
-				/^HTTP [45]\d\d/.test(answerName) || (NETWORK_FAULTS as readonly string[]).includes(answerName);
-			if (!entry.declarative || failureStatus) expect(result.status).toBe('Error');
+			expect(result.status).toBe('Error');
 			expectClean(result, table.secrets());
 		}
 

@@ -95,7 +95,6 @@ describe('PSRESTful: no secret in any error', () => {
 			{
 				name: 'the credential test',
 				kind: 'credential test',
-				declarative: true,
 				run: (url) => testCredential('psRestfulApi', { apiKey, baseUrl: url }),
 			},
 		],

@@ -37,7 +37,7 @@ const MIN_LIFE_MS = 30 * 60_000;
  * (whose replaced versions are then not required). Deletions are not trigger events here.
  */
 export async function commerceConnectScenario(options: CommerceConnectSoakOptions): Promise<SoakResult> {
-	const started = Date.now();
+	const started = performance.now();
 	const sleeps = recordSleeps();
 	const random = seededRandom(options.seed);
 	const mock = new CommerceConnectMock();
@@ -103,7 +103,8 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 					const key = `${String(item.json.id)}@${String(item.json.description)}`;
 					emitted.set(key, (emitted.get(key) ?? 0) + 1);
 				}
-			} catch {
+			} catch (error) {
+				if (process.env.SOAK_DEBUG) console.log(String((error as Error).message));
 				failedPolls++;
 			}
 		};
@@ -123,7 +124,7 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 		};
 
 		for (let tick = 0; tick < options.polls; tick++) {
-			if (options.maxSeconds !== undefined && (Date.now() - started) / 1000 > options.maxSeconds) break;
+			if (options.maxSeconds !== undefined && (performance.now() - started) / 1000 > options.maxSeconds) break;
 			mock.server.advance(60_000);
 			if (activatedAt !== undefined) {
 				if (random() < 0.5) create();
@@ -189,7 +190,7 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 			restarts,
 			requests: mock.server.requests.length,
 			faults: { ...mock.server.faultsApplied },
-			seconds: Math.round((Date.now() - started) / 1000),
+			seconds: Math.round((performance.now() - started) / 1000),
 			details: {
 				required: required.length,
 				// Versions replaced within 30 minutes (not required) that were emitted anyway.

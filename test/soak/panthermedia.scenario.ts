@@ -41,7 +41,7 @@ export interface PantherMediaSoakOptions extends SoakOptions {
  * 20 simulated minutes.
  */
 export async function pantherMediaScenario(options: PantherMediaSoakOptions): Promise<SoakResult> {
-	const started = Date.now();
+	const started = performance.now();
 	const sleeps = recordSleeps();
 	const random = seededRandom(options.seed);
 	const mock = new PantherMediaMock({ seed: false });
@@ -116,7 +116,7 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 
 		mock.server.randomFaults = { rate: options.faultRate, random, faults };
 		for (let tick = 0; tick < options.polls; tick++) {
-			if (options.maxSeconds !== undefined && (Date.now() - started) / 1000 > options.maxSeconds) break;
+			if (options.maxSeconds !== undefined && (performance.now() - started) / 1000 > options.maxSeconds) break;
 			mock.server.advance(20 * MINUTE);
 			if (activatedAt !== undefined) {
 				const straggle = () => (random() < 0.1 ? Math.floor(random() * 50 * MINUTE) : 0);
@@ -160,7 +160,7 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 			restarts,
 			requests: mock.server.requests.length,
 			faults: { ...mock.server.faultsApplied },
-			seconds: Math.round((Date.now() - started) / 1000),
+			seconds: Math.round((performance.now() - started) / 1000),
 			details: {
 				// Rows listed (changes counts distinct rows; both are equal unless a row repeats).
 				rows: events.length,

@@ -16,7 +16,7 @@ import { type SoakOptions, type SoakResult, compare } from './types';
  * product inside the lookback window cannot be told apart (README, "Limits").
  */
 export async function psRestfulScenario(options: SoakOptions & { includeMedia: boolean }): Promise<SoakResult> {
-	const started = Date.now();
+	const started = performance.now();
 	const mock = new PsRestfulMock();
 	const baseUrl = await mock.start();
 	const sleeps = recordSleeps();
@@ -74,7 +74,7 @@ export async function psRestfulScenario(options: SoakOptions & { includeMedia: b
 
 		mock.server.randomFaults = { rate: options.faultRate, random, faults };
 		for (let tick = 0; tick < options.polls; tick++) {
-			if (options.maxSeconds !== undefined && (Date.now() - started) / 1000 > options.maxSeconds) break;
+			if (options.maxSeconds !== undefined && (performance.now() - started) / 1000 > options.maxSeconds) break;
 			mock.server.advance(60_000);
 			if (activated && random() < 0.6) {
 				const id = `P${Math.floor(random() * 60)}`;
@@ -106,7 +106,7 @@ export async function psRestfulScenario(options: SoakOptions & { includeMedia: b
 			restarts,
 			requests: mock.server.requests.length,
 			faults: { ...mock.server.faultsApplied },
-			seconds: Math.round((Date.now() - started) / 1000),
+			seconds: Math.round((performance.now() - started) / 1000),
 		};
 	} finally {
 		sleeps.restore();

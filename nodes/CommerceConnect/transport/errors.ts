@@ -100,39 +100,6 @@ export function describeCommerceConnectFailure(
 					: 'CommerceConnect could not process the request: check the fields named in the message.';
 			failure.cause = 'configuration-invalid';
 			break;
-		default:
-			if (response.status >= 300 && response.status < 400) {
-				// Only an upload gets here: other requests follow redirects. An upload is streamed from
-				// the binary store and not held in memory for a replay, so it does not follow one.
-				failure.providerMessage = `The upload was answered with a redirect (HTTP ${response.status})${redirectTarget(response.headers.location, request.url)}; uploads are not sent on to another address`;
-				failure.hint =
-					'Set the Base URL in the CommerceConnect credential to the address CommerceConnect redirects to (for example https:// instead of http://). Uploads are streamed, not kept in memory, so they cannot be sent again to a new address.';
-				failure.cause = 'configuration-invalid';
-			}
-			break;
 	}
 	return failure;
-}
-
-/**
- * Where a redirect points, in words that cannot carry a secret: a server can build the address
- * from the request (the token included, in any encoding), so only the scheme and port of the
- * user's own host are named; another host or a path is never quoted.
- */
-export function redirectTarget(location: string | undefined, requestUrl: string): string {
-	if (!location) return '';
-	let next: URL;
-	let current: URL;
-	try {
-		current = new URL(requestUrl);
-		next = new URL(location, current);
-	} catch {
-		return ' to an invalid address';
-	}
-	if (next.origin === current.origin) return ' to another path on the same server';
-	if (next.hostname === current.hostname && (next.protocol === 'http:' || next.protocol === 'https:')) {
-		// The host is the one the user entered; a port is only digits.
-		return ` to ${next.protocol}//${next.host}`;
-	}
-	return ' to another host (the address is not shown: a server can build it from the request)';
 }

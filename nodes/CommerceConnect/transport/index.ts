@@ -1,10 +1,13 @@
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { MAX_NESTING, nestsDeeperThan } from '../../shared/json';
+import { PageLoop } from '../../shared/paging';
 import { MediaSyncApiError, asNodeError, excerpt } from '../../shared/transport/errors';
 import {
 	ApiClient,
 	type ApiRequest,
+	requestTimeouts,
 	type ClientOptions,
 	type HttpContext,
 	MalformedResponseError,
@@ -13,19 +16,19 @@ import {
 } from '../../shared/transport/http';
 import {
 	MAX_PER_PAGE,
+	type ListPage,
 	type ListQuery,
 	type MediaItem,
 	type MediaItemPage,
 	asMediaItem,
 	listQueryString,
 } from '../model';
+import { AUTH_METHODS } from './auth';
 import { describeCommerceConnectFailure } from './errors';
 import type { MultipartBody } from './multipart';
 
 export const CREDENTIAL_TYPE = 'commerceConnectApi';
 export const DEFAULT_BASE_URL = 'https://product.commerceconnect.co';
-/** Authentication methods the credential's `authenticate` implements. */
-const AUTH_METHODS = ['staticToken'];
 
 export const COMMERCECONNECT_PROFILE: ProviderProfile = {
 	name: 'CommerceConnect',
@@ -33,16 +36,6 @@ export const COMMERCECONNECT_PROFILE: ProviderProfile = {
 	secretFields: ['apiToken'],
 	maxBodyBytes: 20 * 1024 * 1024,
 	describeFailure: describeCommerceConnectFailure,
-};
-
-/**
- * Request timeouts, in ms (an idle timeout: it restarts whenever bytes move). An object, not
- * constants, so tests can shorten them the way they replace `timing.sleep`.
- */
-export const requestTimeouts = {
-	defaultMs: 60_000,
-	/** Uploads: a large file over a slow link may pause longer between chunks. */
-	uploadMs: 120_000,
 };
 
 /** What a user should know when a create or upload failed in a way that may have created it anyway. */
@@ -68,7 +61,11 @@ export function parseJson(response: RawResponse): unknown {
 }
 
 function parseMediaItem(response: RawResponse): MediaItem {
-	const item = asMediaItem(parseJson(response));
+	const body = parseJson(response);
+	// Everything after this recurses into the item (n8n saving it, hashing it): refuse what nests too deep.
+	if (nestsDeeperThan(body))
+		throw new MalformedResponseError(`the media item is nested deeper than ${MAX_NESTING} levels`);
+	const item = asMediaItem(body);
 	if (!item) throw new MalformedResponseError('the answer is not a media item (no numeric id)');
 	return item;
 }
@@ -78,18 +75,17 @@ function num(value: unknown): number | undefined {
 	return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
 }
 
-/** Reads the page envelope every list answer has: page, per_page, total_pages, total_entries, entries. */
+/**
+ * Reads the page envelope every list answer has: page, per_page, total_pages, total_entries,
+ * entries. An entry that cannot be used (no numeric id, nested too deep) is skipped and listed in
+ * `skipped`, never a reason to lose the others; `loop` checks the page against the ones before.
+ */
 export function parsePage<T>(
 	response: RawResponse,
 	requested: { page: number; perPage: number },
 	entry: (raw: unknown) => T | undefined,
-): {
-	page: number;
-	perPage: number;
-	totalPages: number;
-	totalEntries: number;
-	entries: T[];
-} {
+	loop?: PageLoop,
+): ListPage<T> {
 	const body = parseJson(response);
 	if (!body || typeof body !== 'object' || !Array.isArray((body as IDataObject).entries)) {
 		throw new MalformedResponseError('the answer has no entries list');
@@ -100,20 +96,51 @@ export function parsePage<T>(
 	if (totalEntries === undefined || totalPages === undefined)
 		throw new MalformedResponseError('the answer has no total_entries / total_pages');
 	const entries: T[] = [];
-	for (const raw of record.entries as unknown[]) {
+	const skipped: ListPage<T>['skipped'] = [];
+	const raws = record.entries as unknown[];
+	raws.forEach((raw, index) => {
+		const rawId = raw && typeof raw === 'object' ? (raw as IDataObject).id : undefined;
+		const id = typeof rawId === 'number' || typeof rawId === 'string' ? String(rawId).slice(0, 40) : undefined;
+		if (nestsDeeperThan(raw)) {
+			skipped.push({ row: index + 1, id, problem: `it is nested deeper than ${MAX_NESTING} levels` });
+			return;
+		}
 		const parsed = entry(raw);
-		if (parsed === undefined) throw new MalformedResponseError('a list entry has no numeric id');
-		entries.push(parsed);
-	}
+		if (parsed === undefined) skipped.push({ row: index + 1, id, problem: 'it has no numeric id' });
+		else entries.push(parsed);
+	});
+	const page = num(record.page) ?? requested.page;
+	const ids = entries.map((e) => String((e as { id?: unknown }).id ?? ''));
+	// Without a loop, the page is still checked on its own (an empty page that claims more).
+	(loop ?? new PageLoop('the list', Infinity)).check({
+		entries: raws.length,
+		claimsMore: page < totalPages,
+		totalPages,
+		cursor: ids.length > 0 ? `${ids[0]}…${ids[ids.length - 1]}` : undefined,
+	});
 	return {
-		page: num(record.page) ?? requested.page,
+		page,
 		// The server's own page size wins: it may cap what was asked for.
 		perPage: Math.min(requested.perPage, num(record.per_page) ?? requested.perPage),
 		totalPages,
 		totalEntries,
 		entries,
+		rows: raws.length,
+		skipped,
 	};
 }
+
+/**
+ * Pages of products one product-code lookup reads at most: codes are meant to be unique, so one
+ * page nearly always holds the answer (the filter may match partially, hence more than one).
+ */
+export const MAX_PRODUCT_PAGES = 100;
+
+/**
+ * Pages of media items one list loop reads at most (Get Many's Return All, Sync Product Media's
+ * scan): two million media items at 100 a page.
+ */
+export const MAX_LIST_PAGES = 20_000;
 
 /**
  * CommerceConnect API v2 calls, each one request through the shared transport (retries,
@@ -157,21 +184,31 @@ export class CommerceConnectClient {
 	}
 
 	/** One page of `GET /api/v2/media_items`. */
-	async list(query: ListQuery, operation = 'list media items'): Promise<MediaItemPage> {
+	/**
+	 * One page of `GET /api/v2/media_items`. A loop over pages passes its {@link PageLoop}; media
+	 * items that cannot be used are reported (a warning each) and left out.
+	 */
+	async list(query: ListQuery, operation = 'list media items', loop?: PageLoop): Promise<MediaItemPage> {
 		const page = query.page ?? 1;
 		const perPage = Math.min(MAX_PER_PAGE, query.perPage ?? MAX_PER_PAGE);
-		return await this.http.send(
+		const result = await this.http.send(
 			{
 				method: 'GET',
 				url: await this.url('/api/v2/media_items'),
 				qs: listQueryString({ ...query, page, perPage }),
 				headers: { Accept: 'application/json' },
 				idempotent: true,
-				timeoutMs: requestTimeouts.defaultMs,
 				operation,
 			},
-			(response) => parsePage(response, { page, perPage }, asMediaItem),
+			(response) => parsePage(response, { page, perPage }, asMediaItem, loop),
 		);
+		for (const entry of result.skipped) {
+			this.http.reportSkipped(
+				`${entry.id === undefined ? `entry ${entry.row}` : `media item ${entry.id}`} of page ${page} of the media items`,
+				entry.problem,
+			);
+		}
+		return result;
 	}
 
 	/** `POST /api/v2/media_items`. Not idempotent: sent again only when it provably did not arrive. */
@@ -183,7 +220,6 @@ export class CommerceConnectClient {
 			body: JSON.stringify({ media_item: mediaItem }),
 			idempotent: false,
 			operation: 'create a media item',
-			timeoutMs: requestTimeouts.defaultMs,
 		});
 	}
 
@@ -200,10 +236,10 @@ export class CommerceConnectClient {
 			body: body.stream,
 			idempotent: false,
 			operation: `upload ${fileName} as a media item`,
-			timeoutMs: requestTimeouts.uploadMs,
-			// Following a redirect makes n8n's HTTP stack keep the whole streamed body in memory
-			// (to send it again): a 200 MB upload would cost 200 MB. A redirect fails with a hint.
-			followRedirects: false,
+			timeoutMs: requestTimeouts.transferMs,
+			// A redirect would need the streamed body a second time, which is not kept in memory (a
+			// 200 MB upload would cost 200 MB). A redirect fails with a hint.
+			redirects: 'refuse',
 		});
 	}
 
@@ -238,7 +274,6 @@ export class CommerceConnectClient {
 				headers: JSON_HEADERS,
 				body: JSON.stringify({ media_item: mediaItem }),
 				idempotent: true,
-				timeoutMs: requestTimeouts.defaultMs,
 				operation: `update media item ${id}`,
 			},
 			parseMediaItem,
@@ -258,7 +293,6 @@ export class CommerceConnectClient {
 					url: await this.url(`/api/v2/media_items/${id}`),
 					headers: { Accept: 'application/json' },
 					idempotent: true,
-					timeoutMs: requestTimeouts.defaultMs,
 					operation: `delete media item ${id}`,
 				},
 				(raw) => (raw.body.length === 0 ? {} : (parseJson(raw) as IDataObject)),
@@ -283,7 +317,6 @@ export class CommerceConnectClient {
 				body: JSON.stringify({ product_id: productId, tag_list: tags }),
 				// Deleting what matches a filter twice leaves the same result: safe to retry.
 				idempotent: true,
-				timeoutMs: requestTimeouts.defaultMs,
 				operation: `delete the media items of product ${productId} tagged ${tags.join(', ')}`,
 			},
 			(raw) => (raw.body.length === 0 ? {} : (parseJson(raw) as IDataObject)),
@@ -299,6 +332,7 @@ export class CommerceConnectClient {
 		const cached = this.productIds.get(code);
 		if (cached !== undefined) return cached;
 		const matches: number[] = [];
+		const loop = new PageLoop(`the products with code ${code}`, MAX_PRODUCT_PAGES);
 		for (let page = 1; ; page++) {
 			const result = await this.http.send(
 				{
@@ -307,21 +341,25 @@ export class CommerceConnectClient {
 					qs: { code, page, per_page: MAX_PER_PAGE },
 					headers: { Accept: 'application/json' },
 					idempotent: true,
-					timeoutMs: requestTimeouts.defaultMs,
 					operation: `find the product with code ${code}`,
 				},
 				(response) =>
-					parsePage(response, { page, perPage: MAX_PER_PAGE }, (raw) => {
-						const record = raw as IDataObject | null;
-						const id = Number(record?.id);
-						return record && Number.isSafeInteger(id)
-							? { id, code: record.code === undefined || record.code === null ? undefined : String(record.code) }
-							: undefined;
-					}),
+					parsePage(
+						response,
+						{ page, perPage: MAX_PER_PAGE },
+						(raw) => {
+							const record = raw as IDataObject | null;
+							const id = Number(record?.id);
+							return record && Number.isSafeInteger(id)
+								? { id, code: record.code === undefined || record.code === null ? undefined : String(record.code) }
+								: undefined;
+						},
+						loop,
+					),
 			);
 			for (const product of result.entries)
 				if (product.code === code && !matches.includes(product.id)) matches.push(product.id);
-			if (page >= result.totalPages || result.entries.length === 0) break;
+			if (page >= result.totalPages || result.rows === 0) break;
 		}
 		this.productIds.set(code, matches);
 		return matches;

@@ -2,10 +2,12 @@ import { createHash } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
+import { PageLoop } from '../../shared/paging';
+import { type Report, inFuture, integerOf, numberOf, pastTime, record } from '../../shared/sync/restore';
 import type { Candidate, Checkpoint, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
 import { closedWatermark } from '../../shared/sync/watermark';
 import { type ListQuery, MAX_PER_PAGE, type MediaItem, type MediaItemPage } from '../model';
-import type { CommerceConnectClient } from '../transport';
+import { type CommerceConnectClient, MAX_LIST_PAGES } from '../transport';
 
 /**
  * CommerceConnect media items as a sync source: `GET /api/v2/media_items` filtered by
@@ -111,6 +113,9 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 
 	readonly configKey: string;
 
+	/** Page loops of this poll (one source instance per poll), by the second being paged. */
+	private readonly loops = new Map<number, PageLoop>();
+
 	constructor(
 		private readonly client: CommerceConnectClient,
 		private readonly options: CcSourceOptions,
@@ -136,14 +141,59 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		to: number | undefined,
 		page: number,
 		perPage = MAX_PER_PAGE,
+		loop?: PageLoop,
 	): Promise<MediaItemPage> {
-		const what = this.options.stream === 'created' ? 'new media items' : 'changed media items';
-		return await this.client.list(this.query(from, to, page, perPage), `list ${what}`);
+		return await this.client.list(this.query(from, to, page, perPage), `list ${this.what}`, loop);
+	}
+
+	private get what(): string {
+		return this.options.stream === 'created' ? 'new media items' : 'changed media items';
+	}
+
+	/** The page loop of one crowded second paged in this poll: a page repeated ends the poll. */
+	private pagedLoop(end: number): PageLoop {
+		let loop = this.loops.get(end);
+		if (!loop) this.loops.set(end, (loop = new PageLoop(`the ${this.what} of one second`, MAX_LIST_PAGES)));
+		return loop;
 	}
 
 	/** Whether one answer holds everything its query matches: fewer entries than a full page. */
 	private static complete(page: MediaItemPage): boolean {
-		return page.entries.length < page.perPage && page.totalPages <= 1;
+		// Counted by rows, unreadable ones included: a skipped entry does not make a full page look short.
+		return page.rows < page.perPage && page.totalPages <= 1;
+	}
+
+	restore(_stream: string, checkpoint: unknown, report: Report): Checkpoint | undefined {
+		const cp = record(checkpoint);
+		const wm = pastTime(cp?.wm, 'the watermark', report);
+		const floor = pastTime(cp?.floor, 'the start date', report);
+		if (wm === undefined || floor === undefined) return undefined;
+		const restored: CcCheckpoint = { wm, floor };
+		if (cp?.win === undefined) return restored as unknown as Checkpoint;
+		const win = record(cp.win);
+		const [to, at, pos, span] = [win?.to, win?.at, win?.pos, win?.span].map(numberOf);
+		const pg = record(win?.pg);
+		const paged = pg && [pg.end, pg.total, pg.page].map(integerOf);
+		const valid =
+			to !== undefined &&
+			at !== undefined &&
+			pos !== undefined &&
+			span !== undefined &&
+			span >= 1 &&
+			!inFuture(to) &&
+			!inFuture(at);
+		if (!valid || (win?.pg !== undefined && (!paged || paged.some((n) => n === undefined) || paged[2]! < 1))) {
+			report('an unfinished window could not be resumed; it is read again from the watermark');
+			return restored as unknown as Checkpoint;
+		}
+		restored.win = {
+			to,
+			at,
+			pos,
+			span: Math.floor(span),
+			...(paged ? { pg: { end: paged[0]!, total: paged[1]!, page: paged[2]! } } : {}),
+		};
+		return restored as unknown as Checkpoint;
 	}
 
 	async start(_stream: string, firstRun: FirstRun): Promise<Checkpoint> {
@@ -246,13 +296,17 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		) => ReadResult<MediaItem>,
 	): Promise<ReadResult<MediaItem>> {
 		const floor = this.floorOf(cp, win);
-		const restart = (total: number): CcCheckpoint => ({ ...cp, win: { ...win, pg: { end: pg.end, total, page: 1 } } });
-		const answer = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, pg.page);
+		const restart = (total: number): CcCheckpoint => {
+			// The second changed while it was paged: a new pass from page 1, which may repeat pages.
+			this.loops.delete(pg.end);
+			return { ...cp, win: { ...win, pg: { end: pg.end, total, page: 1 } } };
+		};
+		const answer = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, pg.page, MAX_PER_PAGE, this.pagedLoop(pg.end));
 		if (answer.totalEntries !== pg.total) return result([], restart(answer.totalEntries), false, floor);
 
 		const fresh = this.fresh(answer.entries, pg.end + PAD_MS + 1000, context);
 		if (fresh.length > context.maxItems) return result(fresh.slice(0, context.maxItems), cp, false, floor);
-		if (pg.page < answer.totalPages && answer.entries.length > 0) {
+		if (pg.page < answer.totalPages && answer.rows > 0) {
 			return result(fresh, { ...cp, win: { ...win, pg: { ...pg, page: pg.page + 1 } } }, false, floor);
 		}
 		// Last page read: the count must still be the one taken before the first page.

@@ -6,10 +6,10 @@ import { excerpt } from '../../shared/transport/errors';
 import {
 	ApiClient,
 	type ClientOptions,
+	requestTimeouts,
 	type HttpContext,
 	MalformedResponseError,
 	type ProviderProfile,
-	ProviderFailure,
 	type RawResponse,
 } from '../../shared/transport/http';
 import { XmlError, decodeBytes, detectCharset, parseXml } from '../../shared/xml';
@@ -29,17 +29,10 @@ import { DEFAULT_ENDPOINT, damDocument } from './document';
 
 export const CREDENTIAL_TYPE = 'halLeonardDamApi';
 
-/** Redirect hops followed at most. */
-const MAX_REDIRECTS = 5;
-
 /** Largest XML answer accepted (a three-month metadata answer with reference lists can be large). */
 const MAX_XML_BYTES = 100 * 1024 * 1024;
 
 const NAME = 'Hal Leonard DAM';
-
-function isRedirect(response: RawResponse): boolean {
-	return response.status >= 300 && response.status < 400 && !!response.headers.location;
-}
 
 /**
  * Decodes and parses a DAM answer. The DAM declares ISO-8859-1; an answer that declares nothing
@@ -90,7 +83,6 @@ export const DAM_PROFILE: ProviderProfile = {
 	maxBodyBytes: MAX_XML_BYTES,
 	describeFailure(response) {
 		if (response.status >= 200 && response.status < 300) return undefined;
-		if (isRedirect(response)) return undefined; // followed by DamClient
 		const failure: Partial<ApiFailure> = { kind: 'http' };
 		// Some gateways answer an HTTP error with the DAM's own ErrorResponse.
 		try {
@@ -124,8 +116,6 @@ export const DAM_PROFILE: ProviderProfile = {
 interface DamSettings {
 	endpoint: string;
 }
-
-type Step<T> = { redirect: string; method: 'POST' | 'GET' } | { value: T };
 
 export interface MetadataQuery {
 	requestType: 'A' | 'P' | 'X';
@@ -196,7 +186,11 @@ export class DamClient {
 		return (await this.config()).endpoint;
 	}
 
-	/** Posts one DAMRequest and reads the answer, following redirects. */
+	/**
+	 * Posts one DAMRequest and reads the answer. A redirect is followed only to the endpoint's own
+	 * host: a 307/308 posts the document again, a 301/302/303 becomes a GET without it (what the
+	 * DAM's own clients do); a hop to any other host is refused, the vendor key never goes there.
+	 */
 	private async request<T>(
 		requestType: string,
 		content: IDataObject,
@@ -204,55 +198,20 @@ export class DamClient {
 		read: (document: Record<string, unknown>) => T,
 	): Promise<T> {
 		const { endpoint } = await this.config();
-		const document = damDocument(requestType, content);
-		const origin = new URL(endpoint).origin;
-		let url = endpoint;
-		let method: 'POST' | 'GET' = 'POST';
-		for (let hop = 0; ; hop++) {
-			const step: Step<T> = await this.http.send(
-				{
-					method,
-					url,
-					...(method === 'POST'
-						? {
-								body: document,
-								headers: { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml, application/xml' },
-							}
-						: { headers: { Accept: 'text/xml, application/xml' } }),
-					// Every DAM request the nodes make is a read: safe to send again.
-					idempotent: true,
-					operation,
-					followRedirects: false,
-				},
-				(response): Step<T> => {
-					if (!isRedirect(response))
-						return { value: read(parseDamXml(response.body, response.headers['content-type'])) };
-					const next = resolveLocation(response.headers.location, url);
-					const repeat = response.status === 307 || response.status === 308;
-					if (repeat && method === 'POST' && new URL(next).origin !== origin) {
-						// The method and body must be repeated, and the body holds the vendor key.
-						throw new ProviderFailure({
-							providerMessage: `The DAM redirected the request to another host (${new URL(next).host}); the vendor key is not sent there`,
-							hint: 'Check the Endpoint URL in the credential: enter the address the DAM redirects to, if you trust it.',
-							cause: 'configuration-invalid',
-						});
-					}
-					return { redirect: next, method: repeat ? method : 'GET' };
-				},
-			);
-			if ('value' in step) return step.value;
-			if (hop + 1 >= MAX_REDIRECTS) {
-				throw new NodeOperationError(
-					this.ctx.getNode(),
-					`${NAME}: the DAM redirected more than ${MAX_REDIRECTS} times`,
-					{
-						description: 'Check the Endpoint URL in the credential.',
-					},
-				);
-			}
-			url = step.redirect;
-			method = step.method;
-		}
+		return await this.http.send(
+			{
+				method: 'POST',
+				url: endpoint,
+				body: damDocument(requestType, content),
+				headers: { 'Content-Type': 'text/xml; charset=utf-8', Accept: 'text/xml, application/xml' },
+				// Every DAM request the nodes make is a read: safe to send again.
+				idempotent: true,
+				operation,
+				redirects: 'same-origin',
+				postRedirectAsGet: true,
+			},
+			(response) => read(parseDamXml(response.body, response.headers['content-type'])),
+		);
 	}
 
 	/** ModifiedFileRequest: files of `fileType` whose LastModified is in [start, stop). */
@@ -327,23 +286,12 @@ export class DamClient {
 				idempotent: true,
 				operation: `download ${what}`,
 				maxBodyBytes: maxBytes,
-				timeoutMs: 120_000,
+				timeoutMs: requestTimeouts.transferMs,
+				// A file URL the DAM handed out (often another host): sent with no credential at all,
+				// so it may follow the file wherever it redirects.
+				redirects: 'public',
 			},
 			(response) => response,
 		);
 	}
-}
-
-function resolveLocation(location: string, current: string): string {
-	const parsed = attempt(() => new URL(location, current));
-	// The address is not quoted: a server can build it from the request document, vendor key included.
-	if (!parsed.ok)
-		throw new MalformedResponseError(
-			'the DAM redirected to an invalid address (not shown, it may carry the request); check the endpoint URL in the credential',
-		);
-	const next = parsed.value;
-	if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-		throw new MalformedResponseError(`the DAM redirected to a ${next.protocol} address`);
-	}
-	return next.href;
 }

@@ -1,5 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { plausibleOffset } from '../../shared/clock';
+import { type Report, integerOf, numberOf, record, textOf } from '../../shared/sync/restore';
 import type { Candidate, Checkpoint, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
 import { type Day, dayFromParts, dayMs, isoDay, todayIn } from '../days';
 import { type MetadataRecord, type ModifiedFile, metadataJson, modifiedFileJson } from '../model';
@@ -112,6 +114,44 @@ export class DamSource implements SyncSource<DamItem> {
 		return todayIn(this.options.timeZone, Date.now() + offset);
 	}
 
+	restore(_stream: string, checkpoint: unknown, report: Report): Checkpoint | undefined {
+		const cp = record(checkpoint);
+		const savedOffset = numberOf(cp?.off);
+		const off = savedOffset !== undefined && plausibleOffset(savedOffset) ? savedOffset : undefined;
+		if (savedOffset !== undefined && off === undefined)
+			report('the saved server clock offset is implausible and was dropped');
+		const today = this.today(off);
+		const day = (value: unknown, label: string): Day | undefined => {
+			const d = integerOf(value);
+			if (d === undefined || d <= today + 1) return d;
+			report(`${label} (${isoDay(d)}) lies in the future; it was moved back to the DAM's today`);
+			return today;
+		};
+		const wm = day(cp?.wm, 'the watermark');
+		const floor = day(cp?.floor, 'the start day');
+		if (wm === undefined || floor === undefined) return undefined;
+		const restored: DayCheckpoint = { wm, floor, ...(off !== undefined ? { off } : {}) };
+		if (cp?.nb === true) restored.nb = true;
+		if (cp?.cont !== undefined) {
+			const cont = record(cp.cont);
+			const [start, stop, ts] = [integerOf(cont?.start), integerOf(cont?.stop), integerOf(cont?.ts)];
+			const after = textOf(cont?.after);
+			if (
+				start !== undefined &&
+				stop !== undefined &&
+				ts !== undefined &&
+				after !== undefined &&
+				start < stop &&
+				ts <= today + 1
+			) {
+				restored.cont = { start, stop, ts, after };
+			} else {
+				report('an unfinished range could not be resumed; it is read again from the watermark');
+			}
+		}
+		return restored as unknown as Checkpoint;
+	}
+
 	async start(_stream: string, firstRun: FirstRun): Promise<Checkpoint> {
 		let day: Day;
 		if (firstRun.mode === 'all') {
@@ -184,6 +224,15 @@ export class DamSource implements SyncSource<DamItem> {
 			...e.candidate,
 			resume: continueAfter(e.sortKey) as unknown as Checkpoint,
 		}));
+		for (const { candidate } of taken) {
+			// A file dated after the DAM's tomorrow is a mistake, not the date: emitted once all the same
+			// (the watermark only ever follows the ranges asked for, never a file's date).
+			if (candidate.item.type === 'file' && candidate.item.file.day > serverToday + 1) {
+				this.client.http.warn(
+					`file ${candidate.item.file.fileName} of asset ${candidate.item.file.assetId} is dated ${isoDay(candidate.item.file.day)}, after the DAM's today; it is emitted once`,
+				);
+			}
+		}
 
 		if (taken.length < pending.length) {
 			return {

@@ -1,5 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import type { PageLoop } from '../../shared/paging';
 import { type ApiFailure, MediaSyncApiError } from '../../shared/transport/errors';
 import {
 	ApiClient,
@@ -397,11 +398,32 @@ export class PantherMediaClient {
 		);
 	}
 
-	/** One page of `poll`: media added, changed or deleted since `lastPolling` (a date or a media id). */
-	async poll(type: string, lastPolling: string, limit: number, nextPageId?: string): Promise<PollPage> {
+	/**
+	 * One page of `poll`: media added, changed or deleted since `lastPolling` (a date or a media id).
+	 * A loop over pages passes its {@link PageLoop}, which ends it when PantherMedia repeats a page.
+	 */
+	async poll(
+		type: string,
+		lastPolling: string,
+		limit: number,
+		nextPageId?: string,
+		loop?: PageLoop,
+	): Promise<PollPage> {
 		const fields: Record<string, string> = { type, last_polling: lastPolling, limit: String(limit) };
 		if (nextPageId) fields.next_page_id = nextPageId;
-		return await this.call('poll', fields, `poll ${type} media`, (response) => okAnswer(response, readPollPage));
+		const page = await this.call('poll', fields, `poll ${type} media`, (response) => {
+			const read = okAnswer(response, readPollPage);
+			// A page is full when it holds `limit` rows, the unreadable ones included.
+			loop?.check({ entries: read.rows, claimsMore: read.rows >= limit, cursor: read.items.at(-1)?.nextPageId });
+			return read;
+		});
+		for (const row of page.skipped) {
+			this.http.reportSkipped(
+				`row ${row.row}${row.id ? ` (media ${row.id})` : ''} of a poll of ${type} media`,
+				row.problem,
+			);
+		}
+		return page;
 	}
 
 	/**

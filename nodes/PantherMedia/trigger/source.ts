@@ -1,7 +1,11 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { mapPrefix } from '../../shared/concurrency';
+import { MAX_CLOCK_SKEW_MS } from '../../shared/clock';
 import { toIsoSeconds } from '../../shared/dates';
+import { PageLoop } from '../../shared/paging';
+import { MAX_READS_PER_STREAM } from '../../shared/sync/engine';
+import { type Report, inFuture, numberOf, pastTime, record, textOf } from '../../shared/sync/restore';
 import type {
 	Candidate,
 	Checkpoint,
@@ -115,6 +119,9 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 	/** Streams whose main cursor caught up during this poll (one source instance per poll). */
 	private readonly mainCaughtUp = new Set<string>();
 
+	/** Page loops of this poll, per stream and cursor. */
+	private readonly loops = new Map<string, PageLoop>();
+
 	constructor(
 		private readonly client: PantherMediaClient,
 		private readonly options: PmSourceOptions,
@@ -123,6 +130,60 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 		this.configKey = `panthermedia|${options.endpointKey}`;
 		if (options.includeInfo)
 			this.enrich = async (stream, candidates, context) => await this.fetchInfo(stream, candidates, context);
+	}
+
+	/** The page loop of one stream's main cursor or sweep in this poll: a page repeated ends the poll. */
+	private loop(stream: string, cursor: 'main' | 'sweep'): PageLoop {
+		const key = `${stream}|${cursor}`;
+		let loop = this.loops.get(key);
+		if (!loop) this.loops.set(key, (loop = new PageLoop(`the poll of ${stream} media`, MAX_READS_PER_STREAM)));
+		return loop;
+	}
+
+	restore(_stream: string, checkpoint: unknown, report: Report): Checkpoint | undefined {
+		const cp = record(checkpoint);
+		const floor = pastTime(cp?.floor, 'the start date', report);
+		const wm = pastTime(cp?.wm, 'the watermark', report);
+		const lp = textOf(cp?.lp);
+		const lpDate = lp === undefined || lp === INITIAL_IMPORT_MEDIA_ID ? undefined : parsePantherDate(lp);
+		if (floor === undefined || wm === undefined || lp === undefined) return undefined;
+		if (lp !== INITIAL_IMPORT_MEDIA_ID && lpDate === undefined) return undefined;
+		if (lpDate !== undefined && inFuture(lpDate)) {
+			report(`last_polling (${lp}) lies in the future; the stream reads on from its watermark`);
+			return { floor, wm, lp: formatPantherDate(Math.max(floor, Math.min(wm, Date.now()))) } satisfies PmCheckpoint;
+		}
+		const restored: PmCheckpoint = { floor, wm, lp };
+		const time = (value: unknown) => {
+			const ms = numberOf(value);
+			return ms !== undefined && !inFuture(ms) ? ms : undefined;
+		};
+		const pos = record(cp?.pos);
+		const posDate = time(pos?.date);
+		if (pos && textOf(pos.page) && textOf(pos.id) && posDate !== undefined) {
+			restored.pos = { page: textOf(pos.page)!, date: posDate, id: textOf(pos.id)! };
+		} else if (cp?.pos !== undefined) {
+			report('the saved row position could not be used; rows since last_polling are read again (repeats are skipped)');
+		}
+		if (time(cp?.max) !== undefined) restored.max = time(cp?.max);
+		if (time(cp?.at) !== undefined) restored.at = time(cp?.at);
+		const sweep = record(cp?.sweep);
+		const sweepDate = time(sweep?.date);
+		if (sweep && textOf(sweep.lp) && sweepDate !== undefined) {
+			restored.sweep = {
+				lp: textOf(sweep.lp)!,
+				date: sweepDate,
+				...(textOf(sweep.page) ? { page: textOf(sweep.page) } : {}),
+			};
+			const mark = record(cp?.mark);
+			const markDate = time(mark?.date);
+			const markAt = time(mark?.at);
+			if (mark && textOf(mark.page) && textOf(mark.id) && markDate !== undefined && markAt !== undefined) {
+				restored.mark = { page: textOf(mark.page)!, id: textOf(mark.id)!, date: markDate, at: markAt };
+			}
+		} else if (cp?.sweep !== undefined) {
+			report('the straggler sweep could not be resumed; it starts again with the next stretch');
+		}
+		return restored as unknown as Checkpoint;
 	}
 
 	async start(stream: string, firstRun: FirstRun): Promise<Checkpoint> {
@@ -151,19 +212,36 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 	/** Poll after the main position; catching up moves `last_polling` to the watermark. */
 	private async readMain(stream: string, cp: PmCheckpoint, context: ReadContext): Promise<ReadResult<PmItem>> {
 		const limit = Math.max(1, Math.min(MAX_POLL_LIMIT, context.maxItems));
-		const page = await this.client.poll(stream, cp.lp, limit, cp.pos?.page);
+		const page = await this.client.poll(stream, cp.lp, limit, cp.pos?.page, this.loop(stream, 'main'));
 		const at = cp.at ?? this.client.http.serverNow();
+		// A row dated more than a day past the server's clock is a mistake, not the time: it is emitted
+		// (once), but the position never moves past it, so it cannot carry the cursor into the future.
+		const horizon = this.client.http.serverNow() + MAX_CLOCK_SKEW_MS;
 		let max = cp.max ?? cp.wm;
 		let pos = cp.pos;
+		let stuck = false;
 		const candidates: Array<Candidate<PmItem>> = [];
 		for (const row of page.items) {
-			max = Math.max(max, row.date);
-			pos = { page: row.nextPageId, date: row.date, id: row.id };
+			const plausible = row.date <= horizon;
+			if (plausible && !stuck) {
+				max = Math.max(max, row.date);
+				pos = { page: row.nextPageId, date: row.date, id: row.id };
+			} else {
+				stuck = true;
+			}
 			const candidate = this.candidate(row, cp.floor, context);
-			if (candidate) candidates.push({ ...candidate, resume: { ...cp, pos, max, at } as unknown as Checkpoint });
+			if (!candidate) continue;
+			if (!plausible) {
+				this.client.http.warn(
+					`media ${row.id} (${stream}) is dated ${toIsoSeconds(row.date)}, more than a day past PantherMedia's clock; it is emitted, but the trigger does not move its position past it`,
+				);
+			}
+			candidates.push({ ...candidate, resume: { ...cp, pos, max, at } as unknown as Checkpoint });
 		}
 
-		if (page.items.length === limit) {
+		// Full pages are judged by their rows, unreadable ones included; a page that ends in rows the
+		// position cannot pass is as far as this read can go.
+		if (page.rows >= limit && !stuck) {
 			const next: PmCheckpoint = { ...cp, pos, max, at };
 			return { candidates, next: next as unknown as Checkpoint, caughtUp: false, floor: this.lowerBound(next) };
 		}
@@ -198,10 +276,10 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 	private async readSweep(stream: string, cp: PmCheckpoint, context: ReadContext): Promise<ReadResult<PmItem>> {
 		const sweep = cp.sweep!;
 		const mark = cp.mark!;
-		const page = await this.client.poll(stream, sweep.lp, MAX_POLL_LIMIT, sweep.page);
+		const page = await this.client.poll(stream, sweep.lp, MAX_POLL_LIMIT, sweep.page, this.loop(stream, 'sweep'));
 		const candidates: Array<Candidate<PmItem>> = [];
 		let progress = sweep;
-		let done = page.items.length < MAX_POLL_LIMIT;
+		let done = page.rows < MAX_POLL_LIMIT;
 		for (const row of page.items) {
 			if (row.date > mark.date) {
 				done = true; // past the mark: the main cursor reads on from here

@@ -1,6 +1,8 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
+import { dotSegmentProblem } from '../../shared/paths';
+
 import { MEDIA_TYPES } from '../model';
 
 /** The supplier dropdown every operation of resource Media starts with. */
@@ -126,5 +128,17 @@ export function requireProductId(
 			description: 'Enter the supplier’s product ID, e.g. 5989, or map it from the input with an expression.',
 		});
 	}
+	refuseDotSegment.call(this, id, field, itemIndex);
 	return id;
+}
+
+/** Refuses "." and ".." where they would become a URL path segment (see nodes/shared/paths.ts). */
+export function refuseDotSegment(this: IExecuteFunctions, value: string, field: string, itemIndex: number): void {
+	const problem = dotSegmentProblem(value, field);
+	if (problem) {
+		throw new NodeOperationError(this.getNode(), problem, {
+			itemIndex,
+			description: 'Check the value (an expression may have produced it).',
+		});
+	}
 }

@@ -1,6 +1,10 @@
 import type { IDataObject } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { toNaiveUtc } from '../../shared/dates';
+import { MAX_NESTING, nestsDeeperThan } from '../../shared/json';
+import type { PageLoop } from '../../shared/paging';
+import { dotSegmentProblem } from '../../shared/paths';
 import type { ApiFailure } from '../../shared/transport/errors';
 import { excerpt } from '../../shared/transport/errors';
 import {
@@ -210,6 +214,8 @@ export const PSRESTFUL_PROFILE: ProviderProfile = {
 				'Check the supplier code, and that PSRESTful offers this supplier’s Media Content service in the chosen environment.';
 		}
 		if (response.status === 422) failure.hint = 'PSRESTful rejected a parameter: the message names it.';
+		if (response.status === 401)
+			failure.hint = 'PSRESTful did not accept the API key: check it under Account → API Keys in PSRESTful.';
 		return failure;
 	},
 };
@@ -246,6 +252,13 @@ export class PsRestfulClient {
 		return this.settings;
 	}
 
+	/** A value as one URL path segment; "." and ".." are refused (callers check first, with the item's index). */
+	private segment(value: string, field: string): string {
+		const problem = dotSegmentProblem(value, field);
+		if (problem) throw new NodeOperationError(this.ctx.getNode(), problem);
+		return encodeURIComponent(value);
+	}
+
 	private async commonQuery(): Promise<IDataObject> {
 		const { environment, cultureName } = await this.config();
 		return cultureName ? { environment, culture_name: cultureName } : { environment };
@@ -257,7 +270,7 @@ export class PsRestfulClient {
 		return await this.http.send(
 			{
 				method: 'GET',
-				url: `${baseUrl}/${MED_VERSION}/suppliers/${encodeURIComponent(supplier)}/media-modified-since/`,
+				url: `${baseUrl}/${MED_VERSION}/suppliers/${this.segment(supplier, 'Supplier')}/media-modified-since/`,
 				qs: { since: toNaiveUtc(sinceMs), ...(await this.commonQuery()) },
 				idempotent: true,
 				operation: `list ${supplier} products whose media changed`,
@@ -268,9 +281,14 @@ export class PsRestfulClient {
 				if (!body || typeof body !== 'object' || !('MediaDateModifiedArray' in body)) {
 					throw new MalformedResponseError('the answer has no MediaDateModifiedArray');
 				}
-				return unwrapArray(body, 'MediaDateModifiedArray', 'MediaDateModified')
-					.map(toModifiedProduct)
-					.filter((p): p is ModifiedProduct => p !== undefined);
+				const products: ModifiedProduct[] = [];
+				unwrapArray(body, 'MediaDateModifiedArray', 'MediaDateModified').forEach((raw, index) => {
+					const product = toModifiedProduct(raw);
+					const problem = !product ? 'it has no productId' : dotSegmentProblem(product.productId, 'the product ID');
+					if (problem) this.http.reportSkipped(`entry ${index + 1} of the ${supplier} changes list`, problem);
+					else products.push(product!);
+				});
+				return products;
 			},
 		);
 	}
@@ -307,7 +325,7 @@ export class PsRestfulClient {
 		return await this.http.send(
 			{
 				method: 'GET',
-				url: `${baseUrl}/${MED_VERSION}/suppliers/${encodeURIComponent(supplier)}/medias/${encodeURIComponent(pathId)}/`,
+				url: `${baseUrl}/${MED_VERSION}/suppliers/${this.segment(supplier, 'Supplier')}/medias/${this.segment(pathId, 'Product ID')}/`,
 				qs,
 				idempotent: true,
 				operation: `get the media of ${supplier} product ${productId}`,
@@ -319,17 +337,22 @@ export class PsRestfulClient {
 				if (!body || typeof body !== 'object' || !('MediaContentArray' in body)) {
 					throw new MalformedResponseError('the answer has no MediaContentArray');
 				}
-				return unwrapArray(body, 'MediaContentArray', 'MediaContent')
-					.map(toMediaContent)
-					.filter((m): m is MediaContent => m !== undefined);
+				const media: MediaContent[] = [];
+				unwrapArray(body, 'MediaContentArray', 'MediaContent').forEach((raw, index) => {
+					const entry = toMediaContent(raw);
+					if (entry) media.push(entry);
+					else this.http.reportSkipped(`media ${index + 1} of ${supplier} product ${productId}`, 'it has no productId');
+				});
+				return media;
 			},
 		);
 	}
 
 	/** One page of the supplier list (`/extra/v2/suppliers`). */
-	async suppliers(page: number, pageSize: number): Promise<SupplierPage> {
+	async suppliers(page: number, pageSize: number, loop?: PageLoop): Promise<SupplierPage> {
 		const { baseUrl } = await this.config();
-		return await this.http.send(
+		const skipped: Array<{ row: number; problem: string }> = [];
+		const result = await this.http.send(
 			{
 				method: 'GET',
 				url: `${baseUrl}/extra/v2/suppliers`,
@@ -341,27 +364,32 @@ export class PsRestfulClient {
 				const body = parseJson(response) as Record<string, unknown>;
 				if (!body || !Array.isArray(body.suppliers))
 					throw new MalformedResponseError('the answer has no suppliers list');
-				const suppliers = body.suppliers
-					.filter(
-						(s): s is Record<string, unknown> =>
-							!!s && typeof s === 'object' && typeof (s as IDataObject).code === 'string',
-					)
-					.map(
-						(s) =>
-							({
-								...(s as IDataObject),
-								id: Number(s.id),
-								code: String(s.code),
-								name: String(s.name ?? s.code),
-							}) as Supplier,
-					);
-				return {
-					suppliers,
-					page: Number(body.page ?? page),
-					totalPages: Number(body.total_pages ?? 1),
-				};
+				skipped.length = 0;
+				const suppliers: Supplier[] = [];
+				body.suppliers.forEach((raw: unknown, index: number) => {
+					const s = raw && typeof raw === 'object' ? (raw as IDataObject) : undefined;
+					if (!s || typeof s.code !== 'string') skipped.push({ row: index + 1, problem: 'it has no code' });
+					else if (nestsDeeperThan(s))
+						skipped.push({ row: index + 1, problem: `it is nested deeper than ${MAX_NESTING} levels` });
+					else suppliers.push({ ...s, id: Number(s.id), code: s.code, name: String(s.name ?? s.code) } as Supplier);
+				});
+				const totalPages = Number(body.total_pages ?? 1);
+				if (!Number.isSafeInteger(totalPages) || totalPages < 0) {
+					throw new MalformedResponseError('the answer has no readable total_pages');
+				}
+				const current = Number(body.page ?? page);
+				loop?.check({
+					entries: body.suppliers.length,
+					claimsMore: current < totalPages,
+					totalPages,
+					cursor: suppliers.length > 0 ? `${suppliers[0].code}…${suppliers[suppliers.length - 1].code}` : undefined,
+				});
+				return { suppliers, page: current, totalPages };
 			},
 		);
+		for (const entry of skipped)
+			this.http.reportSkipped(`supplier ${entry.row} of page ${page} of the supplier list`, entry.problem);
+		return result;
 	}
 
 	/** Calls left today, when PSRESTful said so in the last answer. */

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 import { mapPrefix } from '../../shared/concurrency';
+import { type Report, pastTime, record, textOf } from '../../shared/sync/restore';
 import type {
 	Candidate,
 	Checkpoint,
@@ -94,6 +95,23 @@ export class PsRestfulSource implements SyncSource<PsItem> {
 			this.enrich = async (_stream, candidates, context) => await this.fetchMedia(candidates, context);
 	}
 
+	restore(_stream: string, checkpoint: unknown, report: Report): Checkpoint | undefined {
+		const cp = record(checkpoint);
+		const wm = pastTime(cp?.wm, 'the watermark', report);
+		const floor = pastTime(cp?.floor, 'the start date', report);
+		if (wm === undefined || floor === undefined) return undefined;
+		const restored: PsCheckpoint = { wm, floor };
+		if (cp?.cont !== undefined) {
+			const cont = record(cp.cont);
+			const since = pastTime(cont?.since, 'the unfinished listing’s start', report);
+			const at = pastTime(cont?.at, 'the unfinished listing’s time', report);
+			const after = textOf(cont?.after);
+			if (since !== undefined && at !== undefined && after !== undefined) restored.cont = { since, at, after };
+			else report('an unfinished listing could not be resumed; it is read again from the watermark');
+		}
+		return restored as unknown as Checkpoint;
+	}
+
 	async start(_stream: string, firstRun: FirstRun): Promise<Checkpoint> {
 		if (firstRun.mode === 'date') return { wm: firstRun.date!, floor: firstRun.date! } satisfies PsCheckpoint;
 		if (firstRun.mode === 'all') return { wm: EVERYTHING_SINCE, floor: EVERYTHING_SINCE } satisfies PsCheckpoint;
@@ -124,9 +142,12 @@ export class PsRestfulSource implements SyncSource<PsItem> {
 			floor: cp.floor,
 			cont: { since, at, after: key },
 		});
+		// Remembered at least until the watermark the read started from: a server clock that went back
+		// for one answer must not make an emitted change look older than the next read's start.
+		const remembered = Math.max(observed, cp.wm);
 		const candidates = taken.map((product) => ({
 			key: keyOf(product),
-			time: observed,
+			time: remembered,
 			item: { product, detectedAt: observed },
 			resume: continueAfter(keyOf(product)) as unknown as Checkpoint,
 		}));

@@ -66,6 +66,15 @@ export interface SyncReport {
 
 const running = new Set<string>();
 
+/**
+ * Reads of one stream in one poll at most. The time budget bounds a poll anyway; this bounds the
+ * requests a provider answering without end (fast) can draw from one poll.
+ */
+export const MAX_READS_PER_STREAM = 10_000;
+
+/** Reads in a row that find nothing and leave the position where it was, before a poll stops. */
+const MAX_STALLED_READS = 3;
+
 export async function runSync<T>(
 	host: SyncHost,
 	source: SyncSource<T>,
@@ -116,13 +125,20 @@ async function runPoll<T>(
 	settings: SyncSettings,
 	onReport?: (report: SyncReport) => void,
 ): Promise<INodeExecutionData[][] | null> {
-	const { state, reset } = loadState(host.staticData[STATE_KEY], source.configKey);
+	const { state, reset, problems } = loadState(host.staticData[STATE_KEY], source.configKey, (stream, cp, report) =>
+		source.restore(stream, cp, report),
+	);
+	const firstRun = describeFirstRun(settings.firstRun);
 	if (reset === 'config') {
-		host.logger.info(
-			`${source.name} trigger: the trigger's settings changed; starting over (${describeFirstRun(settings.firstRun)})`,
-		);
+		host.logger.info(`${source.name} trigger: the trigger's settings changed; starting over (${firstRun})`);
 	} else if (reset === 'version') {
-		host.logger.warn(`${source.name} trigger: saved state has an unknown format; starting over`);
+		host.logger.warn(`${source.name} trigger: saved state has an unknown format; starting over (${firstRun})`);
+	}
+	// Saved state is user-editable data: what cannot be used is replaced, loudly, never a reason to fail every poll.
+	for (const problem of problems) {
+		host.logger.warn(
+			`${source.name} trigger: the saved sync state ${problem}${reset === 'unreadable' ? `; starting over (${firstRun}): changes made since the last poll may not be emitted` : ''}`,
+		);
 	}
 
 	// Caught-up streams wait out the minimum interval; a tenth of it (at most 10 minutes) is slack
@@ -232,7 +248,13 @@ async function drainStream<T>(
 	out: INodeExecutionData[],
 	addRead: (n: number) => void,
 ): Promise<StopReason> {
-	for (;;) {
+	let stalls = 0;
+	for (let reads = 1; ; reads++) {
+		if (reads > MAX_READS_PER_STREAM) {
+			throw new Error(
+				`${source.name}: stream "${run.name}" needed more than ${MAX_READS_PER_STREAM} requests in one poll; stopped (the next poll continues)`,
+			);
+		}
 		const remaining = settings.maxItemsPerPoll - out.length;
 		if (remaining <= 0) return 'item-cap';
 		if (Date.now() >= settings.deadline) return 'time-budget';
@@ -285,6 +307,19 @@ async function drainStream<T>(
 			if (before?.resume) run.state = { ...run.state, cp: before.resume };
 			run.note = stopNote;
 			return 'partial';
+		}
+		// Nothing found and the position unchanged, again and again: the provider keeps answering a
+		// page or cursor it answered before. (Once can be the source's own step, e.g. a sweep that
+		// becomes due; a source's position always moves within a few reads.)
+		const stalled =
+			!result.caughtUp &&
+			result.candidates.length === 0 &&
+			JSON.stringify(result.next) === JSON.stringify(run.state.cp);
+		stalls = stalled ? stalls + 1 : 0;
+		if (stalls >= MAX_STALLED_READS) {
+			throw new Error(
+				`${source.name}: the answers repeat ones already read (a page or cursor that does not move on); stopped instead of asking again`,
+			);
 		}
 		run.state = { ...run.state, cp: result.next };
 		run.floor = result.floor;

@@ -95,6 +95,15 @@ export interface SyncSource<T> {
 	 */
 	readonly dedupe: DedupeMode;
 
+	/**
+	 * Checks a checkpoint read back from saved state and returns a usable copy (never the saved
+	 * object itself): repaired where the meaning is clear, each repair reported; or undefined when
+	 * it cannot be used, and the stream starts over. Saved state can be edited by hand, written by
+	 * another version, or hold a date from the future; none of that may make every poll fail.
+	 * Helpers: restore.ts.
+	 */
+	restore(stream: string, checkpoint: unknown, report: (problem: string) => void): Checkpoint | undefined;
+
 	/** The starting position of a stream on the first run. May call the API (and so validates it). */
 	start(stream: string, firstRun: FirstRun): Promise<Checkpoint>;
 

@@ -1,7 +1,8 @@
 import type { Failure, INode, JsonObject } from 'n8n-workflow';
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 
-import { redactSecrets } from './redact';
+import { CUT_MARK, redactSecrets } from './redact';
+import { MAX_RETRY_AFTER_MS } from './retry';
 
 /** How a request failed, as far as the transport can tell. */
 export type FailureKind =
@@ -10,7 +11,8 @@ export type FailureKind =
 	| 'network' // no (complete) answer arrived
 	| 'timeout'
 	| 'parse' // the body could not be read as the format it should be
-	| 'size'; // the body is larger than we accept
+	| 'size' // the body is larger than we accept
+	| 'redirect'; // the server redirected somewhere the request may not follow
 
 /** Everything an error tells the user; every string in it is already free of secrets. */
 export interface ApiFailure {
@@ -67,6 +69,7 @@ export function defaultHint(status: number | undefined, kind: FailureKind): stri
 		return 'The server sent a malformed or truncated answer. This is usually temporary: try again later.';
 	if (kind === 'size')
 		return 'The answer is larger than this node accepts. Narrow the request (smaller page or date range).';
+	if (kind === 'redirect') return 'Check the base URL in the credential.';
 	switch (status) {
 		case 401:
 			return 'Check the credential: the key or token is wrong or expired.';
@@ -159,6 +162,8 @@ function kindText(kind: FailureKind): string {
 			return 'The answer could not be read';
 		case 'size':
 			return 'The answer is too large';
+		case 'redirect':
+			return 'The server redirected the request';
 		default:
 			return 'The request failed';
 	}
@@ -171,8 +176,13 @@ function composeDescription(failure: ApiFailure): string {
 	const facts: string[] = [`while trying to ${failure.operation}`];
 	if (failure.httpCode !== undefined) facts.push(`HTTP ${failure.httpCode}`);
 	if (failure.networkCode !== undefined) facts.push(failure.networkCode);
-	if (failure.retryAfterMs !== undefined)
-		facts.push(`server asks to retry after ${Math.ceil(failure.retryAfterMs / 1000)} s`);
+	if (failure.retryAfterMs !== undefined) {
+		facts.push(
+			failure.retryAfterMs >= MAX_RETRY_AFTER_MS
+				? 'server asks to retry after a day or more'
+				: `server asks to retry after ${Math.ceil(failure.retryAfterMs / 1000)} s`,
+		);
+	}
 	parts.push(`(${facts.join(', ')})`);
 	return parts.join(' ');
 }
@@ -194,7 +204,7 @@ export function sanitizeFailure(failure: ApiFailure, secrets: readonly string[])
 /** Trims a server-provided text to something that fits an error message. */
 export function excerpt(text: string, max = 300): string {
 	const oneLine = text.replace(/\s+/g, ' ').trim();
-	return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+	return oneLine.length > max ? `${oneLine.slice(0, max)}${CUT_MARK}` : oneLine;
 }
 
 /**

@@ -2,8 +2,10 @@ import type { Readable } from 'node:stream';
 
 import type { IDataObject, IHttpRequestMethods, IHttpRequestOptions, INode, Logger } from 'n8n-workflow';
 
+import { plausibleOffset } from '../clock';
 import { type ApiFailure, MediaSyncApiError, asNodeError, excerpt, sanitizeFailure } from './errors';
-import { secretValues } from './redact';
+import { type RedirectPolicy, decideRedirect, isRedirect, originOf } from './redirects';
+import { redactBody, secretValues } from './redact';
 import {
 	DEFAULT_RETRY_POLICY,
 	type RetryPolicy,
@@ -28,6 +30,8 @@ export interface HttpContext {
 			credentialsType: string,
 			requestOptions: IHttpRequestOptions,
 		): Promise<unknown>;
+		/** For requests that carry no credential at all (redirect policy `public`). */
+		httpRequest(this: unknown, requestOptions: IHttpRequestOptions): Promise<unknown>;
 	};
 }
 
@@ -42,10 +46,17 @@ export interface ApiRequest {
 	idempotent: boolean;
 	/** What the request does, in words, for error messages. */
 	operation: string;
+	/**
+	 * Longest time one attempt may take, from sending to the last byte of the answer (not an idle
+	 * timeout: a server that sends one byte a second is cut off too). Default: the profile's, else
+	 * {@link requestTimeouts}`.defaultMs`. A poll's deadline shortens it further.
+	 */
 	timeoutMs?: number;
 	maxBodyBytes?: number;
-	/** Follow redirects (default true). */
-	followRedirects?: boolean;
+	/** How redirects are answered (see redirects.ts). Default `same-origin`. */
+	redirects?: RedirectPolicy;
+	/** Follow a 301/302/303 answer to a POST as a GET without the body (what the DAM's clients do). */
+	postRedirectAsGet?: boolean;
 }
 
 export interface RawResponse {
@@ -61,9 +72,9 @@ export interface ProviderProfile {
 	/** Credential fields that are secret and must never appear in an error. */
 	secretFields: readonly string[];
 	/**
-	 * Reads a provider-specific failure out of a response. Called for every response; return
-	 * undefined when the response is a success (a provider may accept a non-2xx answer, e.g. a
-	 * redirect it follows itself). Without it, any non-2xx is a failure.
+	 * Reads a provider-specific failure out of a response. Called for every final response (after
+	 * redirects), with secrets already masked in the body; return undefined when the response is
+	 * a success. Without it, any non-2xx is a failure.
 	 */
 	describeFailure?(response: RawResponse, request: ApiRequest): Partial<ApiFailure> | undefined;
 	retry?: Partial<RetryPolicy>;
@@ -81,7 +92,7 @@ export interface ClientStats {
 	requests: number;
 	retries: number;
 	rateLimit?: { limit?: number; remaining?: number };
-	/** serverTime − localTime, from the last Date header seen. */
+	/** serverTime − localTime, from the last plausible Date header seen. */
 	serverClockOffsetMs?: number;
 }
 
@@ -105,13 +116,27 @@ export class ProviderFailure extends Error {
 	}
 }
 
-const DEFAULT_TIMEOUT_MS = 60_000;
+/**
+ * How long one attempt may take, from sending to the last byte of the answer (documented in the
+ * README). An object, not constants, so tests can shorten them the way they replace `timing.sleep`.
+ */
+export const requestTimeouts = {
+	/** API calls. */
+	defaultMs: 60_000,
+	/** File uploads and downloads: a large file over a slow link takes longer. */
+	transferMs: 10 * 60_000,
+};
+/** An action's request, retries and their waits included, gives up after this many attempt timeouts. */
+const SEND_BUDGET_ATTEMPTS = 3;
+/** A request started right at a poll's deadline still gets this long. */
+const MIN_ATTEMPT_MS = 1_000;
 const DEFAULT_MAX_BODY = 50 * 1024 * 1024;
 
 /**
  * One client per node run. Sends requests through n8n's `httpRequestWithAuthentication`, so the
- * credential type's own `authenticate` adds the secrets; owns retries, timeouts, body size
- * limits, rate-limit bookkeeping and the mapping of every failure to a sanitized NodeApiError.
+ * credential type's own `authenticate` adds the secrets; owns redirects, retries, deadlines, body
+ * size limits, rate-limit and clock bookkeeping and the mapping of every failure to a sanitized
+ * NodeApiError.
  */
 export class ApiClient {
 	readonly stats: ClientStats = { requests: 0, retries: 0 };
@@ -119,6 +144,8 @@ export class ApiClient {
 	private readonly policy: RetryPolicy;
 
 	private secrets: string[] | undefined;
+
+	private clockWarned = false;
 
 	constructor(
 		private readonly ctx: HttpContext,
@@ -128,13 +155,27 @@ export class ApiClient {
 		this.policy = { ...DEFAULT_RETRY_POLICY, ...profile.retry };
 	}
 
-	/** Server time now, as far as the Date headers seen so far tell. */
+	/** Server time now, as far as the plausible Date headers seen so far tell. */
 	serverNow(): number {
 		return Date.now() + (this.stats.serverClockOffsetMs ?? 0);
 	}
 
 	get deadline(): number | undefined {
 		return this.options.deadline;
+	}
+
+	/**
+	 * Reports a record of an answer that could not be used and was skipped (no id, an unreadable
+	 * date, nesting too deep): a warning in n8n's log, so a bad record is seen, never a reason to
+	 * stop reading the good ones.
+	 */
+	reportSkipped(what: string, problem: string): void {
+		this.warn(`skipped ${what}: ${problem}`);
+	}
+
+	/** A warning in n8n's log, named for the provider. */
+	warn(message: string): void {
+		this.ctx.logger.warn(`${this.profile.name}: ${message}`);
 	}
 
 	/** Secret credential values, for redaction. Loaded once. */
@@ -153,16 +194,17 @@ export class ApiClient {
 	 * Sends a request and returns the parsed body. `parse` turns the raw response into the
 	 * result; a {@link MalformedResponseError} from it counts as a transient fault.
 	 */
-	async send<T>(request: ApiRequest, parse: (response: RawResponse) => T): Promise<T> {
+	async send<T>(request: ApiRequest, parse: (response: RawResponse) => T | Promise<T>): Promise<T> {
 		const secrets = await this.secretsToRedact();
+		const sendDeadline = this.sendDeadline(request);
 		let attempt = 0;
 		for (;;) {
 			attempt++;
-			const outcome = await this.attempt(request, parse);
+			const outcome = await this.attempt(request, parse, secrets, sendDeadline);
 			if (outcome.ok) return outcome.value;
 
 			const failure = sanitizeFailure(outcome.failure, secrets);
-			const delay = this.retryDelay(request, outcome, attempt);
+			const delay = this.retryDelay(request, outcome, attempt, sendDeadline);
 			if (delay === undefined) {
 				throw new MediaSyncApiError(this.ctx.getNode(), failure, { itemIndex: this.options.itemIndex });
 			}
@@ -174,8 +216,23 @@ export class ApiClient {
 		}
 	}
 
+	private attemptTimeout(request: ApiRequest): number {
+		return request.timeoutMs ?? this.profile.defaultTimeoutMs ?? requestTimeouts.defaultMs;
+	}
+
+	/** When the whole request, retries included, gives up: the poll's deadline, else a few attempt timeouts. */
+	private sendDeadline(request: ApiRequest): number {
+		if (this.options.deadline !== undefined) return this.options.deadline;
+		return Date.now() + SEND_BUDGET_ATTEMPTS * this.attemptTimeout(request);
+	}
+
 	/** Backoff before the next attempt, or undefined when the failure is final. */
-	private retryDelay(request: ApiRequest, outcome: FailedAttempt, attempt: number): number | undefined {
+	private retryDelay(
+		request: ApiRequest,
+		outcome: FailedAttempt,
+		attempt: number,
+		sendDeadline: number,
+	): number | undefined {
 		if (attempt >= this.policy.maxAttempts) return undefined;
 		const { failure } = outcome;
 		let retryable: boolean;
@@ -200,60 +257,61 @@ export class ApiClient {
 		if (!retryable) return undefined;
 		if (failure.retryAfterMs !== undefined && failure.retryAfterMs > this.policy.maxRetryAfterMs) return undefined;
 		const delay = backoffDelay(attempt, this.policy, failure.retryAfterMs, timing.random);
-		if (this.options.deadline !== undefined && Date.now() + delay >= this.options.deadline) return undefined;
+		if (Date.now() + delay >= sendDeadline) return undefined;
 		return delay;
 	}
 
-	private async attempt<T>(request: ApiRequest, parse: (response: RawResponse) => T): Promise<AttemptOutcome<T>> {
-		const timeout = this.effectiveTimeout(request);
-		const options: IHttpRequestOptions = {
-			method: request.method,
-			url: request.url,
-			qs: request.qs,
-			headers: { ...request.headers },
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-			encoding: 'stream',
-			json: false,
-			timeout,
-			...(request.followRedirects === false ? { disableFollowRedirect: true } : {}),
+	/** One attempt: the request and the redirect hops it is allowed to follow, then the answer read. */
+	private async attempt<T>(
+		request: ApiRequest,
+		parse: (response: RawResponse) => T | Promise<T>,
+		secrets: readonly string[],
+		sendDeadline: number,
+	): Promise<AttemptOutcome<T>> {
+		const deadline = Math.max(
+			Date.now() + MIN_ATTEMPT_MS,
+			Math.min(Date.now() + this.attemptTimeout(request), sendDeadline),
+		);
+		const policy = request.redirects ?? 'same-origin';
+		const origin = originOf(request.url) ?? request.url;
+		const base = {
+			provider: this.profile.name,
+			operation: request.operation,
+			request: { method: request.method, url: describeUrl(request.url, request.qs) },
 		};
-		if (request.body !== undefined) {
-			options.body = (
-				typeof request.body === 'function' ? request.body() : request.body
-			) as IHttpRequestOptions['body'];
-		}
-		const requestInfo = { method: request.method, url: describeUrl(request.url, request.qs) };
-		const base = { provider: this.profile.name, operation: request.operation, request: requestInfo };
 
-		this.stats.requests++;
-		this.ctx.logger.debug(`${this.profile.name}: ${request.method} ${requestInfo.url}`);
+		let hop: { url: string; method: IHttpRequestMethods; qs?: IDataObject; withBody: boolean } = {
+			url: request.url,
+			method: request.method,
+			qs: request.qs,
+			withBody: true,
+		};
 		let raw: RawResponse;
-		try {
-			const response = (await this.ctx.helpers.httpRequestWithAuthentication.call(
-				this.ctx,
-				this.profile.credentialType,
-				options,
-			)) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
-			const headers = normalizeHeaders(response.headers);
-			const body = await readBody(
-				response.body,
-				request.maxBodyBytes ?? this.profile.maxBodyBytes ?? DEFAULT_MAX_BODY,
-				timeout,
-			);
-			raw = { status: response.statusCode, headers, body };
-		} catch (error) {
-			if (error instanceof BodyTooLargeError) {
-				return {
-					ok: false,
-					failure: { ...base, kind: 'size', providerMessage: 'The answer is larger than this node accepts' },
-				};
+		for (let hops = 0; ; hops++) {
+			const fetched = await this.fetch(request, hop, policy, deadline, base);
+			if (!fetched.ok) return fetched;
+			raw = fetched.raw;
+			this.observe(raw);
+			if (!isRedirect(raw.status, raw.headers.location)) break;
+			const decision = decideRedirect(raw.status, raw.headers.location, {
+				provider: this.profile.name,
+				policy,
+				origin,
+				current: { url: hop.url, method: hop.method },
+				hops,
+				postAsGet: request.postRedirectAsGet,
+			});
+			if ('refused' in decision) {
+				return { ok: false, failure: { ...base, kind: 'redirect', httpCode: raw.status, ...decision.refused } };
 			}
-			return networkFailure(error, base);
+			// The Location carries its own query string; the body goes on only where the method does.
+			hop = { url: decision.hop.url, method: decision.hop.method, withBody: hop.withBody && decision.hop.keepBody };
 		}
-		this.observe(raw);
 
-		const described = this.profile.describeFailure ? this.profile.describeFailure(raw, request) : defaultFailure(raw);
+		// Providers read error bodies for their message: with every secret already masked, an excerpt
+		// cut in the middle of one cannot keep a piece of it.
+		const view = raw.status >= 200 && raw.status < 300 ? raw : { ...raw, body: redactBody(raw.body, secrets) };
+		const described = this.profile.describeFailure ? this.profile.describeFailure(view, request) : defaultFailure(view);
 		if (described) {
 			return {
 				ok: false,
@@ -267,7 +325,7 @@ export class ApiClient {
 			};
 		}
 		try {
-			return { ok: true, value: parse(raw) };
+			return { ok: true, value: await parse(raw) };
 		} catch (error) {
 			if (error instanceof MalformedResponseError) {
 				return {
@@ -287,16 +345,79 @@ export class ApiClient {
 		}
 	}
 
-	private effectiveTimeout(request: ApiRequest): number {
-		const wanted = request.timeoutMs ?? this.profile.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-		if (this.options.deadline === undefined) return wanted;
-		return Math.max(1_000, Math.min(wanted, this.options.deadline - Date.now()));
+	/** Sends one HTTP request (no redirect followed) and reads its whole answer before `deadline`. */
+	private async fetch(
+		request: ApiRequest,
+		hop: { url: string; method: IHttpRequestMethods; qs?: IDataObject; withBody: boolean },
+		policy: RedirectPolicy,
+		deadline: number,
+		base: Pick<ApiFailure, 'provider' | 'operation' | 'request'>,
+	): Promise<{ ok: true; raw: RawResponse } | FailedAttempt> {
+		const options: IHttpRequestOptions = {
+			method: hop.method,
+			url: hop.url,
+			qs: hop.qs,
+			headers: { ...request.headers },
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+			encoding: 'stream',
+			json: false,
+			// n8n's stack only knows an idle timeout; the deadline below bounds the whole exchange.
+			timeout: Math.max(MIN_ATTEMPT_MS, deadline - Date.now()),
+			disableFollowRedirect: true,
+		};
+		if (hop.withBody && request.body !== undefined) {
+			options.body = (
+				typeof request.body === 'function' ? request.body() : request.body
+			) as IHttpRequestOptions['body'];
+		} else if (!hop.withBody && options.headers) {
+			for (const name of Object.keys(options.headers))
+				if (/^content-(type|length)$/i.test(name)) delete options.headers[name];
+		}
+
+		this.stats.requests++;
+		this.ctx.logger.debug(`${this.profile.name}: ${hop.method} ${describeUrl(hop.url, hop.qs)}`);
+		const sent =
+			policy === 'public'
+				? this.ctx.helpers.httpRequest.call(this.ctx, options)
+				: this.ctx.helpers.httpRequestWithAuthentication.call(this.ctx, this.profile.credentialType, options);
+		try {
+			const response = (await beforeDeadline(sent, deadline)) as {
+				statusCode: number;
+				headers: Record<string, unknown>;
+				body: unknown;
+			};
+			const headers = normalizeHeaders(response.headers);
+			const maxBytes = request.maxBodyBytes ?? this.profile.maxBodyBytes ?? DEFAULT_MAX_BODY;
+			const body = await readBody(response.body, maxBytes, deadline);
+			return { ok: true, raw: { status: response.statusCode, headers, body } };
+		} catch (error) {
+			if (error instanceof BodyTooLargeError) {
+				return {
+					ok: false,
+					failure: { ...base, kind: 'size', providerMessage: 'The answer is larger than this node accepts' },
+				};
+			}
+			return networkFailure(error, base);
+		}
 	}
 
 	/** Records what every response says about the server: clock and quota. */
 	private observe(response: RawResponse): void {
 		const date = response.headers.date ? Date.parse(response.headers.date) : NaN;
-		if (!Number.isNaN(date)) this.stats.serverClockOffsetMs = date - Date.now();
+		if (!Number.isNaN(date)) {
+			const offset = date - Date.now();
+			if (plausibleOffset(offset)) {
+				this.stats.serverClockOffsetMs = offset;
+			} else if (!this.clockWarned) {
+				// A clock a day or more off is a broken header, not the time: trusting it would move sync
+				// positions to a date every later change looks older than.
+				this.clockWarned = true;
+				this.ctx.logger.warn(
+					`${this.profile.name}: the server's Date header (${new Date(date).toISOString()}) is more than a day from this machine's clock; it is ignored and this machine's clock is used`,
+				);
+			}
+		}
 		const limit = toNumber(response.headers['x-ratelimit-limit']);
 		const remaining = toNumber(response.headers['x-ratelimit-remaining']);
 		if (limit !== undefined || remaining !== undefined) this.stats.rateLimit = { limit, remaining };
@@ -361,10 +482,44 @@ function normalizeHeaders(headers: Record<string, unknown> | undefined): Record<
 }
 
 /**
- * Reads a response body into memory with a size cap and an idle timeout, so a slow or endless
- * answer cannot hold the poll or exhaust memory.
+ * Settles like `request`, unless `deadline` comes first: then it fails with a timeout, and an
+ * answer that still arrives later has its body stream destroyed so its socket is let go.
  */
-async function readBody(body: unknown, maxBytes: number, idleTimeoutMs: number): Promise<Buffer> {
+async function beforeDeadline<T>(request: Promise<T>, deadline: number): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	let late = false;
+	const expired = new Promise<never>((_resolve, reject) => {
+		timer = setTimeout(
+			() => {
+				late = true;
+				reject(Object.assign(new Error('timeout waiting for the answer'), { code: 'ETIMEDOUT' }));
+			},
+			Math.max(0, deadline - Date.now()),
+		);
+	});
+	request.then(
+		(response) => {
+			if (late) destroyBody(response);
+		},
+		() => undefined,
+	);
+	try {
+		return await Promise.race([request, expired]);
+	} finally {
+		clearTimeout(timer);
+	}
+}
+
+function destroyBody(response: unknown): void {
+	const body = (response as { body?: { destroy?: () => void } } | undefined)?.body;
+	if (body && typeof body.destroy === 'function') body.destroy();
+}
+
+/**
+ * Reads a response body into memory with a size cap and a deadline for the whole body, so a slow
+ * or endless answer (one byte a second) cannot hold the poll or exhaust memory.
+ */
+async function readBody(body: unknown, maxBytes: number, deadline: number): Promise<Buffer> {
 	if (body === undefined || body === null) return Buffer.alloc(0);
 	if (Buffer.isBuffer(body)) return body;
 	if (typeof body === 'string') return Buffer.from(body, 'utf8');
@@ -373,19 +528,17 @@ async function readBody(body: unknown, maxBytes: number, idleTimeoutMs: number):
 	return await new Promise<Buffer>((resolve, reject) => {
 		const chunks: Buffer[] = [];
 		let size = 0;
-		let timer: NodeJS.Timeout | undefined;
-		const arm = () => {
-			if (timer) clearTimeout(timer);
-			timer = setTimeout(() => {
+		const timer = setTimeout(
+			() => {
 				stream.destroy();
 				reject(Object.assign(new Error('timeout while reading the response body'), { code: 'ETIMEDOUT' }));
-			}, idleTimeoutMs);
-		};
+			},
+			Math.max(0, deadline - Date.now()),
+		);
 		const done = (fn: () => void) => {
-			if (timer) clearTimeout(timer);
+			clearTimeout(timer);
 			fn();
 		};
-		arm();
 		stream.on('data', (chunk: Buffer | string) => {
 			const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
 			size += buffer.length;
@@ -395,7 +548,6 @@ async function readBody(body: unknown, maxBytes: number, idleTimeoutMs: number):
 				return;
 			}
 			chunks.push(buffer);
-			arm();
 		});
 		stream.on('end', () => done(() => resolve(Buffer.concat(chunks))));
 		stream.on('aborted', () =>

@@ -60,17 +60,24 @@ export function classifyNetworkCode(code: string | undefined): NetworkFailure {
 }
 
 /**
- * Parses a Retry-After header (delta-seconds or HTTP-date) into milliseconds from `now`.
- * Returns undefined when the header is absent or unreadable.
+ * The longest wait a Retry-After is taken for. A server asking for more (99999999 seconds, a
+ * date in year 3000) is broken; a day covers the longest honest wait, a daily quota's reset.
+ * The wait travels to n8n as the failure's retry hint, so it must stay something n8n can use.
+ */
+export const MAX_RETRY_AFTER_MS = 24 * 3600_000;
+
+/**
+ * Parses a Retry-After header (delta-seconds or HTTP-date) into milliseconds from `now`, at most
+ * {@link MAX_RETRY_AFTER_MS}. Returns undefined when the header is absent or unreadable.
  */
 export function parseRetryAfter(value: unknown, now: number = Date.now()): number | undefined {
 	if (typeof value !== 'string' && typeof value !== 'number') return undefined;
 	const text = String(value).trim();
 	if (text === '') return undefined;
-	if (/^\d+(\.\d+)?$/.test(text)) return Math.round(Number(text) * 1000);
+	if (/^\d+(\.\d+)?$/.test(text)) return Math.min(MAX_RETRY_AFTER_MS, Math.round(Number(text) * 1000));
 	const date = Date.parse(text);
 	if (Number.isNaN(date)) return undefined;
-	return Math.max(0, date - now);
+	return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, date - now));
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
+import { PageLoop } from '../../../shared/paging';
+import { MAX_LIST_PAGES } from '../../transport';
 import { ASSOCIATED_FIELDS, FieldChecker, type ListQuery, MAX_PER_PAGE, type MediaItem } from '../../model';
 import type { RunContext } from '../context';
 import { show } from './fields';
@@ -137,14 +139,15 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 	const perPage = Math.min(MAX_PER_PAGE, limit);
 	const seen = new Set<number>();
 	const out: MediaItem[] = [];
+	const loop = new PageLoop('the media items', MAX_LIST_PAGES);
 	for (let page = 1; out.length < limit; page++) {
-		const result = await run.client.list({ ...query, page, perPage });
+		const result = await run.client.list({ ...query, page, perPage }, undefined, loop);
 		for (const entry of result.entries) {
 			if (seen.has(entry.id)) continue;
 			seen.add(entry.id);
 			out.push(entry);
 		}
-		if (page >= result.totalPages || result.entries.length === 0) break;
+		if (page >= result.totalPages || result.rows === 0) break;
 	}
 	return out.slice(0, limit);
 }

@@ -2,6 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 import { NodeOperationError } from 'n8n-workflow';
 
 import { parseDateInput, toIsoSeconds } from '../../../shared/dates';
+import { PageLoop } from '../../../shared/paging';
 import { EVENT_TYPES, MAX_POLL_LIMIT, type PollItem } from '../../model';
 import type { PantherMediaClient } from '../../transport';
 import { formatPantherDate } from '../../transport/signature';
@@ -109,6 +110,12 @@ export const description: INodeProperties[] = [
 	},
 ];
 
+/**
+ * Pages Return All reads at most: ten million rows at the largest page size, far beyond any
+ * execution's memory; a provider repeating pages cannot keep the node asking for ever.
+ */
+export const MAX_POLL_PAGES = 1_000;
+
 /** poll: one item per media id, with its date and the next_page_id to continue after it. */
 export async function execute(
 	this: IExecuteFunctions,
@@ -140,12 +147,15 @@ export async function execute(
 		typeof options.nextPageId === 'string' && options.nextPageId.trim() ? options.nextPageId.trim() : undefined;
 
 	const out: IDataObject[] = [];
+	const loop = new PageLoop(`the poll of ${type} media`, MAX_POLL_PAGES);
 	for (;;) {
 		const want = Math.min(pageSize, limit - out.length);
-		const page = await client.poll(type, lastPolling, want, nextPageId);
+		const page = await client.poll(type, lastPolling, want, nextPageId, loop);
 		out.push(...page.items.map((row) => toItem(type, row)));
-		if (page.items.length < want || out.length >= limit) break;
-		nextPageId = page.items[page.items.length - 1].nextPageId;
+		// Full pages are judged by their rows, unreadable ones included (they are reported and skipped).
+		const last = page.items.at(-1);
+		if (page.rows < want || out.length >= limit || !last) break;
+		nextPageId = last.nextPageId;
 	}
 	return out;
 }

@@ -3,7 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import { mapPrefix } from '../../../shared/concurrency';
 import type { PsRestfulClient } from '../../transport';
-import { contentOptions, outputField, readContentOptions, supplierField } from '../common';
+import { contentOptions, outputField, readContentOptions, refuseDotSegment, supplierField } from '../common';
 import { shapeOutput } from './getContent.operation';
 import { readSupplier } from './getModifiedSince.operation';
 
@@ -56,6 +56,7 @@ export async function execute(
 			description: 'Enter at least one product ID, separated by commas or new lines.',
 		});
 	}
+	for (const id of ids) refuseDotSegment.call(this, id, 'Product ID', itemIndex);
 	const filters = readContentOptions.call(this, itemIndex);
 	const output = this.getNodeParameter('output', itemIndex, 'media') as string;
 	const concurrency = Math.max(1, Math.min(20, Number(this.getNodeParameter('concurrency', itemIndex, 10))));

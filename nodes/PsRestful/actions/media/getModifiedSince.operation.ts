@@ -2,7 +2,7 @@ import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workfl
 
 import { parseDateInput } from '../../../shared/dates';
 import type { PsRestfulClient } from '../../transport';
-import { supplierField } from '../common';
+import { refuseDotSegment, supplierField } from '../common';
 
 export const description: INodeProperties[] = [
 	supplierField('getModifiedSince'),
@@ -30,5 +30,7 @@ export async function execute(
 }
 
 export function readSupplier(this: IExecuteFunctions, itemIndex: number): string {
-	return String(this.getNodeParameter('supplierCode', itemIndex)).trim();
+	const supplier = String(this.getNodeParameter('supplierCode', itemIndex)).trim();
+	refuseDotSegment.call(this, supplier, 'Supplier', itemIndex);
+	return supplier;
 }

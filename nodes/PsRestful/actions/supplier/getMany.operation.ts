@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { SUPPLIER_PAGE_SIZE } from '../../methods/loadOptions';
+import { PageLoop } from '../../../shared/paging';
+import { MAX_SUPPLIER_PAGES, SUPPLIER_PAGE_SIZE } from '../../methods/loadOptions';
 import type { PsRestfulClient } from '../../transport';
 
 const show = { show: { resource: ['supplier'], operation: ['getMany'] } };
@@ -34,10 +35,12 @@ export async function execute(
 	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
 	const limit = returnAll ? Infinity : (this.getNodeParameter('limit', itemIndex) as number);
 	const out: IDataObject[] = [];
+	const loop = new PageLoop('the supplier list', MAX_SUPPLIER_PAGES);
 	for (let page = 1; out.length < limit; page++) {
 		const result = await client.suppliers(
 			page,
 			Math.min(SUPPLIER_PAGE_SIZE, limit === Infinity ? SUPPLIER_PAGE_SIZE : limit),
+			loop,
 		);
 		out.push(...result.suppliers);
 		if (page >= result.totalPages || result.suppliers.length === 0) break;

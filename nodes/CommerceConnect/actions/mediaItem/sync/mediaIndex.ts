@@ -1,5 +1,6 @@
+import { PageLoop } from '../../../../shared/paging';
 import { MAX_PER_PAGE, type MediaItem } from '../../../model';
-import type { CommerceConnectClient } from '../../../transport';
+import { type CommerceConnectClient, MAX_LIST_PAGES } from '../../../transport';
 
 /**
  * The media items of every product, as far as Sync Product Media needs them: those carrying one
@@ -70,11 +71,12 @@ export class ProductMediaIndex {
 	static async scan(client: CommerceConnectClient, options: ScanOptions): Promise<ProductMediaIndex> {
 		const maxAttempts = options.maxAttempts ?? 3;
 		let requests = 0;
-		const list = async (page: number, perPage: number, createdTo?: number) => {
+		const list = async (page: number, perPage: number, createdTo?: number, loop?: PageLoop) => {
 			requests++;
 			return await client.list(
 				{ page, perPage, createdFrom: options.createdFrom, createdTo },
 				'read the media items to compare with the wanted media',
+				loop,
 			);
 		};
 
@@ -86,15 +88,16 @@ export class ProductMediaIndex {
 		for (let attempt = 1; attempt <= maxAttempts; attempt++) {
 			if (attempt > 1) expected = (await list(1, 1, createdTo)).totalEntries;
 			const found = new Map<number, MediaItem>();
+			const loop = new PageLoop('the media items', MAX_LIST_PAGES);
 			let stable = true;
 			for (let page = 1; ; page++) {
-				const result = await list(page, MAX_PER_PAGE, createdTo);
+				const result = await list(page, MAX_PER_PAGE, createdTo, loop);
 				if (result.totalEntries !== expected) {
 					stable = false;
 					break;
 				}
 				for (const entry of result.entries) found.set(entry.id, entry);
-				if (page >= result.totalPages || result.entries.length === 0) break;
+				if (page >= result.totalPages || result.rows === 0) break;
 			}
 			if (stable && (await list(1, 1, createdTo)).totalEntries === expected) {
 				const index = new ProductMediaIndex({
