@@ -187,6 +187,52 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		expect(writes()).toEqual([]);
 	});
 
+	describe('a list that came out blank deletes nothing', () => {
+		it.each([
+			['an expression that falls back to ""', '={{ $json.media ?? "" }}', /^Media List is empty$/],
+			[
+				'an expression on a missing field',
+				'={{ $json.media }}',
+				/^Media List has no value \(an expression gave nothing\)$/,
+			],
+			['an expression that gives null', '={{ null }}', /^Media List has no value \(an expression gave null\)$/],
+			['JSON null', 'null', /^Media List is null$/],
+			['an empty field', '', /^Media List is empty$/],
+		])('refuses %s per item, with a hint, and changes nothing', async (_title, mediaList, message) => {
+			seedProduct300();
+			const before = JSON.stringify(productMedia(300));
+			mock.server.resetLog();
+			// Two input items: the blank one fails on its own (Continue On Fail), the other one syncs.
+			const input = [{ json: {} }, { json: { media: [{ url: 'https://cdn.example.com/300/a.jpg' }] } }];
+			const result = await sync({ mediaList, productId: '={{ $json.media ? 301 : 300 }}' }, input, {
+				continueOnFail: true,
+			});
+			const [blank, good] = json(result);
+			expect(String(blank.error)).toMatch(message);
+			expect(String(blank.errorDescription)).toMatch(/explicitly empty list: \[\]/);
+			expect(JSON.stringify(productMedia(300))).toBe(before); // 2 synced items of product 300 still there
+			expect(writes().some((w) => w.includes('"product_id":300') || w.startsWith('DELETE'))).toBe(false);
+			if (mediaList.includes('$json.media')) expect(good).toMatchObject({ productId: 301, created: 1 });
+		});
+
+		it('refuses a wanted list that would delete more than the allowed share, before writing anything', async () => {
+			seedProduct300(); // two synced items: a and b
+			mock.server.resetLog();
+			const error = await caught(() =>
+				sync({ mediaList: [{ url: 'https://cdn.example.com/300/x.jpg' }], syncOptions: { maxDeletePercent: 50 } }),
+			);
+			expect(error.message).toBe(
+				'The sync of product 300 would delete 2 of its 2 synced media items, more than the 50 % allowed; nothing was changed',
+			);
+			expect(writes()).toEqual([]);
+			const allowed = await sync({
+				mediaList: [{ url: 'https://cdn.example.com/300/a.jpg' }],
+				syncOptions: { maxDeletePercent: 50 },
+			});
+			expect(json(allowed)[0]).toMatchObject({ deleted: 1, unchanged: 1 });
+		});
+	});
+
 	it('by product code, from a supplier’s media objects (extra keys ignored), positions from list order', async () => {
 		const supplierMedia = [
 			{
@@ -378,7 +424,11 @@ describe('CommerceConnect node → Sync Product Media', () => {
 			{ mediaList: [{ url: 'https://a.example/1.jpg', media_item_type: 'Audio' }] },
 			/^Media List → entry 1: media_item_type must be one of/,
 		],
-		['a product ID that is not a number', { productId: 'SKU-1' }, /^Product ID must be a whole number, not "SKU-1"$/],
+		[
+			'a product ID that is not a number',
+			{ productId: 'SKU-1', mediaList: '[]' },
+			/^Product ID must be a whole number, not "SKU-1"$/,
+		],
 	] as const)('refuses %s before any request', async (_name, parameters, message) => {
 		const error = await caught(() => sync(parameters as Record<string, unknown>));
 		expect(error.name).toBe('NodeOperationError');

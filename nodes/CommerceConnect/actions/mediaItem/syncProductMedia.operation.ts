@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 
 import { asNodeError } from '../../../shared/transport/errors';
 import { FieldChecker, type MediaItem, type MediaItemType } from '../../model';
@@ -49,9 +50,10 @@ export const description: INodeProperties[] = [
 		displayName: 'Media List',
 		name: 'mediaList',
 		type: 'json',
-		default: '[]',
+		required: true,
+		default: '',
 		description:
-			'The media the product should have, as a list of objects. Each needs a URL and may give a description, position, primary flag, tags and media item type (keys are listed in the docs). Other keys are ignored, so a supplier’s media list can be mapped as it is. An empty list removes every synced media item.',
+			'The media the product should have: a list of objects with a URL each (description, position, primary, tags and type optional; other keys are ignored). Only an explicit [] removes all synced media; an empty value is refused.',
 		displayOptions: show(OP, { mediaSource: ['list'] }),
 	},
 	{
@@ -125,6 +127,15 @@ export const description: INodeProperties[] = [
 				description: 'Whether entries without a position get their place in the list (1, 2, 3…) as position',
 			},
 			{
+				displayName: 'Max Share to Delete (%)',
+				name: 'maxDeletePercent',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 100,
+				description:
+					'Refuse to run for a product when its wanted list would delete more than this share of its synced media at once (a list that suddenly came back short). 100 allows any deletion.',
+			},
+			{
 				displayName: 'Synced Media Created After',
 				name: 'createdAfter',
 				type: 'dateTime',
@@ -140,6 +151,8 @@ interface SyncInput {
 	syncTag: string;
 	wanted: WantedMedia[];
 	defaultType: MediaItemType;
+	/** Largest share (0–100) of the synced media one run may delete. */
+	maxDeletePercent: number;
 }
 
 function readSyncTag(check: FieldChecker, value: unknown): string {
@@ -157,7 +170,7 @@ function readInput(this: IExecuteFunctions, itemIndex: number): SyncInput {
 	const source = this.getNodeParameter('mediaSource', itemIndex, 'list') as string;
 	let wanted: WantedMedia[];
 	if (source === 'list') {
-		wanted = readWantedList(check, this.getNodeParameter('mediaList', itemIndex, '[]'), 'Media List');
+		wanted = readWantedList(check, this.getNodeParameter('mediaList', itemIndex), 'Media List');
 	} else if (source === 'manual') {
 		const entries = ((this.getNodeParameter('mediaItems', itemIndex, {}) as { items?: IDataObject[] }).items ?? []).map(
 			(entry) => ({
@@ -181,7 +194,10 @@ function readInput(this: IExecuteFunctions, itemIndex: number): SyncInput {
 	if (options.positionFromOrder === true) {
 		wanted = wanted.map((media, index) => (media.position === undefined ? { ...media, position: index + 1 } : media));
 	}
-	return { syncTag, wanted, defaultType };
+	const maxDeletePercent =
+		options.maxDeletePercent === undefined ? 100 : check.integer(options.maxDeletePercent, 'Max Share to Delete (%)');
+	if (maxDeletePercent < 0 || maxDeletePercent > 100) check.fail('Max Share to Delete (%) must be between 0 and 100');
+	return { syncTag, wanted, defaultType, maxDeletePercent };
 }
 
 /** What the index of this run must hold: every sync tag of the run's items, and the earliest created-after bound. */
@@ -220,6 +236,17 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 
 	const existing = index.tagged(productId, input.syncTag);
 	const plan = planSync(existing, input.wanted, input.syncTag);
+	if (existing.length > 0 && (plan.remove.length * 100) / existing.length > input.maxDeletePercent) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`The sync of product ${productId} would delete ${plan.remove.length} of its ${existing.length} synced media items, more than the ${input.maxDeletePercent} % allowed; nothing was changed`,
+			{
+				itemIndex,
+				description:
+					'Check the wanted list (did the supplier return it short?). If the deletion is right, raise Options → Max Share to Delete (%) for this run.',
+			},
+		);
+	}
 	const changes: Change[] = [];
 	const warnings: string[] = [];
 	try {

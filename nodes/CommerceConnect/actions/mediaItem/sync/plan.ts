@@ -61,20 +61,27 @@ const KEYS: Record<string, keyof WantedMedia> = {
  * supplier's media objects can be passed as they are; a null value counts as not given.
  */
 export function readWantedList(check: FieldChecker, raw: unknown, field: string): WantedMedia[] {
-	let value = raw;
+	// An empty list deletes every synced media item of the product, so only a list that is really
+	// there and really empty may mean that. An expression that came out empty — `{{ $json.media ?? "" }}`
+	// on an item without media, a missing field — is a mistake, never an order to delete.
+	const explicitEmpty =
+		'To remove every synced media item of the product, give an explicitly empty list: [] (or map one).';
+	if (raw === undefined || raw === null) {
+		check.fail(`${field} has no value (an expression gave ${raw === null ? 'null' : 'nothing'})`, explicitEmpty);
+	}
+	let value: unknown = raw;
 	if (typeof value === 'string') {
 		const text = value.trim();
-		if (text === '') value = [];
-		else {
-			try {
-				value = JSON.parse(text) as unknown;
-			} catch {
-				check.fail(
-					`${field} is not valid JSON`,
-					'Give a list such as [{"url": "https://…/front.jpg", "description": "Front"}], or map a list with an expression.',
-				);
-			}
+		if (text === '') check.fail(`${field} is empty`, explicitEmpty);
+		try {
+			value = JSON.parse(text) as unknown;
+		} catch {
+			check.fail(
+				`${field} is not valid JSON`,
+				'Give a list such as [{"url": "https://…/front.jpg", "description": "Front"}], or map a list with an expression.',
+			);
 		}
+		if (value === null) check.fail(`${field} is null`, explicitEmpty);
 	}
 	if (value && typeof value === 'object' && !Array.isArray(value)) value = [value];
 	if (!Array.isArray(value)) check.fail(`${field} must be a list of media, not ${describe(raw)}`);
