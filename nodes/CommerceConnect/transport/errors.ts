@@ -1,3 +1,4 @@
+import { nestsDeeperThan } from '../../shared/json';
 import type { ApiFailure } from '../../shared/transport/errors';
 import { excerpt } from '../../shared/transport/errors';
 import type { ApiRequest, RawResponse } from '../../shared/transport/http';
@@ -31,6 +32,8 @@ export function readRailsError(text: string): RailsError {
 	}
 	if (!body || typeof body !== 'object')
 		return { message: typeof body === 'string' ? excerpt(body) : undefined, fields: [] };
+	// Reading it recurses; an error body nested this deep is not a message anyone wrote.
+	if (nestsDeeperThan(body)) return { fields: [] };
 	const record = body as Record<string, unknown>;
 	const fields: string[] = [];
 	const parts: string[] = [];

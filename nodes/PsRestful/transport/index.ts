@@ -189,7 +189,8 @@ export const PSRESTFUL_PROFILE: ProviderProfile = {
 	describeFailure(response) {
 		if (response.status >= 200 && response.status < 300) return undefined;
 		const parsed = tryJson(response.body.toString('utf8'));
-		const body = parsed.ok ? parsed.value : undefined;
+		// Reading an error body recurses into it: one nested deeper than any real error is not read.
+		const body = parsed.ok && !nestsDeeperThan(parsed.value) ? parsed.value : undefined;
 		const detail = fastApiDetail(body);
 		const message = serviceMessages(body)[0];
 		const failure: Partial<ApiFailure> = {
