@@ -41,7 +41,7 @@ function parser(job: XmlJob): (body: Buffer) => number {
 		return (body) =>
 			readPollPage(parseRsp({ status: 200, headers: { 'content-type': job.contentType }, body })).items.length;
 	}
-	return (body) => readModifiedFiles(parseDamXml(body, job.contentType)).length;
+	return (body) => readModifiedFiles(parseDamXml(body, job.contentType)).files.length;
 }
 
 async function run(job: XmlJob): Promise<XmlFigures> {
@@ -63,7 +63,7 @@ async function run(job: XmlJob): Promise<XmlFigures> {
 			keep(page);
 			return page.items.length;
 		}
-		const files = readModifiedFiles(parseDamXml(body, job.contentType));
+		const { files } = readModifiedFiles(parseDamXml(body, job.contentType));
 		keep(files);
 		return files.length;
 	})();

@@ -153,23 +153,42 @@ export interface ModifiedFile {
 	damDate: string;
 }
 
-export function readModifiedFiles(document: Record<string, unknown>): ModifiedFile[] {
+/** A record of an answer that could not be used, and why (reported, then skipped). */
+export interface SkippedRecord {
+	record: number;
+	id?: string;
+	problem: string;
+}
+
+/**
+ * The files of a ModifiedFileResponse. An entry without AssetId, FileName or a readable
+ * LastModified day is skipped and listed in `skipped`: one bad entry must not hide the others.
+ */
+export function readModifiedFiles(document: Record<string, unknown>): {
+	files: ModifiedFile[];
+	skipped: SkippedRecord[];
+} {
 	const element = responseElement(document, 'ModifiedFileResponse');
 	checkStatus(element);
-	const out: ModifiedFile[] = [];
-	for (const raw of asList<Record<string, unknown>>(element.ModifiedFile)) {
+	const files: ModifiedFile[] = [];
+	const skipped: SkippedRecord[] = [];
+	asList<Record<string, unknown>>(element.ModifiedFile).forEach((raw, index) => {
 		const assetId = textOf(asList(raw?.AssetId)[0])?.trim();
 		const fileName = textOf(raw?.FileName)?.trim();
 		const damDate = textOf(raw?.LastModified)?.trim() ?? '';
 		const day = parseDamDate(damDate);
 		if (!assetId || !fileName || day === undefined) {
-			throw new MalformedResponseError(
-				`a ModifiedFile entry lacks AssetId, FileName or a LastModified day (got ${JSON.stringify({ assetId, fileName, damDate }).slice(0, 160)})`,
-			);
+			const missing = !assetId
+				? 'no AssetId'
+				: !fileName
+					? 'no FileName'
+					: `an unreadable LastModified ${JSON.stringify(damDate.slice(0, 40))}`;
+			skipped.push({ record: index + 1, id: assetId, problem: `it has ${missing}` });
+			return;
 		}
-		out.push({ assetId, fileName, day, damDate });
-	}
-	return out;
+		files.push({ assetId, fileName, day, damDate });
+	});
+	return { files, skipped };
 }
 
 export function modifiedFileJson(file: ModifiedFile, fileType: string): IDataObject {
@@ -212,16 +231,23 @@ export interface MetadataRecord {
 const MARKER_FIELD = /^(action|status|operation|changetype|change|recordstatus|recordaction)$/i;
 const FLAG_FIELD = /^(delete|deleted|isdeleted)$/i;
 
-export function readMetadataRecords(document: Record<string, unknown>): MetadataRecord[] {
+export function readMetadataRecords(document: Record<string, unknown>): {
+	records: MetadataRecord[];
+	skipped: SkippedRecord[];
+} {
 	const element = responseElement(document, 'AssetMetadataResponse');
 	checkStatus(element);
 	const out: MetadataRecord[] = [];
+	const skipped: SkippedRecord[] = [];
 	const visit = (name: string, value: unknown, depth: number) => {
 		for (const entry of asList<unknown>(value)) {
 			if (!entry || typeof entry !== 'object') continue;
 			const record = entry as Record<string, unknown>;
 			if ('AssetId' in record) {
-				out.push(toRecord(name, record));
+				const read = toRecord(name, record);
+				if (read) out.push(read);
+				else
+					skipped.push({ record: out.length + skipped.length + 1, problem: `a ${name} element has an empty AssetId` });
 			} else if (depth < 2) {
 				for (const [child, inner] of Object.entries(record))
 					if (!child.startsWith('@_')) visit(child, inner, depth + 1);
@@ -232,12 +258,13 @@ export function readMetadataRecords(document: Record<string, unknown>): Metadata
 		if (name === 'StatusCode' || name === 'StatusDescription' || name.startsWith('@_')) continue;
 		visit(name, value, 1);
 	}
-	return out;
+	return { records: out, skipped };
 }
 
-function toRecord(name: string, raw: Record<string, unknown>): MetadataRecord {
+/** One record, or undefined when it has no AssetId (reported and skipped by the caller). */
+function toRecord(name: string, raw: Record<string, unknown>): MetadataRecord | undefined {
 	const assetId = textOf(asList(raw.AssetId)[0])?.trim() ?? '';
-	if (!assetId) throw new MalformedResponseError(`a ${name} element has an empty AssetId`);
+	if (!assetId) return undefined;
 	const metadata = plain(raw) as IDataObject;
 	const deleted = isDeleted(name, raw);
 	const statusCode = textOf(raw.StatusCode)?.trim() || undefined;

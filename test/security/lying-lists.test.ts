@@ -373,6 +373,35 @@ describe('Hal Leonard DAM: a file URL that redirects to another host', () => {
 		await cdn.stop();
 	});
 
+	it('reports a ModifiedFile entry without a readable day by its asset, and returns the others', async () => {
+		const entry = (id: string, day: string) =>
+			`<ModifiedFile><AssetId>${id}</AssetId><FileName>HL_${id}.pdf</FileName><LastModified>${day}</LastModified></ModifiedFile>`;
+		mock.server.injectFault(
+			{
+				kind: 'malformed',
+				contentType: 'text/xml',
+				body: `<?xml version="1.0"?><DAMResponse><ResponseHdr><DAMVersion>5.0</DAMVersion></ResponseHdr><ModifiedFileResponse>${entry('345601', '2015/12/7')}${entry('345602', 'soon')}${entry('345603', '2015/12/8')}</ModifiedFileResponse></DAMResponse>`,
+			},
+			{ times: 1 },
+		);
+		const { output } = await executeNode({
+			type: 'halLeonardDam',
+			parameters: {
+				resource: 'file',
+				operation: 'getModified',
+				startDate: '2015-12-07',
+				stopDate: '2015-12-09',
+			} as never,
+			credentials: {
+				halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint },
+			},
+		});
+		expect(output[0].map((i) => i.json.assetId)).toEqual(['345601', '345603']);
+		expect(warnings()).toContain(
+			'Hal Leonard DAM: skipped ModifiedFile 2 (asset 345602) of 2015/12/7–2015/12/9: it has an unreadable LastModified "soon"',
+		);
+	});
+
 	it('follows it for the download, which carries no credential at all', async () => {
 		mock.server.injectFault(
 			{ kind: 'redirect', status: 302, location: (r) => `${cdn.baseUrl}${r.rawPath}` },

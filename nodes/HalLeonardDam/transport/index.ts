@@ -216,7 +216,7 @@ export class DamClient {
 
 	/** ModifiedFileRequest: files of `fileType` whose LastModified is in [start, stop). */
 	async modifiedFiles(fileType: string, start: Day, stop?: Day): Promise<ModifiedFile[]> {
-		return await this.request(
+		const { files, skipped } = await this.request(
 			'ModifiedFileRequest',
 			{
 				'@_fileType': fileType,
@@ -226,6 +226,13 @@ export class DamClient {
 			`list the ${fileType} files modified from ${formatDamDate(start)}${stop !== undefined ? ` to before ${formatDamDate(stop)}` : ''}`,
 			readModifiedFiles,
 		);
+		for (const entry of skipped) {
+			this.http.reportSkipped(
+				`ModifiedFile ${entry.record}${entry.id ? ` (asset ${entry.id})` : ''} of ${formatDamDate(start)}${stop !== undefined ? `–${formatDamDate(stop)}` : ''}`,
+				entry.problem,
+			);
+		}
+		return files;
 	}
 
 	/** AssetMetadataRequest by date range or by asset ids — never both, as the DAM requires. */
@@ -244,17 +251,19 @@ export class DamClient {
 		} else {
 			throw new Error('AssetMetadataRequest needs a date range or asset ids');
 		}
-		return await this.request('AssetMetadataRequest', content, operation, (document) => {
-			const records = readMetadataRecords(document);
+		const { records, skipped } = await this.request('AssetMetadataRequest', content, operation, (document) => {
+			const read = readMetadataRecords(document);
 			// Asked by id, an asset the DAM cannot serve comes back with its own status code.
 			if (query.assetIds)
-				for (const record of records)
+				for (const record of read.records)
 					checkStatus(
 						{ StatusCode: record.statusCode, StatusDescription: record.statusDescription },
 						`asset ${record.assetId}`,
 					);
-			return records;
+			return read;
 		});
+		for (const entry of skipped) this.http.reportSkipped(`metadata record ${entry.record} of an answer`, entry.problem);
+		return records;
 	}
 
 	/**
