@@ -42,6 +42,10 @@ describe('CommerceConnect Trigger simulation', () => {
 			expect(details.midPollEdits).toBeGreaterThan(30);
 			expect(result.failedPolls).toBeGreaterThan(0);
 			expect(result.lost).toBe(0);
+			// Redirects to another origin and Dates from 2100 were answered now and then; nothing left the host.
+			expect(result.faults.redirect).toBeGreaterThan(0);
+			expect(result.faults.headers).toBeGreaterThan(0);
+			expect(result.leaked).toBe(0);
 			// Counts emissions of a version twice, and of a version that was never a change (extra).
 			expect(result.duplicated).toBe(0);
 			expect(details.extra).toBe(0);

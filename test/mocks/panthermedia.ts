@@ -376,6 +376,20 @@ export class PantherMediaMock {
 		};
 	}
 
+	/**
+	 * Misbehaviour at random, for soaks: answers that ignore the cursor, and pages with a row that
+	 * cannot be read. Off unless set.
+	 */
+	hostile?: { random: () => number; ignoreCursor: number; badRow: number };
+
+	readonly misbehaved: Record<'ignoreCursor' | 'badRow', number> = { ignoreCursor: 0, badRow: 0 };
+
+	private misbehave(kind: 'ignoreCursor' | 'badRow'): boolean {
+		if (!this.hostile || this.hostile.random() >= this.hostile[kind]) return false;
+		this.misbehaved[kind]++;
+		return true;
+	}
+
 	private poll(fields: Record<string, string>, fail: (s: number, c: string, m: string) => MockReply): MockReply {
 		if (this.partnerKeys.has(fields.api_key)) return fail(403, '403', 'poll is not available for partner media data');
 		const type = fields.type as RowType;
@@ -387,7 +401,9 @@ export class PantherMediaMock {
 			return fail(400, '400', 'limit: allowed values are between 1 and 10000');
 
 		let after: Pick<Row, 'date' | 'id'> | undefined;
-		if (fields.next_page_id !== undefined) {
+		// A server that ignores the cursor: the first page again, as if no next_page_id was sent.
+		const ignoreCursor = fields.next_page_id !== undefined && this.misbehave('ignoreCursor');
+		if (fields.next_page_id !== undefined && !ignoreCursor) {
 			const decoded = /^(\d+)\|(\w+)$/.exec(Buffer.from(fields.next_page_id, 'base64').toString('utf8'));
 			if (!decoded) return fail(400, '400', 'invalid next_page_id');
 			after = { date: Number(decoded[1]), id: decoded[2] };
@@ -414,9 +430,16 @@ export class PantherMediaMock {
 			total++;
 			if (page.length < limit && (!after || compare(row, after) > 0)) page.push(row);
 		}
-		const body = page
-			.map((row) => `<media id="${row.id}" date="${rfcDate(row.date)}" next_page_id="${pageId(row)}"/>`)
-			.join('\n    ');
+		const rows = page.map((row) => `<media id="${row.id}" date="${rfcDate(row.date)}" next_page_id="${pageId(row)}"/>`);
+		// A row no client can read, among the real ones: not a change, and it must not stop the others.
+		if (rows.length > 0 && this.misbehave('badRow')) {
+			rows.splice(
+				Math.floor(rows.length / 2),
+				0,
+				`<media id="9${rows.length}" date="soon" next_page_id="${pageId(page[0])}"/>`,
+			);
+		}
+		const body = rows.join('\n    ');
 		return xml(`<items type="${type}" total="${total}" items="${page.length}">\n    ${body}\n  </items>`);
 	}
 

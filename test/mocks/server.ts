@@ -65,6 +65,15 @@ export class MockServer {
 	/** Server clock offset from the local clock, in ms (negative: the server runs behind). */
 	clockOffsetMs = 0;
 
+	/**
+	 * Rare faults, each with its own probability per request, tried before the random faults (a
+	 * redirect elsewhere, a Date from the future): what a hostile server does now and then.
+	 */
+	rareFaults?: {
+		random: () => number;
+		faults: Array<{ rate: number; fault: Fault; match?: (request: MockRequest) => boolean }>;
+	};
+
 	/** Random faults: with probability `rate`, one of `faults` is applied to a request. */
 	randomFaults?: { rate: number; random: () => number; faults: Fault[]; match?: (request: MockRequest) => boolean };
 
@@ -160,6 +169,9 @@ export class MockServer {
 				if (entry.times === 0) this.queued.splice(this.queued.indexOf(entry), 1);
 				return entry.fault;
 			}
+		}
+		for (const rare of this.rareFaults?.faults ?? []) {
+			if ((!rare.match || rare.match(request)) && this.rareFaults!.random() < rare.rate) return rare.fault;
 		}
 		const random = this.randomFaults;
 		if (random && (!random.match || random.match(request)) && random.random() < random.rate) {

@@ -59,6 +59,10 @@ describe('PantherMedia Trigger simulation', () => {
 			expect(result.failedPolls).toBeGreaterThan(0);
 			expect(result.restarts).toBeGreaterThan(10);
 			expect(result.lost).toBe(0);
+			// Redirects to another origin and Dates from 2100 were answered now and then; nothing left the host.
+			expect(result.faults.redirect).toBeGreaterThan(0);
+			expect(result.faults.headers).toBeGreaterThan(0);
+			expect(result.leaked).toBe(0);
 			expect(result.duplicated).toBe(0);
 			expect(details.unexpected).toBe(0);
 			expect(result.emitted).toBe(details.rows);

@@ -18,6 +18,10 @@ describe('PSRESTful Trigger simulation', () => {
 			// About a fifth of all requests were answered with a fault.
 			expect(Object.values(result.faults).reduce((a, b) => a + b, 0)).toBeGreaterThan(result.requests * 0.15);
 			expect(result.lost).toBe(0);
+			// Redirects to another origin and Dates from 2100 were answered now and then; nothing left the host.
+			expect(result.faults.redirect).toBeGreaterThan(0);
+			expect(result.faults.headers).toBeGreaterThan(0);
+			expect(result.leaked).toBe(0);
 			expect(result.duplicated).toBe(0);
 			expect(result.emitted).toBe(result.changes);
 		},

@@ -7,7 +7,10 @@ import { type SoakResult, formatResult, formatTable } from './types';
 /**
  * `npm run soak`: every trigger against its mock for thousands of polls with 20 % faults
  * (429 with Retry-After, 500/503, truncated bodies, malformed JSON/XML, dropped connections, and
- * on 1 % of polls a slow answer that runs into the poll budget) and restarts between polls.
+ * on 1 % of polls a slow or drip-fed answer that runs into the poll budget), a hostile mix at
+ * 0.5 % each (a redirect to another origin carrying the key, a Date from 2100; PantherMedia and
+ * CommerceConnect also ignore the cursor or page and serve an unreadable row, 1 % each) and
+ * restarts between polls.
  * SOAK_POLLS (default 5,000) and SOAK_MAX_SECONDS per scenario (default 120) bound it; a
  * fault-free drain phase follows each. Prints changes made, emitted, lost and duplicated, and a
  * Markdown table of them.
@@ -61,5 +64,6 @@ describe('fault soak', () => {
 		results.push(result);
 		expect(result.lost).toBe(0);
 		expect(result.duplicated).toBe(0);
+		expect(result.leaked).toBe(0);
 	});
 });

@@ -3,6 +3,7 @@ import { PollHarness } from '../harness/n8n';
 import { CommerceConnectMock, type StoredItem } from '../mocks/commerceconnect';
 import { seededRandom } from '../mocks/random';
 import type { Fault } from '../mocks/server';
+import { HostileMix } from './hostile';
 import { SlowAnswers } from './slow';
 import type { SoakOptions, SoakResult } from './types';
 
@@ -44,6 +45,9 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 	mock.boundMode = options.boundMode;
 	mock.precision = options.precision;
 	const baseUrl = await mock.start();
+	// Now and then a redirect elsewhere or a Date from 2100; nothing may reach the other origin.
+	const hostile = new HostileMix(options.seed);
+	await hostile.start();
 	try {
 		const lastChange = new Map<number, number>();
 		const eligible = () => {
@@ -110,6 +114,8 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 		};
 
 		mock.server.randomFaults = { rate: options.faultRate, random, faults };
+		hostile.install(mock.server);
+		mock.hostile = { random: seededRandom(options.seed + 5), ignorePage: 0.01, entryWithoutId: 0.01 };
 		// Other users edit items while the trigger reads: an item of the very range being paged.
 		mock.onList = (request) => {
 			if (activatedAt === undefined || request.query.get('page') === '1' || random() < 0.5) return;
@@ -152,6 +158,8 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 		}
 		slow.stop();
 		mock.server.randomFaults = undefined;
+		hostile.uninstall(mock.server);
+		mock.hostile = undefined;
 		mock.onList = undefined;
 		for (let i = 0; i < 30; i++) {
 			mock.server.advance(60_000);
@@ -189,7 +197,8 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 			failedPolls,
 			restarts,
 			requests: mock.server.requests.length,
-			faults: { ...mock.server.faultsApplied },
+			faults: { ...mock.server.faultsApplied, ...mock.misbehaved },
+			leaked: hostile.leaked(),
 			seconds: Math.round((performance.now() - started) / 1000),
 			details: {
 				required: required.length,
@@ -201,6 +210,7 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 			},
 		};
 	} finally {
+		await hostile.stop();
 		sleeps.restore();
 		await mock.stop();
 	}

@@ -6,6 +6,7 @@ import { PollHarness } from '../harness/n8n';
 import { HalLeonardMock, TestClock } from '../mocks/halleonard';
 import { seededRandom } from '../mocks/random';
 import type { Fault } from '../mocks/server';
+import { HostileMix } from './hostile';
 import { SlowAnswers } from './slow';
 import { type SoakOptions, type SoakResult, compare } from './types';
 
@@ -71,6 +72,9 @@ export async function halLeonardScenario(
 	clock.install(Date.parse('2024-12-20T15:00:00Z'));
 	const mock = new HalLeonardMock();
 	await mock.start();
+	// Now and then a redirect elsewhere or a Date from 2100; nothing may reach the other origin.
+	const hostile = new HostileMix(seed);
+	await hostile.start();
 	try {
 		if (variant.damTimeZone) mock.timeZone = variant.damTimeZone;
 		mock.server.clockOffsetMs = variant.serverSkewMs ?? 0;
@@ -137,6 +141,7 @@ export async function halLeonardScenario(
 
 		await poll(); // activation (Start From: Now)
 		mock.server.randomFaults = { rate: options.faultRate, random, faults };
+		hostile.install(mock.server);
 		const start = mock.server.now();
 		for (let tick = 0; tick < options.polls; tick++) {
 			if (options.maxSeconds !== undefined && elapsedSeconds() > options.maxSeconds) break;
@@ -154,6 +159,7 @@ export async function halLeonardScenario(
 		const simulatedDays = Math.round((mock.server.now() - start) / (24 * HOUR));
 		slow.stop();
 		mock.server.randomFaults = undefined;
+		hostile.uninstall(mock.server);
 		for (let i = 0; i < 24; i++) {
 			clock.advance(3 * HOUR); // three quiet days without faults: every open day closes and is read
 			await poll();
@@ -169,6 +175,7 @@ export async function halLeonardScenario(
 			restarts,
 			requests: mock.server.requests.length,
 			faults: { ...mock.server.faultsApplied },
+			leaked: hostile.leaked(),
 			seconds: Math.round(elapsedSeconds()),
 			details: {
 				// Changes listed by the mock (changes counts distinct ones; both are equal unless one repeats).
@@ -179,6 +186,7 @@ export async function halLeonardScenario(
 			},
 		};
 	} finally {
+		await hostile.stop();
 		sleeps.restore();
 		await mock.stop();
 		clock.uninstall();

@@ -6,6 +6,7 @@ import { PollHarness } from '../harness/n8n';
 import { type GeneratedEvent, PantherMediaMock, type RowType } from '../mocks/panthermedia';
 import { seededRandom } from '../mocks/random';
 import type { Fault } from '../mocks/server';
+import { HostileMix } from './hostile';
 import { SlowAnswers } from './slow';
 import { type SoakOptions, type SoakResult, compare } from './types';
 
@@ -46,6 +47,9 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 	const random = seededRandom(options.seed);
 	const mock = new PantherMediaMock({ seed: false });
 	const baseUrl = await mock.start();
+	// Now and then a redirect elsewhere or a Date from 2100; nothing may reach the other origin.
+	const hostile = new HostileMix(options.seed);
+	await hostile.start();
 	try {
 		const simStart = mock.now();
 		const harness = new PollHarness(
@@ -115,6 +119,8 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 		const lastChange = (id: string) => mock.events.filter((e) => e.id === id && e.type === 'changed').at(-1);
 
 		mock.server.randomFaults = { rate: options.faultRate, random, faults };
+		hostile.install(mock.server);
+		mock.hostile = { random: seededRandom(options.seed + 5), ignoreCursor: 0.01, badRow: 0.01 };
 		for (let tick = 0; tick < options.polls; tick++) {
 			if (options.maxSeconds !== undefined && (performance.now() - started) / 1000 > options.maxSeconds) break;
 			mock.server.advance(20 * MINUTE);
@@ -139,6 +145,8 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 		}
 		slow.stop();
 		mock.server.randomFaults = undefined;
+		hostile.uninstall(mock.server);
+		mock.hostile = undefined;
 		// Six quiet days without faults: PantherMedia shows the last changes (three days late) and
 		// the lookback re-reads pass.
 		for (let i = 0; i < 6 * 24; i++) {
@@ -159,7 +167,8 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 			failedPolls,
 			restarts,
 			requests: mock.server.requests.length,
-			faults: { ...mock.server.faultsApplied },
+			faults: { ...mock.server.faultsApplied, ...mock.misbehaved },
+			leaked: hostile.leaked(),
 			seconds: Math.round((performance.now() - started) / 1000),
 			details: {
 				// Rows listed (changes counts distinct rows; both are equal unless a row repeats).
@@ -172,6 +181,7 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 			},
 		};
 	} finally {
+		await hostile.stop();
 		sleeps.restore();
 		await mock.stop();
 	}

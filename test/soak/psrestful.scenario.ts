@@ -3,6 +3,7 @@ import { PollHarness } from '../harness/n8n';
 import { PsRestfulMock } from '../mocks/psrestful';
 import { seededRandom } from '../mocks/random';
 import type { Fault } from '../mocks/server';
+import { HostileMix } from './hostile';
 import { SlowAnswers } from './slow';
 import { type SoakOptions, type SoakResult, compare } from './types';
 
@@ -22,6 +23,9 @@ export async function psRestfulScenario(options: SoakOptions & { includeMedia: b
 	const sleeps = recordSleeps();
 	const supplier = options.includeMedia ? 'SIMM' : 'SIMI';
 	mock.suppliers.push({ id: 900, code: supplier, name: supplier });
+	// Now and then a redirect elsewhere or a Date from 2100; nothing may reach the other origin.
+	const hostile = new HostileMix(options.seed);
+	await hostile.start();
 	try {
 		const random = seededRandom(options.seed);
 		const faults: Fault[] = [
@@ -73,6 +77,7 @@ export async function psRestfulScenario(options: SoakOptions & { includeMedia: b
 		};
 
 		mock.server.randomFaults = { rate: options.faultRate, random, faults };
+		hostile.install(mock.server);
 		for (let tick = 0; tick < options.polls; tick++) {
 			if (options.maxSeconds !== undefined && (performance.now() - started) / 1000 > options.maxSeconds) break;
 			mock.server.advance(60_000);
@@ -92,6 +97,7 @@ export async function psRestfulScenario(options: SoakOptions & { includeMedia: b
 		}
 		slow.stop();
 		mock.server.randomFaults = undefined;
+		hostile.uninstall(mock.server);
 		for (let i = 0; i < 60; i++) {
 			mock.server.advance(60_000);
 			await poll();
@@ -106,9 +112,11 @@ export async function psRestfulScenario(options: SoakOptions & { includeMedia: b
 			restarts,
 			requests: mock.server.requests.length,
 			faults: { ...mock.server.faultsApplied },
+			leaked: hostile.leaked(),
 			seconds: Math.round((performance.now() - started) / 1000),
 		};
 	} finally {
+		await hostile.stop();
 		sleeps.restore();
 		await mock.stop();
 	}

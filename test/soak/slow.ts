@@ -3,8 +3,8 @@ import type { MockServer } from '../mocks/server';
 
 /**
  * Slow answers that run into the poll budget. Every poll gets a short budget; on a small share of
- * polls the next request is answered only after that budget has run out, so the client gives up
- * on it (a timeout) and the poll ends with whatever it had. Each costs real seconds, so they are
+ * polls the next request is answered only after that budget has run out, or drip-fed byte by byte
+ * past it, so the client gives up on it (a timeout) and the poll ends with whatever it had. Each costs real seconds, so they are
  * rare (a share of polls, not of requests) and decided by their own PRNG: turning them on or off
  * does not change the rest of a seeded scenario.
  */
@@ -33,9 +33,14 @@ export class SlowAnswers {
 		if (!this.enabled) return;
 		const due = this.random() < this.share;
 		// One at a time: a trigger that sends nothing this poll keeps it for its next request.
-		if (due && this.injected <= (this.server.faultsApplied.slow ?? 0)) {
+		const applied = (this.server.faultsApplied.slow ?? 0) + (this.server.faultsApplied.drip ?? 0);
+		if (due && this.injected <= applied) {
+			// Every other one is drip-fed instead: the headers at once, then a byte every 200 ms, never
+			// idle and never done — only a deadline for the whole answer ends it.
+			this.server.injectFault(
+				this.injected % 2 === 0 ? { kind: 'slow', delayMs: this.delayMs } : { kind: 'drip', intervalMs: 200 },
+			);
 			this.injected++;
-			this.server.injectFault({ kind: 'slow', delayMs: this.delayMs });
 		}
 	}
 

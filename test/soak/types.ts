@@ -7,6 +7,8 @@ export interface SoakResult {
 	emitted: number;
 	lost: number;
 	duplicated: number;
+	/** Requests that reached another origin through a redirect (each one a credential leaving its host). */
+	leaked: number;
 	polls: number;
 	failedPolls: number;
 	restarts: number;
@@ -42,14 +44,14 @@ export function faultCount(result: SoakResult): number {
 /** The results as a Markdown table, ready to paste into the README's "Reliability" section. */
 export function formatTable(results: readonly SoakResult[]): string {
 	const rows = [
-		'| Trigger (scenario) | Polls | Restarts | Requests | Faults injected | Failed polls | Changes made | Emitted | Lost | Duplicated |',
-		'| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+		'| Trigger (scenario) | Polls | Restarts | Requests | Faults injected | Failed polls | Changes made | Emitted | Lost | Duplicated | Leaked |',
+		'| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
 	];
 	for (const r of results) {
 		const faults = faultCount(r);
 		const share = r.requests > 0 ? ` (${Math.round((faults / r.requests) * 100)} %)` : '';
 		rows.push(
-			`| ${r.scenario} | ${r.polls} | ${r.restarts} | ${r.requests} | ${faults}${share} | ${r.failedPolls} | ${r.changes} | ${r.emitted} | ${r.lost} | ${r.duplicated} |`,
+			`| ${r.scenario} | ${r.polls} | ${r.restarts} | ${r.requests} | ${faults}${share} | ${r.failedPolls} | ${r.changes} | ${r.emitted} | ${r.lost} | ${r.duplicated} | ${r.leaked} |`,
 		);
 	}
 	return rows.join('\n');
