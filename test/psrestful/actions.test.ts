@@ -337,6 +337,20 @@ describe('PSRESTful node', () => {
 		const getContent = () =>
 			run({ resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989', output: 'product' });
 
+		it.each([
+			['99999999 seconds', '99999999'],
+			['a date in year 3000', 'Wed, 01 Jan 3000 00:00:00 GMT'],
+		])('hands n8n a retry hint of at most a day for a Retry-After of %s', async (_title, retryAfter) => {
+			mock.server.injectFault(
+				{ kind: 'status', status: 429, retryAfter, body: '{"detail":"slow down"}' },
+				{ times: 1 },
+			);
+			const error = await caught(getContent);
+			expect(error.failure).toEqual({ cause: 'rate-limited', retryAfterMs: 24 * 3600_000 });
+			expect(error.description).toMatch(/server asks to retry after a day or more/);
+			expect(mock.server.requests).toHaveLength(1); // far longer than the transport waits: not retried
+		});
+
 		it('says the key is wrong on 401, without the key', async () => {
 			const wrong = 'wrong-but-long-key-abcdef';
 			const error = await caught(() =>
