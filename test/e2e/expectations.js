@@ -3,11 +3,14 @@
 const { SANDBOX_PRODUCTS } = require('../sandbox/sandbox');
 
 /**
- * A wrong secret per credential type and the provider's own words n8n must show for it (the
- * credential types' test requests; n8n 2.x shows them as they are).
+ * A wrong secret per credential type and the provider's own words n8n must show for it: every
+ * credential is tested by the package's nodes, so n8n 2.x and 1.x show the same text.
  */
 const wrongCredentials = {
-	psRestfulApi: { change: { apiKey: 'not-the-key' }, message: /API key was not accepted/ },
+	psRestfulApi: {
+		change: { apiKey: 'not-the-key' },
+		message: /^PSRESTful: .* — PSRESTful did not accept the API key: check it under Account → API Keys/,
+	},
 	pantherMediaApi: {
 		change: { apiSecret: 'not-the-secret' },
 		message: /PantherMedia: Invalid access_key \(code 401\)\. Check the API key and API secret/,
@@ -16,7 +19,10 @@ const wrongCredentials = {
 		change: { vendorKey: 'not-the-key' },
 		message: /Vendor authentication failed .*Check the Vendor ID and Vendor Key/,
 	},
-	commerceConnectApi: { change: { apiToken: 'not-the-token' }, message: /did not accept the email and API token/ },
+	commerceConnectApi: {
+		change: { apiToken: 'not-the-token' },
+		message: /^CommerceConnect: .* — Check the email and API token in the CommerceConnect credential/,
+	},
 };
 
 /**
