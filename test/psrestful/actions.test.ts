@@ -340,14 +340,14 @@ describe('PSRESTful node', () => {
 		it.each([
 			['99999999 seconds', '99999999'],
 			['a date in year 3000', 'Wed, 01 Jan 3000 00:00:00 GMT'],
-		])('hands n8n a retry hint of at most a day for a Retry-After of %s', async (_title, retryAfter) => {
+		])('hands n8n a retry hint of at most an hour for a Retry-After of %s', async (_title, retryAfter) => {
 			mock.server.injectFault(
 				{ kind: 'status', status: 429, retryAfter, body: '{"detail":"slow down"}' },
 				{ times: 1 },
 			);
 			const error = await caught(getContent);
-			expect(error.failure).toEqual({ cause: 'rate-limited', retryAfterMs: 24 * 3600_000 });
-			expect(error.description).toMatch(/server asks to retry after a day or more/);
+			expect(error.failure).toEqual({ cause: 'rate-limited', retryAfterMs: 3600_000 });
+			expect(error.description).toMatch(/server asks to retry after an hour or more/);
 			expect(mock.server.requests).toHaveLength(1); // far longer than the transport waits: not retried
 		});
 

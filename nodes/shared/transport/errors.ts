@@ -179,7 +179,7 @@ function composeDescription(failure: ApiFailure): string {
 	if (failure.retryAfterMs !== undefined) {
 		facts.push(
 			failure.retryAfterMs >= MAX_RETRY_AFTER_MS
-				? 'server asks to retry after a day or more'
+				? 'server asks to retry after an hour or more'
 				: `server asks to retry after ${Math.ceil(failure.retryAfterMs / 1000)} s`,
 		);
 	}

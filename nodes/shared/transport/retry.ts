@@ -61,10 +61,12 @@ export function classifyNetworkCode(code: string | undefined): NetworkFailure {
 
 /**
  * The longest wait a Retry-After is taken for. A server asking for more (99999999 seconds, a
- * date in year 3000) is broken; a day covers the longest honest wait, a daily quota's reset.
- * The wait travels to n8n as the failure's retry hint, so it must stay something n8n can use.
+ * date in year 3000) is broken. The wait travels to n8n as the failure's retry hint, and n8n 2.x's
+ * poll backoff uses at most an hour of it (`RETRY_AFTER_MAX_MS` in its poll-backoff policy), so an
+ * hour is the most that means anything there; a used-up daily quota is reported as
+ * `quota-exhausted`, not as a wait.
  */
-export const MAX_RETRY_AFTER_MS = 24 * 3600_000;
+export const MAX_RETRY_AFTER_MS = 3600_000;
 
 /**
  * Parses a Retry-After header (delta-seconds or HTTP-date) into milliseconds from `now`, at most
