@@ -23,7 +23,7 @@ describe('retry policy', () => {
 		expect(parseRetryAfter(undefined)).toBeUndefined();
 	});
 
-	it('caps a Retry-After of years to an hour, the most n8n's poll backoff uses', () => {
+	it('caps a Retry-After of years to an hour, the most n8n’s poll backoff uses', () => {
 		expect(parseRetryAfter('99999999')).toBe(3600_000);
 		expect(parseRetryAfter('9'.repeat(400))).toBe(3600_000);
 		expect(parseRetryAfter('Fri, 01 Jan 3000 00:00:00 GMT', Date.UTC(2026, 10, 30))).toBe(3600_000);
