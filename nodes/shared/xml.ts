@@ -12,6 +12,9 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
  *   one-element list does not collapse into an object;
  * - the body size is capped before parsing and the document is validated, so a truncated or
  *   malformed answer is an error, never a half-read list;
+ * - elements nest at most {@link MAX_XML_DEPTH} levels deep: a deeper document (100,000 levels
+ *   is a few hundred KB) is refused with an error naming the limit, and nothing that walks the
+ *   result recursively (readers, fingerprints) can overflow the stack;
  * - the bytes are decoded by the charset the document declares (ISO-8859-1 for the DAM).
  */
 
@@ -29,9 +32,18 @@ export interface XmlParseOptions {
 	maxBytes?: number;
 	/** charset from the Content-Type header, used when the document declares none. */
 	headerCharset?: string;
+	/** Deepest element nesting accepted (default {@link MAX_XML_DEPTH}). */
+	maxDepth?: number;
 }
 
 const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Deepest element nesting accepted. The providers' answers nest 3 (PantherMedia) to about 7
+ * (a DAM metadata record's contributor names) levels; 64 leaves room for any richer record
+ * and keeps recursion over the result shallow.
+ */
+export const MAX_XML_DEPTH = 64;
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -88,7 +100,12 @@ export function parseXml(body: Buffer | string, options: XmlParseOptions = {}): 
 	}
 
 	const arrays = new Set(options.arrays ?? []);
+	const maxDepth = options.maxDepth ?? MAX_XML_DEPTH;
 	const parser = new XMLParser({
+		// fast-xml-parser stops past this depth while it builds the tree (iteratively), before the
+		// recursive steps that would overflow the stack on a 100,000-deep document. It counts the
+		// open elements above a new one, hence − 1: `maxDepth` levels pass, one more does not.
+		maxNestedTags: maxDepth - 1,
 		ignoreAttributes: false,
 		attributeNamePrefix: '@_',
 		processEntities: false,
@@ -106,12 +123,16 @@ export function parseXml(body: Buffer | string, options: XmlParseOptions = {}): 
 	try {
 		return parser.parse(text) as Record<string, unknown>;
 	} catch (error) {
-		return rethrowAsXmlError(error);
+		return rethrowAsXmlError(error, maxDepth);
 	}
 }
 
-function rethrowAsXmlError(error: unknown): never {
-	throw new XmlError(`could not read the XML: ${error instanceof Error ? error.message : String(error)}`);
+function rethrowAsXmlError(error: unknown, maxDepth: number): never {
+	const message = error instanceof Error ? error.message : String(error);
+	if (/nested tags/i.test(message) || (error instanceof RangeError && /call stack/i.test(message))) {
+		throw new XmlError(`the XML nests elements more than ${maxDepth} levels deep, deeper than any answer`);
+	}
+	throw new XmlError(`could not read the XML: ${message}`);
 }
 
 /**
