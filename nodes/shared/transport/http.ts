@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 
 import type { IDataObject, IHttpRequestMethods, IHttpRequestOptions, INode, Logger } from 'n8n-workflow';
 
+import { MalformedResponseError, ProviderFailure } from './answerErrors';
 import { type ApiFailure, MediaSyncApiError, asNodeError, excerpt, sanitizeFailure } from './errors';
 import { secretValues } from './redact';
 import {
@@ -13,6 +14,8 @@ import {
 	parseRetryAfter,
 } from './retry';
 import { timing } from './timing';
+
+export { MalformedResponseError, ProviderFailure };
 
 /**
  * The part of an n8n function context the transport needs. Execute, poll and load-options
@@ -83,26 +86,6 @@ export interface ClientStats {
 	rateLimit?: { limit?: number; remaining?: number };
 	/** serverTime − localTime, from the last Date header seen. */
 	serverClockOffsetMs?: number;
-}
-
-/** Thrown by a response parser to say the body is malformed (retried like a network fault). */
-export class MalformedResponseError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = 'MalformedResponseError';
-	}
-}
-
-/**
- * Thrown by a response parser when a successful HTTP answer carries the provider's own failure
- * (PromoStandards ServiceMessage, PantherMedia stat="fail", DAM ErrorResponse). Final unless
- * the provider marks it transient.
- */
-export class ProviderFailure extends Error {
-	constructor(readonly details: Partial<ApiFailure> & { transient?: boolean }) {
-		super(details.providerMessage ?? 'provider reported a failure');
-		this.name = 'ProviderFailure';
-	}
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000;
