@@ -134,9 +134,10 @@ export class ApiClient {
 
 	/**
 	 * Sends a request and returns the parsed body. `parse` turns the raw response into the
-	 * result; a {@link MalformedResponseError} from it counts as a transient fault.
+	 * result, synchronously or not (a large XML answer is read off the event loop); a
+	 * {@link MalformedResponseError} from it counts as a transient fault.
 	 */
-	async send<T>(request: ApiRequest, parse: (response: RawResponse) => T): Promise<T> {
+	async send<T>(request: ApiRequest, parse: (response: RawResponse) => T | Promise<T>): Promise<T> {
 		const secrets = await this.secretsToRedact();
 		let attempt = 0;
 		for (;;) {
@@ -187,7 +188,10 @@ export class ApiClient {
 		return delay;
 	}
 
-	private async attempt<T>(request: ApiRequest, parse: (response: RawResponse) => T): Promise<AttemptOutcome<T>> {
+	private async attempt<T>(
+		request: ApiRequest,
+		parse: (response: RawResponse) => T | Promise<T>,
+	): Promise<AttemptOutcome<T>> {
 		const timeout = this.effectiveTimeout(request);
 		const options: IHttpRequestOptions = {
 			method: request.method,
@@ -250,7 +254,7 @@ export class ApiClient {
 			};
 		}
 		try {
-			return { ok: true, value: parse(raw) };
+			return { ok: true, value: await parse(raw) };
 		} catch (error) {
 			if (error instanceof MalformedResponseError) {
 				return {
