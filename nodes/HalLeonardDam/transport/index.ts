@@ -3,6 +3,7 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { ApiFailure } from '../../shared/transport/errors';
 import { excerpt } from '../../shared/transport/errors';
+import { type AnswerReader, readAnswer } from '../../shared/answerWorker';
 import {
 	ApiClient,
 	type ClientOptions,
@@ -12,28 +13,17 @@ import {
 	ProviderFailure,
 	type RawResponse,
 } from '../../shared/transport/http';
-import { XmlError, decodeBytes, detectCharset, parseXml } from '../../shared/xml';
 import { type Day, formatDamDate } from '../days';
-import {
-	type AssetAccess,
-	DAM_LIST_ELEMENTS,
-	type MetadataRecord,
-	type ModifiedFile,
-	checkStatus,
-	errorResponseFailure,
-	readAssetAccess,
-	readMetadataRecords,
-	readModifiedFiles,
-} from '../model';
+import { type AssetAccess, type MetadataRecord, type ModifiedFile, checkStatus, errorResponseFailure } from '../model';
+import { DAM_ANSWERS, MAX_ACCESS_XML_BYTES, MAX_FAILURE_BYTES, MAX_XML_BYTES, parseDamXml } from './answers';
 import { DEFAULT_ENDPOINT, damDocument } from './document';
+
+export { parseDamXml } from './answers';
 
 export const CREDENTIAL_TYPE = 'halLeonardDamApi';
 
 /** Redirect hops followed at most. */
 const MAX_REDIRECTS = 5;
-
-/** Largest XML answer accepted (a three-month metadata answer with reference lists can be large). */
-const MAX_XML_BYTES = 100 * 1024 * 1024;
 
 const NAME = 'Hal Leonard DAM';
 
@@ -41,45 +31,11 @@ function isRedirect(response: RawResponse): boolean {
 	return response.status >= 300 && response.status < 400 && !!response.headers.location;
 }
 
-/**
- * Decodes and parses a DAM answer. The DAM declares ISO-8859-1; an answer that declares nothing
- * (neither in the XML declaration nor the Content-Type) and is not valid UTF-8 is read as
- * ISO-8859-1 too, the DAM's own encoding, so "Für Elise" arrives intact either way.
- */
-export function parseDamXml(body: Buffer, contentType?: string): Record<string, unknown> {
-	const headerCharset = /charset\s*=\s*"?([A-Za-z0-9._-]+)/i.exec(contentType ?? '')?.[1];
-	const declared = /^\uFEFF?\s*<\?xml[^>]*\sencoding\s*=/.test(body.subarray(0, 200).toString('latin1'));
-	const outcome = attempt(() => {
-		let charset = detectCharset(body, headerCharset);
-		if (!declared && !headerCharset && !isUtf8(body)) charset = 'iso-8859-1';
-		const text = decodeBytes(body, charset);
-		// The DAM's DOCTYPE only names its DTD. An internal subset declaring entities (billion
-		// laughs, external entities) is never the DAM's: refuse it rather than carry it along
-		// unexpanded (the parser never expands it either way).
-		if (/<!DOCTYPE[^>[]*\[/i.test(text.slice(0, 4096)) || /<!ENTITY/i.test(text)) {
-			throw new XmlError('the answer declares XML entities in its DOCTYPE, which the DAM never does');
-		}
-		return parseXml(text, { arrays: DAM_LIST_ELEMENTS, maxBytes: MAX_XML_BYTES });
-	});
-	if (outcome.ok) return outcome.value;
-	if (outcome.error instanceof XmlError) throw new MalformedResponseError(outcome.error.message);
-	throw outcome.error;
-}
-
 function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
 	try {
 		return { ok: true, value: fn() };
 	} catch (error) {
 		return { ok: false, error };
-	}
-}
-
-function isUtf8(bytes: Buffer): boolean {
-	try {
-		new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-		return true;
-	} catch {
-		return false;
 	}
 }
 
@@ -92,9 +48,11 @@ export const DAM_PROFILE: ProviderProfile = {
 		if (response.status >= 200 && response.status < 300) return undefined;
 		if (isRedirect(response)) return undefined; // followed by DamClient
 		const failure: Partial<ApiFailure> = { kind: 'http' };
-		// Some gateways answer an HTTP error with the DAM's own ErrorResponse.
+		// Some gateways answer an HTTP error with the DAM's own ErrorResponse. It is small: a larger
+		// body is not one, and is not parsed (here, on the main thread).
+		const small = response.body.length <= MAX_FAILURE_BYTES;
 		try {
-			const document = parseDamXml(response.body, response.headers['content-type']);
+			const document = small ? parseDamXml(response.body, response.headers['content-type']) : {};
 			const error = (document.ErrorResponse ?? (document.DAMResponse as IDataObject | undefined)?.ErrorResponse) as
 				Record<string, unknown> | undefined;
 			if (error && typeof error === 'object') {
@@ -105,7 +63,7 @@ export const DAM_PROFILE: ProviderProfile = {
 		} catch {
 			// not XML: fall through to an excerpt of the body
 		}
-		const text = response.body.toString('latin1');
+		const text = response.body.subarray(0, MAX_FAILURE_BYTES).toString('latin1');
 		if (/<html/i.test(text)) {
 			failure.providerMessage = `HTTP ${response.status}: the server answered with a web page, not the DAM API`;
 			failure.hint =
@@ -196,12 +154,16 @@ export class DamClient {
 		return (await this.config()).endpoint;
 	}
 
-	/** Posts one DAMRequest and reads the answer, following redirects. */
-	private async request<T>(
+	/**
+	 * Posts one DAMRequest and reads the answer with `reader` (a large answer off the event loop,
+	 * see nodes/shared/answerWorker), following redirects; `check` then looks at the result.
+	 */
+	private async request<R, T = R>(
 		requestType: string,
 		content: IDataObject,
 		operation: string,
-		read: (document: Record<string, unknown>) => T,
+		reader: AnswerReader<R>,
+		check: (value: R) => T = (value) => value as unknown as T,
 	): Promise<T> {
 		const { endpoint } = await this.config();
 		const document = damDocument(requestType, content);
@@ -223,10 +185,13 @@ export class DamClient {
 					idempotent: true,
 					operation,
 					followRedirects: false,
+					maxBodyBytes: requestType === 'AssetAccessRequest' ? MAX_ACCESS_XML_BYTES : MAX_XML_BYTES,
 				},
-				(response): Step<T> => {
-					if (!isRedirect(response))
-						return { value: read(parseDamXml(response.body, response.headers['content-type'])) };
+				async (response): Promise<Step<T>> => {
+					if (!isRedirect(response)) {
+						const options = { logger: this.ctx.logger, deadline: this.http.deadline };
+						return { value: check(await readAnswer(reader, response, options)) };
+					}
 					const next = resolveLocation(response.headers.location, url);
 					const repeat = response.status === 307 || response.status === 308;
 					if (repeat && method === 'POST' && new URL(next).origin !== origin) {
@@ -265,7 +230,7 @@ export class DamClient {
 				...(stop !== undefined ? { StopDate: formatDamDate(stop) } : {}),
 			},
 			`list the ${fileType} files modified from ${formatDamDate(start)}${stop !== undefined ? ` to before ${formatDamDate(stop)}` : ''}`,
-			readModifiedFiles,
+			DAM_ANSWERS.modifiedFiles,
 		);
 	}
 
@@ -285,8 +250,7 @@ export class DamClient {
 		} else {
 			throw new Error('AssetMetadataRequest needs a date range or asset ids');
 		}
-		return await this.request('AssetMetadataRequest', content, operation, (document) => {
-			const records = readMetadataRecords(document);
+		return await this.request('AssetMetadataRequest', content, operation, DAM_ANSWERS.metadata, (records) => {
 			// Asked by id, an asset the DAM cannot serve comes back with its own status code.
 			if (query.assetIds)
 				for (const record of records)
@@ -307,8 +271,8 @@ export class DamClient {
 			'AssetAccessRequest',
 			{ Asset: { AssetId: assetId, ...(countryCode ? { CountryCode: countryCode } : {}) } },
 			`check access to asset ${assetId}${countryCode ? ` in ${countryCode}` : ''}`,
-			(document) => {
-				const assets = readAssetAccess(document);
+			DAM_ANSWERS.access,
+			(assets) => {
 				const access = assets.find((a) => a.assetId === assetId) ?? (assets.length === 1 ? assets[0] : undefined);
 				if (!access) throw new MalformedResponseError(`the AssetAccessResponse has no entry for asset ${assetId}`);
 				checkStatus({ StatusCode: access.statusCode, StatusDescription: access.statusDescription }, `asset ${assetId}`);
