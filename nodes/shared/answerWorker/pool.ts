@@ -196,7 +196,7 @@ export class AnswerWorkerPool {
 		this.unavailableUntil = Date.now() + this.limits.retryStartAfterMs;
 		const jobs = this.queue.splice(0);
 		jobs[0]?.options.logger?.warn(
-			`media-sync: the XML answer worker could not be started (${describe(error)}); large answers are read on n8n's main thread for the next ${Math.round(this.limits.retryStartAfterMs / 1000)} s, which can stall n8n while they are read`,
+			`media-sync: the XML answer worker could not be started (${describe(error)}); large answers are read on n8n's main thread for the next ${seconds(this.limits.retryStartAfterMs)}, which can stall n8n while they are read`,
 		);
 		for (const job of jobs) this.settle(job, () => this.runHere(job));
 	}
@@ -284,7 +284,7 @@ export class AnswerWorkerPool {
 					})
 				: new ProviderFailure({
 						kind: 'size',
-						providerMessage: `Reading the ${mib} MiB answer took longer than ${Math.round(this.limits.timeLimitMs / 1000)} s; it was abandoned`,
+						providerMessage: `Reading the ${mib} MiB answer took longer than ${seconds(this.limits.timeLimitMs)}; it was abandoned`,
 					});
 		if (waiting >= 0) {
 			this.queue.splice(waiting, 1);
@@ -363,6 +363,10 @@ function createWorker(limits: WorkerLimits): Worker {
 	const options = { workerData: { entry }, resourceLimits: { maxOldGenerationSizeMb: limits.maxHeapMb } };
 	if (extname(entry) === '.ts') return new Worker(join(__dirname, 'sourceBootstrap.js'), options);
 	return new Worker(entry, options);
+}
+
+function seconds(ms: number): string {
+	return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
 function describe(error: unknown): string {
