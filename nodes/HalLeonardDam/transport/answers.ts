@@ -57,6 +57,11 @@ export function parseDamXml(body: Buffer, contentType?: string): Record<string, 
 	const headerCharset = /charset\s*=\s*"?([A-Za-z0-9._-]+)/i.exec(contentType ?? '')?.[1];
 	const declared = /^\uFEFF?\s*<\?xml[^>]*\sencoding\s*=/.test(body.subarray(0, 200).toString('latin1'));
 	const outcome = attempt(() => {
+		// The cap is on the bytes received; decoded, ISO-8859-1 letters take two bytes each in the
+		// UTF-8 that parseXml would measure, so it gets twice the room.
+		if (body.length > MAX_XML_BYTES) {
+			throw new XmlError(`the answer is ${body.length} bytes, more than the ${MAX_XML_BYTES} accepted`);
+		}
 		let charset = detectCharset(body, headerCharset);
 		if (!declared && !headerCharset && !isUtf8(body)) charset = 'iso-8859-1';
 		const text = decodeBytes(body, charset);
@@ -66,7 +71,7 @@ export function parseDamXml(body: Buffer, contentType?: string): Record<string, 
 		if (/<!DOCTYPE[^>[]*\[/i.test(text.slice(0, 4096)) || /<!ENTITY/i.test(text)) {
 			throw new XmlError('the answer declares XML entities in its DOCTYPE, which the DAM never does');
 		}
-		return parseXml(text, { arrays: DAM_LIST_ELEMENTS, maxBytes: MAX_XML_BYTES });
+		return parseXml(text, { arrays: DAM_LIST_ELEMENTS, maxBytes: 2 * MAX_XML_BYTES });
 	});
 	if (outcome.ok) return outcome.value;
 	if (outcome.error instanceof XmlError) throw new MalformedResponseError(outcome.error.message);

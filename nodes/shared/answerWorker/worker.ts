@@ -25,8 +25,9 @@ interface Delivery {
 
 let delivery: Delivery | undefined;
 
+/** Posts `message`, handing back the answer's body it carries (transferred, not copied). */
 function send(message: FromWorker): void {
-	parentPort!.postMessage(message);
+	parentPort!.postMessage(message, 'body' in message ? [message.body.buffer as ArrayBuffer] : []);
 }
 
 function loadReader(module: string, table: string, name: string): AnswerReader<unknown> {
@@ -50,14 +51,14 @@ function slice(current: Delivery): { rows: unknown[]; more: boolean } {
 
 function read(job: Extract<ToWorker, { type: 'read' }>): void {
 	delivery = undefined;
+	const { body } = job.response;
 	let reader: AnswerReader<unknown>;
 	try {
 		reader = loadReader(job.module, job.table, job.name);
 	} catch (error) {
-		send({ type: 'unavailable', id: job.id, reason: error instanceof Error ? error.message : String(error) });
+		send({ type: 'unavailable', id: job.id, reason: error instanceof Error ? error.message : String(error), body });
 		return;
 	}
-	const { body } = job.response;
 	const response = {
 		status: job.response.status,
 		headers: job.response.headers,
@@ -67,19 +68,19 @@ function read(job: Extract<ToWorker, { type: 'read' }>): void {
 	try {
 		value = reader.read(response);
 	} catch (error) {
-		send({ type: 'failed', id: job.id, error: toWireError(error) });
+		send({ type: 'failed', id: job.id, error: toWireError(error), body });
 		return;
 	}
 	const { head, rows } = splitRows(value, reader.rows);
 	if (rows === undefined) {
-		send({ type: 'result', id: job.id, head, more: false });
+		send({ type: 'result', id: job.id, head, more: false, body });
 		return;
 	}
 	// Slices of about `sliceBytes` of the answer each, by the rows' share of the body.
 	const perSlice = Math.max(1, Math.floor((rows.length * job.sliceBytes) / Math.max(1, body.byteLength)));
 	delivery = { id: job.id, rows, next: 0, perSlice };
 	const first = slice(delivery);
-	send({ type: 'result', id: job.id, head, rows: first.rows, more: first.more });
+	send({ type: 'result', id: job.id, head, rows: first.rows, more: first.more, body });
 	if (!first.more) delivery = undefined;
 }
 
