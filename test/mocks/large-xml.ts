@@ -6,6 +6,12 @@
  * minutes at 64 MiB; the rows are the mocks' rows.
  */
 
+/** How large a document to build: a number of rows, or as many as fit in a number of bytes. */
+export interface Extent {
+	rows?: number;
+	maxBytes?: number;
+}
+
 const PM_HEAD =
 	'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<rsp stat="ok">\n  <items type="new" total="{total}" items="{total}">\n';
 const PM_TAIL = '  </items>\n</rsp>';
@@ -20,7 +26,7 @@ function pollRow(index: number): string {
 }
 
 /** A poll page of `rows` rows, or of as many as fit in `maxBytes`. */
-export function pollPage(limit: { rows?: number; maxBytes?: number }): { body: Buffer; rows: number } {
+export function pollPage(limit: Extent): { body: Buffer; rows: number } {
 	const parts: string[] = [];
 	let size = PM_HEAD.length + PM_TAIL.length + 20;
 	let rows = 0;
@@ -36,19 +42,15 @@ export function pollPage(limit: { rows?: number; maxBytes?: number }): { body: B
 
 const DAM_DOCTYPE = '<!DOCTYPE DAMResponse SYSTEM "https://haldms.halleonard.com/dam_dtd/DAMResponseVersion5.dtd">';
 
-function damDocument(
-	element: string,
-	rows: (index: number) => string,
-	maxBytes: number,
-): { body: Buffer; rows: number } {
+function damDocument(element: string, rows: (index: number) => string, extent: Extent): { body: Buffer; rows: number } {
 	const head = `<?xml version="1.0" encoding="ISO-8859-1"?>\n${DAM_DOCTYPE}\n<DAMResponse>\n    <ResponseHdr>\n        <DAMVersion>5.0</DAMVersion>\n        <VendorId>123</VendorId>\n    </ResponseHdr>\n    <${element}>\n`;
 	const tail = `        <StatusCode>1</StatusCode>\n        <StatusDescription>OK.</StatusDescription>\n    </${element}>\n</DAMResponse>\n`;
 	const parts = [head];
 	let size = head.length + tail.length;
 	let count = 0;
-	for (; ; count++) {
+	for (; extent.rows === undefined || count < extent.rows; count++) {
 		const row = rows(count);
-		if (size + row.length > maxBytes) break;
+		if (extent.maxBytes !== undefined && size + row.length > extent.maxBytes) break;
 		parts.push(row);
 		size += row.length;
 	}
@@ -56,15 +58,15 @@ function damDocument(
 	return { body: Buffer.from(parts.join(''), 'latin1'), rows: count };
 }
 
-/** A ModifiedFileResponse filling `maxBytes`, ~190 bytes a file as in the DAM's sample. */
-export function damModifiedFiles(maxBytes: number): { body: Buffer; rows: number } {
+/** A ModifiedFileResponse, ~190 bytes a file as in the DAM's sample. */
+export function damModifiedFiles(extent: Extent): { body: Buffer; rows: number } {
 	return damDocument(
 		'ModifiedFileResponse',
 		(index) => {
 			const id = 200_000 + index;
 			return `        <ModifiedFile>\n            <AssetId>${id}</AssetId>\n            <FileName>HL_DDS_${String(id).padStart(16, '0')}.pdf</FileName>\n            <LastModified>2015/12/${1 + (index % 28)}</LastModified>\n        </ModifiedFile>\n`;
 		},
-		maxBytes,
+		extent,
 	);
 }
 
@@ -73,11 +75,11 @@ const COUNTRIES = ['US', 'CA', 'GB', 'DE', 'FR', 'AU', 'NZ', 'IE']
 	.join('');
 
 /**
- * An AssetMetadataResponse filling `maxBytes`: records as the mock writes them (title with
+ * An AssetMetadataResponse: records as the mock writes them (title with
  * Latin-1 letters, format, a contributor, 8 sellable countries, a price), ~850 bytes each; every
  * 50th a deletion, every 10th a package.
  */
-export function damMetadata(maxBytes: number): { body: Buffer; rows: number } {
+export function damMetadata(extent: Extent): { body: Buffer; rows: number } {
 	return damDocument(
 		'AssetMetadataResponse',
 		(index) => {
@@ -88,7 +90,7 @@ export function damMetadata(maxBytes: number): { body: Buffer; rows: number } {
 			}
 			return `        <${element}>\n            <AssetId>${id}</AssetId>\n            <Title>F\u00fcr Elise ${id}</Title>\n            <Edition>1</Edition>\n            <Format>Piano/Vocal/Guitar</Format>\n            <Contributors>\n                <Contributor>\n                    <Name>Ludwig van Beethoven</Name>\n                    <Role>Composer</Role>\n                </Contributor>\n            </Contributors>\n            <SellableCountries>\n${COUNTRIES}            </SellableCountries>\n            <Price currency="USD">5.99</Price>\n        </${element}>\n`;
 		},
-		maxBytes,
+		extent,
 	);
 }
 

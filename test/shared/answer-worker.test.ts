@@ -65,13 +65,13 @@ describe('the answer worker', () => {
 			() => readAnswer(PANTHERMEDIA_ANSWERS.pollPage, page),
 			() => PANTHERMEDIA_ANSWERS.pollPage.read(page),
 		]);
-		const files = answer(damModifiedFiles(2 * 1024 * 1024).body, { 'content-type': 'text/xml' });
+		const files = answer(damModifiedFiles({ maxBytes: 2 * 1024 * 1024 }).body, { 'content-type': 'text/xml' });
 		cases.push([
 			'modified files',
 			() => readAnswer(DAM_ANSWERS.modifiedFiles, files),
 			() => DAM_ANSWERS.modifiedFiles.read(files),
 		]);
-		const metadata = answer(damMetadata(2 * 1024 * 1024).body, { 'content-type': 'text/xml' });
+		const metadata = answer(damMetadata({ maxBytes: 2 * 1024 * 1024 }).body, { 'content-type': 'text/xml' });
 		cases.push([
 			'metadata records',
 			() => readAnswer(DAM_ANSWERS.metadata, metadata),
@@ -114,7 +114,7 @@ describe('the answer worker', () => {
 	it('never loads n8n-workflow: the readers run without it', async () => {
 		configureAnswerWorker({ minBytes: 0 });
 		await readAnswer(PANTHERMEDIA_ANSWERS.pollPage, answer(pollPage({ rows: 10 }).body));
-		await readAnswer(DAM_ANSWERS.metadata, answer(damMetadata(8 * 1024).body));
+		await readAnswer(DAM_ANSWERS.metadata, answer(damMetadata({ maxBytes: 8 * 1024 }).body));
 		const modules = await readAnswer(PROBE_READERS.loadedModules, answer(Buffer.from('<x/>')));
 		expect(modules.some((path) => path.includes('fast-xml-parser'))).toBe(true);
 		expect(modules.some((path) => path.endsWith(join('HalLeonardDam', 'model.ts')))).toBe(true);
@@ -138,9 +138,9 @@ describe('the answer worker', () => {
 	it('abandons a read that outlives its time, and the next read gets a fresh worker', async () => {
 		configureAnswerWorker({ minBytes: 0 });
 		// A first read starts the worker, so the next one is in flight when its time is up.
-		await readAnswer(DAM_ANSWERS.modifiedFiles, answer(damModifiedFiles(8 * 1024).body));
+		await readAnswer(DAM_ANSWERS.modifiedFiles, answer(damModifiedFiles({ maxBytes: 8 * 1024 }).body));
 		configureAnswerWorker({ timeLimitMs: 100 });
-		const big = damModifiedFiles(16 * 1024 * 1024);
+		const big = damModifiedFiles({ maxBytes: 16 * 1024 * 1024 });
 		const error = await readAnswer(DAM_ANSWERS.modifiedFiles, answer(big.body)).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(ProviderFailure);
 		expect((error as ProviderFailure).details).toMatchObject({ kind: 'size' });
@@ -148,15 +148,15 @@ describe('the answer worker', () => {
 		expect(answerWorkerStats()).toMatchObject({ workersLost: 1, running: false, pending: 0 });
 
 		configureAnswerWorker({ timeLimitMs: defaults.timeLimitMs });
-		const files = await readAnswer(DAM_ANSWERS.modifiedFiles, answer(damModifiedFiles(64 * 1024).body));
+		const files = await readAnswer(DAM_ANSWERS.modifiedFiles, answer(damModifiedFiles({ maxBytes: 64 * 1024 }).body));
 		expect(files.length).toBeGreaterThan(100);
 		expect(answerWorkerStats()).toMatchObject({ workersStarted: 2, pending: 0 });
 	});
 
 	it('abandons a read at the deadline it was given (the poll budget)', async () => {
 		configureAnswerWorker({ minBytes: 0, minReadMs: 1 });
-		await readAnswer(DAM_ANSWERS.modifiedFiles, answer(damModifiedFiles(8 * 1024).body));
-		const big = damModifiedFiles(16 * 1024 * 1024);
+		await readAnswer(DAM_ANSWERS.modifiedFiles, answer(damModifiedFiles({ maxBytes: 8 * 1024 }).body));
+		const big = damModifiedFiles({ maxBytes: 16 * 1024 * 1024 });
 		const error = await readAnswer(DAM_ANSWERS.modifiedFiles, answer(big.body), { deadline: Date.now() }).catch(
 			(e: unknown) => e,
 		);
@@ -170,7 +170,7 @@ describe('the answer worker', () => {
 
 	it('ends the worker, not n8n, when an answer needs more memory than the worker may use', async () => {
 		configureAnswerWorker({ minBytes: 0, maxHeapMb: 32 });
-		const big = damMetadata(24 * 1024 * 1024);
+		const big = damMetadata({ maxBytes: 24 * 1024 * 1024 });
 		const heapBefore = process.memoryUsage().heapUsed;
 		const error = await readAnswer(DAM_ANSWERS.metadata, answer(big.body)).catch((e: unknown) => e);
 		expect(error).toBeInstanceOf(ProviderFailure);
