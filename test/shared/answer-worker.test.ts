@@ -89,6 +89,24 @@ describe('the answer worker', () => {
 		expect(records.filter((r) => r.deleted).length).toBeGreaterThan(0);
 	});
 
+	it('moves the answer’s body to the worker and back: the caller’s response is whole afterwards', async () => {
+		configureAnswerWorker({ minBytes: 0 });
+		const { body } = pollPage({ rows: 1_000 });
+		const original = Buffer.from(body);
+		const response = answer(body);
+		await readAnswer(PANTHERMEDIA_ANSWERS.pollPage, response);
+		// Transferred, not copied: the Buffer handed in is now empty, its memory back in a new one.
+		expect(body.length).toBe(0);
+		expect(response.body.equals(original)).toBe(true);
+		// A Buffer sharing Node's pool is copied instead: its neighbours keep their bytes.
+		const pooled = Buffer.from('<rsp stat="ok"><items type="new"/></rsp>');
+		expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+		const small = answer(pooled);
+		await readAnswer(PANTHERMEDIA_ANSWERS.pollPage, small);
+		expect(pooled.toString()).toBe('<rsp stat="ok"><items type="new"/></rsp>');
+		expect(answerWorkerStats()).toMatchObject({ offThread: 2 });
+	});
+
 	it('rebuilds a reader’s failure as the same class on the main thread', async () => {
 		configureAnswerWorker({ minBytes: 0 });
 		const failed = answer(Buffer.from('<rsp stat="fail"><err code="403" msg="poll is not available"/></rsp>'));

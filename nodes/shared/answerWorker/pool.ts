@@ -71,6 +71,8 @@ interface Job {
 	id: number;
 	reader: AnswerReader<unknown>;
 	response: RawResponse;
+	/** The body's size (the body itself is in the worker while it is read). */
+	bytes: number;
 	options: ReadOptions;
 	resolve(value: unknown): void;
 	reject(error: unknown): void;
@@ -115,6 +117,7 @@ export class AnswerWorkerPool {
 				id: this.nextId++,
 				reader: reader as AnswerReader<unknown>,
 				response,
+				bytes: response.body.length,
 				options,
 				resolve: resolve as (value: unknown) => void,
 				reject,
@@ -282,7 +285,7 @@ export class AnswerWorkerPool {
 	/** A read ran out of time: drop it if it waits, end the worker if it is the one being read. */
 	private expire(job: Job): void {
 		const waiting = this.queue.indexOf(job);
-		const mib = (job.response.body.length / 1048576).toFixed(1);
+		const mib = (job.bytes / 1048576).toFixed(1);
 		const failure =
 			job.options.deadline !== undefined
 				? new ProviderFailure({
@@ -323,7 +326,7 @@ export class AnswerWorkerPool {
 		const job = this.current;
 		this.current = undefined;
 		if (job) {
-			const mib = (job.response.body.length / 1048576).toFixed(1);
+			const mib = (job.bytes / 1048576).toFixed(1);
 			const outOfMemory = (error as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY';
 			const failure = outOfMemory
 				? new ProviderFailure({
