@@ -1,4 +1,5 @@
 import { extname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 import type { Logger } from 'n8n-workflow';
@@ -77,6 +78,8 @@ interface Job {
 	resolve(value: unknown): void;
 	reject(error: unknown): void;
 	timer?: NodeJS.Timeout;
+	/** When the worker was handed the job (performance.now()). */
+	sentAt?: number;
 	head?: unknown;
 	rows?: unknown[];
 }
@@ -172,6 +175,7 @@ export class AnswerWorkerPool {
 			sliceBytes: this.limits.sliceBytes,
 		};
 		// The body's memory moves to the worker (until it hands it back): no copy on this thread.
+		job.sentAt = performance.now();
 		this.worker!.postMessage(message, [body.buffer as ArrayBuffer]);
 	}
 
@@ -272,6 +276,9 @@ export class AnswerWorkerPool {
 	private finish(job: Job, outcome: () => void): void {
 		this.current = undefined;
 		this.stats.offThread++;
+		job.options.logger?.debug(
+			`media-sync: read a ${(job.bytes / 1024).toFixed(0)} KiB answer in the XML answer worker (${(performance.now() - (job.sentAt ?? 0)).toFixed(0)} ms)`,
+		);
 		this.settle(job, outcome);
 		this.pump();
 	}
