@@ -9,7 +9,8 @@ import {
 	syncOptionsProperty,
 } from '../shared/sync/triggerSettings';
 import { FILE_TYPES, REQUEST_TYPES, fileTypeValue, requestTypeCode } from './actions/common';
-import { DEFAULT_DAM_TIME_ZONE, isValidTimeZone, parseDayInput } from './days';
+import { parseDayInput } from './dayInput';
+import { DEFAULT_DAM_TIME_ZONE, isValidTimeZone } from './days';
 import { halLeonardDamApiTest } from './methods/credentialTest';
 import { CREDENTIAL_TYPE, DamClient } from './transport';
 import { DamSource, STREAMS } from './trigger/source';

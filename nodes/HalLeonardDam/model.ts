@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 import type { ApiFailure } from '../shared/transport/errors';
-import { MalformedResponseError, ProviderFailure } from '../shared/transport/http';
+import { MalformedResponseError, ProviderFailure } from '../shared/transport/answerErrors';
 import { asList, textOf } from '../shared/xml';
 import { type Day, isoDay, parseDamDate } from './days';
 

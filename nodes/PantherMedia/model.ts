@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { toEpochMs } from '../shared/dates';
+import { toEpochMs } from '../shared/epoch';
 import { asList } from '../shared/xml';
 
 /**

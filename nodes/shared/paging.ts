@@ -1,4 +1,4 @@
-import { ProviderFailure } from './transport/http';
+import { ProviderFailure } from './transport/answerErrors';
 
 /**
  * A bound for every loop over the pages of a list. A provider that ignores the page number or

@@ -12,6 +12,9 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
  *   one-element list does not collapse into an object;
  * - the body size is capped before parsing and the document is validated, so a truncated or
  *   malformed answer is an error, never a half-read list;
+ * - elements nest at most {@link MAX_XML_DEPTH} levels deep: a deeper document (100,000 levels
+ *   is a few hundred KB) is refused with an error naming the limit, and nothing that walks the
+ *   result recursively (readers, fingerprints) can overflow the stack;
  * - the bytes are decoded by the charset the document declares (ISO-8859-1 for the DAM).
  */
 
@@ -29,9 +32,18 @@ export interface XmlParseOptions {
 	maxBytes?: number;
 	/** charset from the Content-Type header, used when the document declares none. */
 	headerCharset?: string;
+	/** Deepest element nesting accepted (default {@link MAX_XML_DEPTH}). */
+	maxDepth?: number;
 }
 
 const DEFAULT_MAX_BYTES = 20 * 1024 * 1024;
+
+/**
+ * Deepest element nesting accepted. The providers' answers nest 3 (PantherMedia) to about 7
+ * (a DAM metadata record's contributor names) levels; 64 leaves room for any richer record
+ * and keeps recursion over the result shallow.
+ */
+export const MAX_XML_DEPTH = 64;
 
 const PREDEFINED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
@@ -87,8 +99,13 @@ export function parseXml(body: Buffer | string, options: XmlParseOptions = {}): 
 		throw new XmlError(`not well-formed XML (${valid.err.msg.replace(/\s+/g, ' ')} at line ${valid.err.line})`);
 	}
 
-	const arrays = new Set(options.arrays ?? []);
+	const isList = listMatcher(options.arrays ?? []);
+	const maxDepth = options.maxDepth ?? MAX_XML_DEPTH;
 	const parser = new XMLParser({
+		// fast-xml-parser stops past this depth while it builds the tree (iteratively), before the
+		// recursive steps that would overflow the stack on a 100,000-deep document. It counts the
+		// open elements above a new one, hence − 1: `maxDepth` levels pass, one more does not.
+		maxNestedTags: maxDepth - 1,
 		ignoreAttributes: false,
 		attributeNamePrefix: '@_',
 		processEntities: false,
@@ -99,19 +116,37 @@ export function parseXml(body: Buffer | string, options: XmlParseOptions = {}): 
 		ignoreDeclaration: true,
 		ignorePiTags: true,
 		commentPropName: false,
-		isArray: (name: string, jpath: unknown) => arrays.has(name) || (typeof jpath === 'string' && arrays.has(jpath)),
+		// Callbacks get the parser's path matcher instead of a path string: the string would be
+		// built for every attribute and value (a third of the parse time of a poll page).
+		jPath: false,
+		isArray: (name: string, path: unknown, _leaf: boolean, isAttribute: boolean) => !isAttribute && isList(name, path),
 		tagValueProcessor: (_name: string, value: string) => decodeXmlText(value),
 		attributeValueProcessor: (_name: string, value: string) => decodeXmlText(value),
 	});
 	try {
 		return parser.parse(text) as Record<string, unknown>;
 	} catch (error) {
-		return rethrowAsXmlError(error);
+		return rethrowAsXmlError(error, maxDepth);
 	}
 }
 
-function rethrowAsXmlError(error: unknown): never {
-	throw new XmlError(`could not read the XML: ${error instanceof Error ? error.message : String(error)}`);
+/**
+ * Whether an element is one of `arrays` (names, or dotted paths from the root such as
+ * "rsp.items.media"). The path is only spelled out for an element whose name ends such a path.
+ */
+function listMatcher(arrays: readonly string[]): (name: string, path: unknown) => boolean {
+	const names = new Set(arrays.filter((entry) => !entry.includes('.')));
+	const paths = new Set(arrays.filter((entry) => entry.includes('.')));
+	const lastNames = new Set([...paths].map((entry) => entry.slice(entry.lastIndexOf('.') + 1)));
+	return (name, path) => names.has(name) || (lastNames.has(name) && paths.has(String(path)));
+}
+
+function rethrowAsXmlError(error: unknown, maxDepth: number): never {
+	const message = error instanceof Error ? error.message : String(error);
+	if (/nested tags/i.test(message) || (error instanceof RangeError && /call stack/i.test(message))) {
+		throw new XmlError(`the XML nests elements more than ${maxDepth} levels deep, deeper than any answer`);
+	}
+	throw new XmlError(`could not read the XML: ${message}`);
 }
 
 /**

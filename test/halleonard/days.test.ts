@@ -1,13 +1,13 @@
 import { DateTime } from 'luxon';
 import type { INode } from 'n8n-workflow';
 
+import { parseDayInput } from '../../nodes/HalLeonardDam/dayInput';
 import {
 	addMonths,
 	dayFromParts,
 	formatDamDate,
 	isoDay,
 	parseDamDate,
-	parseDayInput,
 	splitRange,
 	todayIn,
 } from '../../nodes/HalLeonardDam/days';

@@ -1,5 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 
+import {
+	type AnswerWorkerSettings,
+	answerWorkerStats,
+	configureAnswerWorker,
+	resetAnswerWorker,
+} from '../../nodes/shared/answerWorker';
 import { recordSleeps } from '../harness/assertions';
 import { PollHarness, executeNode, logLines, testCredential } from '../harness/n8n';
 import { HalLeonardMock } from '../mocks/halleonard';
@@ -17,6 +23,8 @@ import { type MockReply, type MockRequest, MockServer } from '../mocks/server';
  * proves: no entity is expanded, no file is read and no address is fetched (zero visits), the
  * answer is either refused with a clear "Malformed answer" error or read exactly as the same
  * answer without the hostile part, and it is over within generous bounds of time and memory.
+ * Every case runs twice: with the answer read on n8n's main thread, and in the answer worker
+ * (nodes/shared/answerWorker, where large answers are read) — the same refusals either way.
  */
 
 /** What a file entity would bring in, if anything read it. */
@@ -361,50 +369,78 @@ describe('Hostile XML answers through the PantherMedia and Hal Leonard DAM nodes
 		),
 	);
 
-	it.each(cases)(
-		'%s — no expansion, no file read, no fetch; refused clearly or read as if absent',
-		async (_title, provider, entry, body) => {
-			// The same run on the genuine answer, to compare an inert read with.
-			const baseline = await settle(entry.run);
-			expect(baseline.threw).toBe(false);
-			// …which has something to read: items, a poll with changes, an accepted credential.
-			if (entry.kind === 'credential test') expect(baseline.value).toMatchObject({ status: 'OK' });
-			else if (entry.kind === 'trigger') expect((baseline.value as unknown[][] | null)?.[0]?.length).toBeGreaterThan(0);
-			else expect((baseline.value as { output: unknown[][] }).output[0].length).toBeGreaterThan(0);
+	const paths: Array<[string, Partial<AnswerWorkerSettings>]> = [
+		['read on the main thread', { enabled: false }],
+		['read in the answer worker', { enabled: true, minBytes: 0 }],
+	];
+	let defaults: AnswerWorkerSettings;
+	beforeAll(() => {
+		defaults = configureAnswerWorker({});
+	});
+	afterAll(async () => {
+		configureAnswerWorker(defaults);
+		await resetAnswerWorker();
+	});
 
-			const logsBefore = logLines.length;
-			provider.proxy.rewrite = (xml) => hostileBody(body, xml, trap.baseUrl);
-			const heapBefore = process.memoryUsage().heapUsed;
-			const started = Date.now();
-			const outcome = await settle(entry.run);
-			const elapsed = Date.now() - started;
+	describe.each(paths)('%s', (_path, settings) => {
+		beforeEach(() => configureAnswerWorker(settings));
+		afterEach(() => configureAnswerWorker(defaults));
 
-			// Nothing was fetched, read or expanded, anywhere the node reports or logs.
-			expect(trap.requests).toHaveLength(0);
-			const text = `${outcomeText(outcome)}\n${logLines
-				.slice(logsBefore)
-				.map((l) => l.message)
-				.join('\n')}`;
-			expect(text).not.toContain(PASSWD);
-			expect(text).not.toContain(TRAP_TEXT);
-			expect(text).not.toContain('lollollol');
-			// Generous safety bounds against a runaway expansion (a hang would take minutes, gigabytes).
-			expect(elapsed).toBeLessThan(20_000);
-			expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(100 * 1024 * 1024);
+		it.each(cases)(
+			'%s — no expansion, no file read, no fetch; refused clearly or read as if absent',
+			async (_title, provider, entry, body) => {
+				// The same run on the genuine answer, to compare an inert read with.
+				const baseline = await settle(entry.run);
+				expect(baseline.threw).toBe(false);
+				// …which has something to read: items, a poll with changes, an accepted credential.
+				if (entry.kind === 'credential test') expect(baseline.value).toMatchObject({ status: 'OK' });
+				else if (entry.kind === 'trigger')
+					expect((baseline.value as unknown[][] | null)?.[0]?.length).toBeGreaterThan(0);
+				else expect((baseline.value as { output: unknown[][] }).output[0].length).toBeGreaterThan(0);
 
-			const expected = provider.expected[body];
-			if (expected === 'inert') {
-				expect(outcome.threw).toBe(false);
-				expect(comparable(outcome.value)).toBe(comparable(baseline.value));
-			} else if (entry.kind === 'credential test') {
-				expect(outcome.threw).toBe(false);
-				expect(outcome.value).toMatchObject({ status: 'Error' });
-				expect((outcome.value as { message: string }).message).toContain(expected.refused);
-			} else {
-				expect(outcome.threw).toBe(true);
-				expect(outcome.error!.name).toBe('NodeApiError');
-				expect(outcome.error!.message).toBe(`${provider.name}: Malformed answer: ${expected.refused}`);
-			}
-		},
-	);
+				const logsBefore = logLines.length;
+				provider.proxy.rewrite = (xml) => hostileBody(body, xml, trap.baseUrl);
+				const heapBefore = process.memoryUsage().heapUsed;
+				const started = Date.now();
+				const before = answerWorkerStats();
+				const outcome = await settle(entry.run);
+				const elapsed = Date.now() - started;
+
+				// The answer was read where this block says (PantherMedia's credential test reads its
+				// few-hundred-byte host-info answer on the main thread either way).
+				const after = answerWorkerStats();
+				expect(after.fallbacks).toBe(before.fallbacks);
+				const inWorker =
+					settings.enabled === true && !(provider.name === 'PantherMedia' && entry.kind === 'credential test');
+				expect(after.offThread > before.offThread).toBe(inWorker);
+
+				// Nothing was fetched, read or expanded, anywhere the node reports or logs.
+				expect(trap.requests).toHaveLength(0);
+				const text = `${outcomeText(outcome)}\n${logLines
+					.slice(logsBefore)
+					.map((l) => l.message)
+					.join('\n')}`;
+				expect(text).not.toContain(PASSWD);
+				expect(text).not.toContain(TRAP_TEXT);
+				expect(text).not.toContain('lollollol');
+				// Generous safety bounds against a runaway expansion (a hang would take minutes, gigabytes).
+				expect(elapsed).toBeLessThan(20_000);
+				expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(100 * 1024 * 1024);
+
+				const expected = provider.expected[body];
+				if (expected === 'inert') {
+					expect(outcome.threw).toBe(false);
+					expect(comparable(outcome.value)).toBe(comparable(baseline.value));
+				} else if (entry.kind === 'credential test') {
+					expect(outcome.threw).toBe(false);
+					expect(outcome.value).toMatchObject({ status: 'Error' });
+					expect((outcome.value as { message: string }).message).toContain(expected.refused);
+				} else {
+					expect(outcome.threw).toBe(true);
+					expect(outcome.error!.name).toBe('NodeApiError');
+					expect(outcome.error!.message).toBe(`${provider.name}: Malformed answer: ${expected.refused}`);
+				}
+			},
+		);
+	});
 });

@@ -1,7 +1,8 @@
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { type Day, isEmptyInput, parseDayInput } from '../days';
+import { parseDayInput } from '../dayInput';
+import { type Day, isEmptyInput } from '../days';
 
 /** File types ModifiedFileRequest accepts. The DAM supports only PDF today; kept a list. */
 export const FILE_TYPES = [{ name: 'PDF', value: 'pdf' }] as const;

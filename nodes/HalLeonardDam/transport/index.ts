@@ -3,78 +3,26 @@ import { NodeOperationError } from 'n8n-workflow';
 
 import type { ApiFailure } from '../../shared/transport/errors';
 import { excerpt } from '../../shared/transport/errors';
+import { type AnswerReader, readAnswer } from '../../shared/answerWorker';
 import {
 	ApiClient,
 	type ClientOptions,
-	requestTimeouts,
 	type HttpContext,
 	MalformedResponseError,
 	type ProviderProfile,
 	type RawResponse,
+	requestTimeouts,
 } from '../../shared/transport/http';
-import { XmlError, decodeBytes, detectCharset, parseXml } from '../../shared/xml';
 import { type Day, formatDamDate } from '../days';
-import {
-	type AssetAccess,
-	DAM_LIST_ELEMENTS,
-	type MetadataRecord,
-	type ModifiedFile,
-	checkStatus,
-	errorResponseFailure,
-	readAssetAccess,
-	readMetadataRecords,
-	readModifiedFiles,
-} from '../model';
+import { type AssetAccess, type MetadataRecord, type ModifiedFile, checkStatus, errorResponseFailure } from '../model';
+import { DAM_ANSWERS, MAX_ACCESS_XML_BYTES, MAX_FAILURE_BYTES, MAX_XML_BYTES, parseDamXml } from './answers';
 import { DEFAULT_ENDPOINT, damDocument } from './document';
+
+export { parseDamXml } from './answers';
 
 export const CREDENTIAL_TYPE = 'halLeonardDamApi';
 
-/** Largest XML answer accepted (a three-month metadata answer with reference lists can be large). */
-const MAX_XML_BYTES = 100 * 1024 * 1024;
-
 const NAME = 'Hal Leonard DAM';
-
-/**
- * Decodes and parses a DAM answer. The DAM declares ISO-8859-1; an answer that declares nothing
- * (neither in the XML declaration nor the Content-Type) and is not valid UTF-8 is read as
- * ISO-8859-1 too, the DAM's own encoding, so "Für Elise" arrives intact either way.
- */
-export function parseDamXml(body: Buffer, contentType?: string): Record<string, unknown> {
-	const headerCharset = /charset\s*=\s*"?([A-Za-z0-9._-]+)/i.exec(contentType ?? '')?.[1];
-	const declared = /^\uFEFF?\s*<\?xml[^>]*\sencoding\s*=/.test(body.subarray(0, 200).toString('latin1'));
-	const outcome = attempt(() => {
-		let charset = detectCharset(body, headerCharset);
-		if (!declared && !headerCharset && !isUtf8(body)) charset = 'iso-8859-1';
-		const text = decodeBytes(body, charset);
-		// The DAM's DOCTYPE only names its DTD. An internal subset declaring entities (billion
-		// laughs, external entities) is never the DAM's: refuse it rather than carry it along
-		// unexpanded (the parser never expands it either way).
-		if (/<!DOCTYPE[^>[]*\[/i.test(text.slice(0, 4096)) || /<!ENTITY/i.test(text)) {
-			throw new XmlError('the answer declares XML entities in its DOCTYPE, which the DAM never does');
-		}
-		return parseXml(text, { arrays: DAM_LIST_ELEMENTS, maxBytes: MAX_XML_BYTES });
-	});
-	if (outcome.ok) return outcome.value;
-	if (outcome.error instanceof XmlError) throw new MalformedResponseError(outcome.error.message);
-	throw outcome.error;
-}
-
-function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
-	try {
-		return { ok: true, value: fn() };
-	} catch (error) {
-		return { ok: false, error };
-	}
-}
-
-function isUtf8(bytes: Buffer): boolean {
-	try {
-		new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-		return true;
-	} catch {
-		return false;
-	}
-}
 
 export const DAM_PROFILE: ProviderProfile = {
 	name: NAME,
@@ -84,9 +32,11 @@ export const DAM_PROFILE: ProviderProfile = {
 	describeFailure(response) {
 		if (response.status >= 200 && response.status < 300) return undefined;
 		const failure: Partial<ApiFailure> = { kind: 'http' };
-		// Some gateways answer an HTTP error with the DAM's own ErrorResponse.
+		// Some gateways answer an HTTP error with the DAM's own ErrorResponse. It is small: a larger
+		// body is not one, and is not parsed (here, on the main thread).
+		const small = response.body.length <= MAX_FAILURE_BYTES;
 		try {
-			const document = parseDamXml(response.body, response.headers['content-type']);
+			const document = small ? parseDamXml(response.body, response.headers['content-type']) : {};
 			const error = (document.ErrorResponse ?? (document.DAMResponse as IDataObject | undefined)?.ErrorResponse) as
 				Record<string, unknown> | undefined;
 			if (error && typeof error === 'object') {
@@ -97,7 +47,7 @@ export const DAM_PROFILE: ProviderProfile = {
 		} catch {
 			// not XML: fall through to an excerpt of the body
 		}
-		const text = response.body.toString('latin1');
+		const text = response.body.subarray(0, MAX_FAILURE_BYTES).toString('latin1');
 		if (/<html/i.test(text)) {
 			failure.providerMessage = `HTTP ${response.status}: the server answered with a web page, not the DAM API`;
 			failure.hint =
@@ -125,10 +75,7 @@ export interface MetadataQuery {
 
 /**
  * Hal Leonard DAM calls. Every request is an XML document POSTed as text/xml to the endpoint;
- * the credential's `authenticate` writes the header with the vendor key into it. Redirects are
- * followed here, not by the HTTP library: a 301/302/303 with a GET to the Location and no body
- * (what the DAM's own clients do, and what n8n would do), a 307/308 by POSTing the document
- * again — but only to the same origin, so the vendor key never goes to another host.
+ * the credential's `authenticate` writes the header with the vendor key into it.
  */
 export class DamClient {
 	readonly http: ApiClient;
@@ -187,15 +134,18 @@ export class DamClient {
 	}
 
 	/**
-	 * Posts one DAMRequest and reads the answer. A redirect is followed only to the endpoint's own
-	 * host: a 307/308 posts the document again, a 301/302/303 becomes a GET without it (what the
-	 * DAM's own clients do); a hop to any other host is refused, the vendor key never goes there.
+	 * Posts one DAMRequest and reads the answer with `reader` (a large answer off the event loop,
+	 * see nodes/shared/answerWorker); `check` then looks at the result. A redirect is followed
+	 * only to the endpoint's own host: a 307/308 posts the document again, a 301/302/303 becomes a
+	 * GET without it (what the DAM's own clients do); a hop to any other host is refused, the
+	 * vendor key never goes there.
 	 */
-	private async request<T>(
+	private async request<R, T = R>(
 		requestType: string,
 		content: IDataObject,
 		operation: string,
-		read: (document: Record<string, unknown>) => T,
+		reader: AnswerReader<R>,
+		check: (value: R) => T = (value) => value as unknown as T,
 	): Promise<T> {
 		const { endpoint } = await this.config();
 		return await this.http.send(
@@ -209,8 +159,12 @@ export class DamClient {
 				operation,
 				redirects: 'same-origin',
 				postRedirectAsGet: true,
+				maxBodyBytes: requestType === 'AssetAccessRequest' ? MAX_ACCESS_XML_BYTES : MAX_XML_BYTES,
 			},
-			(response) => read(parseDamXml(response.body, response.headers['content-type'])),
+			async (response) => {
+				const options = { logger: this.ctx.logger, deadline: this.http.deadline };
+				return check(await readAnswer(reader, response, options));
+			},
 		);
 	}
 
@@ -224,7 +178,7 @@ export class DamClient {
 				...(stop !== undefined ? { StopDate: formatDamDate(stop) } : {}),
 			},
 			`list the ${fileType} files modified from ${formatDamDate(start)}${stop !== undefined ? ` to before ${formatDamDate(stop)}` : ''}`,
-			readModifiedFiles,
+			DAM_ANSWERS.modifiedFiles,
 		);
 		for (const entry of skipped) {
 			this.http.reportSkipped(
@@ -251,17 +205,22 @@ export class DamClient {
 		} else {
 			throw new Error('AssetMetadataRequest needs a date range or asset ids');
 		}
-		const { records, skipped } = await this.request('AssetMetadataRequest', content, operation, (document) => {
-			const read = readMetadataRecords(document);
-			// Asked by id, an asset the DAM cannot serve comes back with its own status code.
-			if (query.assetIds)
-				for (const record of read.records)
-					checkStatus(
-						{ StatusCode: record.statusCode, StatusDescription: record.statusDescription },
-						`asset ${record.assetId}`,
-					);
-			return read;
-		});
+		const { records, skipped } = await this.request(
+			'AssetMetadataRequest',
+			content,
+			operation,
+			DAM_ANSWERS.metadata,
+			(read) => {
+				// Asked by id, an asset the DAM cannot serve comes back with its own status code.
+				if (query.assetIds)
+					for (const record of read.records)
+						checkStatus(
+							{ StatusCode: record.statusCode, StatusDescription: record.statusDescription },
+							`asset ${record.assetId}`,
+						);
+				return read;
+			},
+		);
 		for (const entry of skipped) this.http.reportSkipped(`metadata record ${entry.record} of an answer`, entry.problem);
 		return records;
 	}
@@ -275,8 +234,8 @@ export class DamClient {
 			'AssetAccessRequest',
 			{ Asset: { AssetId: assetId, ...(countryCode ? { CountryCode: countryCode } : {}) } },
 			`check access to asset ${assetId}${countryCode ? ` in ${countryCode}` : ''}`,
-			(document) => {
-				const assets = readAssetAccess(document);
+			DAM_ANSWERS.access,
+			(assets) => {
 				const access = assets.find((a) => a.assetId === assetId) ?? (assets.length === 1 ? assets[0] : undefined);
 				if (!access) throw new MalformedResponseError(`the AssetAccessResponse has no entry for asset ${assetId}`);
 				checkStatus({ StatusCode: access.statusCode, StatusDescription: access.statusDescription }, `asset ${assetId}`);

@@ -3,7 +3,15 @@ import type { ICredentialTestFunctions, ICredentialsDecrypted, INodeCredentialTe
 import { excerpt } from '../../shared/transport/errors';
 import { MalformedResponseError, ProviderFailure, type RawResponse } from '../../shared/transport/http';
 import { redactSecrets } from '../../shared/transport/redact';
-import { API_VERSION, DEFAULT_BASE_URL, PANTHERMEDIA_PROFILE, maskTokens, parseRsp, readErr } from '../transport';
+import {
+	API_VERSION,
+	DEFAULT_BASE_URL,
+	MAX_FAILURE_BYTES,
+	PANTHERMEDIA_PROFILE,
+	maskTokens,
+	parseRsp,
+	readErr,
+} from '../transport';
 import { formEncode, signRequest } from '../transport/signature';
 
 /**
@@ -68,6 +76,13 @@ export async function pantherMediaApiTest(
 		return {
 			status: 'Error',
 			message: clean(sentence(described.providerMessage, described.providerCode, described.hint)),
+		};
+	}
+	if (raw.body.length > MAX_FAILURE_BYTES) {
+		// host-info is a few hundred bytes; reading a huge answer here would stall n8n.
+		return {
+			status: 'Error',
+			message: `The server at ${baseUrl} did not answer like PantherMedia: its host-info answer is ${raw.body.length} bytes, far more than PantherMedia's.`,
 		};
 	}
 	try {

@@ -1,7 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
+import { type AnswerReader, readAnswer } from '../../shared/answerWorker';
 import type { PageLoop } from '../../shared/paging';
-import { type ApiFailure, MediaSyncApiError } from '../../shared/transport/errors';
+import { MediaSyncApiError } from '../../shared/transport/errors';
 import {
 	ApiClient,
 	type ClientOptions,
@@ -11,18 +12,22 @@ import {
 	ProviderFailure,
 	type RawResponse,
 } from '../../shared/transport/http';
-import { XmlError, parseXml } from '../../shared/xml';
+import type { MediaInfo, PollPage, SearchPage } from '../model';
 import {
-	AnswerShapeError,
-	type MediaInfo,
-	type PollPage,
-	type SearchPage,
-	readMediaInfo,
-	readPollPage,
-	readSearchPage,
-	toPlain,
-} from '../model';
+	MAX_FAILURE_BYTES,
+	MAX_XML_BYTES,
+	PANTHERMEDIA_ANSWERS,
+	type PantherError,
+	hintFor,
+	maskTokens,
+	parseRsp,
+	readErr,
+	throwFailure,
+	throwIfFailed,
+} from './answers';
 import { formEncode } from './signature';
+
+export { MAX_FAILURE_BYTES, type PantherError, hintFor, maskTokens, parseRsp, readErr } from './answers';
 
 export const CREDENTIAL_TYPE = 'pantherMediaApi';
 export const DEFAULT_BASE_URL = 'https://rest.panthermedia.net';
@@ -41,32 +46,11 @@ export const API_VERSION: Record<string, string> = {
 	'host-info': '1.0',
 };
 
-/** Largest XML answer read (a 10,000-row poll page is about 1.3 MB). */
-const MAX_XML_BYTES = 20 * 1024 * 1024;
 /** Largest preview image read. */
 const MAX_PREVIEW_BYTES = 25 * 1024 * 1024;
 
-/** Elements that are lists even with one entry. */
-const XML_LISTS = ['rsp.items.media', 'rsp.media', 'rsp.metadata', 'rsp.articles'];
-
 // ---------------------------------------------------------------------------------------------
 // Reading answers.
-
-/** What PantherMedia says went wrong: `err` code and message, from XML or JSON. */
-export interface PantherError {
-	code?: string;
-	message?: string;
-}
-
-/**
- * Signatures and tokens are 40+ hex characters; a server echoing one must not put it in an error.
- * (The access_key signature is made per request inside the credential's `authenticate`, so it is
- * not among the credential values the transport redacts.) Any run of 40+ hex digits between
- * non-alphanumerics counts, an underscore included ("access_key_4c41…").
- */
-export function maskTokens(text: string): string {
-	return text.replace(/(?<![0-9A-Za-z])[0-9a-fA-F]{40,}(?![0-9A-Za-z])/g, '[redacted]');
-}
 
 /** {@link maskTokens} over a text that may be absent. */
 function maskOptional(text: string | undefined): string | undefined {
@@ -78,9 +62,14 @@ function maskOptional(text: string | undefined): string | undefined {
  * error code, hints): whatever part of an answer a server puts its echo of the request in, the
  * signature does not reach an error.
  */
-function masked<T>(parse: (response: RawResponse) => T): (response: RawResponse) => T {
-	return (response) => {
-		const outcome = attempt(() => parse(response));
+function masked<T>(parse: (response: RawResponse) => T | Promise<T>): (response: RawResponse) => Promise<T> {
+	return async (response) => {
+		const outcome = await Promise.resolve()
+			.then(() => parse(response))
+			.then(
+				(value) => ({ ok: true as const, value }),
+				(error: unknown) => ({ ok: false as const, error }),
+			);
 		if (outcome.ok) return outcome.value;
 		const { error } = outcome;
 		if (error instanceof MalformedResponseError) throw new MalformedResponseError(maskTokens(error.message));
@@ -97,37 +86,6 @@ function masked<T>(parse: (response: RawResponse) => T): (response: RawResponse)
 	};
 }
 
-function looksLikeJson(response: RawResponse): boolean {
-	const type = response.headers['content-type'] ?? '';
-	if (/json/i.test(type)) return true;
-	const first = response.body.subarray(0, 64).toString('latin1').trimStart()[0];
-	return first === '{';
-}
-
-/**
- * Parses an XML answer into its `<rsp>` element. A document that declares a DOCTYPE is refused
- * before parsing: PantherMedia never sends one, and that is where entity bombs live.
- */
-export function parseRsp(response: RawResponse): Record<string, unknown> {
-	const head = response.body.subarray(0, 4096).toString('latin1');
-	const rootAt = head.search(/<[A-Za-z_]/);
-	const prolog = rootAt < 0 ? head : head.slice(0, rootAt);
-	if (/<!DOCTYPE/i.test(prolog)) {
-		throw new MalformedResponseError('the answer declares a DOCTYPE, which PantherMedia never sends (refused unread)');
-	}
-	const charset = /charset=([^;]+)/i.exec(response.headers['content-type'] ?? '')?.[1]?.trim();
-	const parsed = attempt(() =>
-		parseXml(response.body, { arrays: XML_LISTS, maxBytes: MAX_XML_BYTES, headerCharset: charset }),
-	);
-	if (!parsed.ok) {
-		if (parsed.error instanceof XmlError) throw new MalformedResponseError(parsed.error.message);
-		throw parsed.error;
-	}
-	const rsp = parsed.value.rsp;
-	if (!rsp || typeof rsp !== 'object') throw new MalformedResponseError('the answer has no <rsp> element');
-	return rsp as Record<string, unknown>;
-}
-
 /** Runs `fn` and returns its value or what it threw, so callers decide outside a catch block. */
 function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
 	try {
@@ -137,32 +95,19 @@ function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: u
 	}
 }
 
+function looksLikeJson(response: RawResponse): boolean {
+	const type = response.headers['content-type'] ?? '';
+	if (/json/i.test(type)) return true;
+	const first = response.body.subarray(0, 64).toString('latin1').trimStart()[0];
+	return first === '{';
+}
+
 function jsonBody(response: RawResponse): Record<string, unknown> {
 	const parsed = attempt(() => JSON.parse(response.body.toString('utf8')) as unknown);
 	if (!parsed.ok) throw new MalformedResponseError('the answer is not valid JSON');
 	if (!parsed.value || typeof parsed.value !== 'object')
 		throw new MalformedResponseError('the answer is not a JSON object');
 	return parsed.value as Record<string, unknown>;
-}
-
-/** `<err code=".." msg=".."/>`, `<err><code/><msg/></err>`, `<err code="..">text</err>`, or JSON `err`. */
-export function readErr(err: unknown): PantherError {
-	if (err === undefined || err === null) return {};
-	if (typeof err !== 'object') return { message: String(err) };
-	const e = err as Record<string, unknown>;
-	const pick = (...names: string[]) => {
-		for (const name of names) {
-			const value = e[name];
-			if (value !== undefined && value !== null && typeof value !== 'object') return String(value);
-			if (value && typeof value === 'object' && '#text' in (value as object))
-				return String((value as Record<string, unknown>)['#text']);
-		}
-		return undefined;
-	};
-	return {
-		code: pick('@_code', 'code'),
-		message: pick('@_msg', 'msg', '@_message', 'message', '#text'),
-	};
 }
 
 /** The failure PantherMedia reports in a body, if it reports one (`stat="fail"`). */
@@ -175,90 +120,6 @@ export function failureInBody(response: RawResponse): PantherError | undefined {
 	return rsp['@_stat'] === 'fail' ? readErr(rsp.err) : undefined;
 }
 
-/** What to tell the user, per HTTP status (or PantherMedia error code shaped like one). */
-export function hintFor(
-	status: number | undefined,
-): Pick<ApiFailure, 'hint' | 'cause'> & { fallback?: string; transient?: boolean } {
-	switch (status) {
-		case 400:
-		case 412:
-			return {
-				fallback: 'PantherMedia rejected the request as invalid',
-				hint: 'A parameter was rejected: check IDs, dates, limits and filters. The message names the problem.',
-				cause: 'configuration-invalid',
-			};
-		case 401:
-			return {
-				fallback: 'PantherMedia did not accept the API key or the request signature',
-				hint: 'Check the API key and API secret in the credential. Requests are signed with this server’s clock: if the clock is far off, PantherMedia refuses them too.',
-				cause: 'credential-invalid',
-			};
-		case 402:
-			return {
-				fallback: 'Payment required: the PantherMedia account has no deposit left for this',
-				hint: 'This node never buys or downloads licensed files; PantherMedia asked for payment anyway. Check the account’s deposit and contract with PantherMedia.',
-				cause: 'configuration-invalid',
-			};
-		case 403:
-			return {
-				fallback: 'PantherMedia refused access to this method',
-				hint: 'The key is valid but not allowed to use this method. Poll covers PantherMedia’s own media only (not partner media); some methods need a contract with PantherMedia.',
-				cause: 'credential-invalid',
-			};
-		case 404:
-			return {
-				fallback: 'PantherMedia found nothing for this request',
-				hint: 'Check the media ID(s): the media may not exist or may have been removed. Also check the base URL in the credential.',
-				cause: 'configuration-invalid',
-			};
-		case 410:
-			return {
-				fallback: 'The media is no longer available at PantherMedia',
-				hint: 'The media was removed or withdrawn (for example for licensing reasons). Treat it as deleted.',
-				cause: 'configuration-invalid',
-			};
-		case 421:
-		case 429:
-			return {
-				fallback: 'PantherMedia is receiving too many requests from this key',
-				hint: 'PantherMedia limits the request rate. Poll less often, lower the number of parallel requests or the page size; a trigger continues where it stopped.',
-				transient: true,
-			};
-		default:
-			if (status !== undefined && status >= 500) {
-				return {
-					fallback: 'PantherMedia had an internal error',
-					hint: 'PantherMedia is having trouble. It usually passes: the request was retried; try again later.',
-					transient: true,
-				};
-			}
-			return {};
-	}
-}
-
-function codeAsStatus(code: string | undefined): number | undefined {
-	return code !== undefined && /^\d{3}$/.test(code) ? Number(code) : undefined;
-}
-
-/** Throws a 2xx answer's own failure (`stat="fail"`) as a {@link ProviderFailure}. */
-function throwIfFailed(rsp: Record<string, unknown>): void {
-	if (rsp['@_stat'] === 'ok') return;
-	if (rsp['@_stat'] !== 'fail') {
-		throw new MalformedResponseError(`the answer has stat="${String(rsp['@_stat'] ?? '')}" instead of ok or fail`);
-	}
-	throwFailure(readErr(rsp.err));
-}
-
-/** Reads an XML answer that must be `stat="ok"`, with `read` for the part the caller needs. */
-function okAnswer<T>(response: RawResponse, read: (rsp: Record<string, unknown>) => T): T {
-	const rsp = parseRsp(response);
-	throwIfFailed(rsp);
-	const result = attempt(() => read(rsp));
-	if (result.ok) return result.value;
-	if (result.error instanceof AnswerShapeError) throw new MalformedResponseError(result.error.message);
-	throw result.error;
-}
-
 export const PANTHERMEDIA_PROFILE: ProviderProfile = {
 	name: 'PantherMedia',
 	credentialType: CREDENTIAL_TYPE,
@@ -266,8 +127,10 @@ export const PANTHERMEDIA_PROFILE: ProviderProfile = {
 	maxBodyBytes: MAX_XML_BYTES,
 	describeFailure(response) {
 		if (response.status >= 200 && response.status < 300) return undefined;
-		// A body that is not PantherMedia's XML or JSON (a proxy page, a bomb): the status says it all.
-		const read = attempt(() => failureInBody(response));
+		// A body that is not PantherMedia's XML or JSON (a proxy page, a bomb), or is far larger than
+		// any failure PantherMedia sends: the status says it all.
+		const read =
+			response.body.length <= MAX_FAILURE_BYTES ? attempt(() => failureInBody(response)) : { ok: false as const };
 		const err = read.ok ? read.value : undefined;
 		const { fallback, hint, cause } = hintFor(response.status);
 		return {
@@ -372,11 +235,20 @@ export class PantherMediaClient {
 		return this.base;
 	}
 
+	/**
+	 * A response parser that reads with `reader`: large answers off the event loop, abandoned at
+	 * the client's deadline (see nodes/shared/answerWorker).
+	 */
+	private reader<T>(reader: AnswerReader<T>): (response: RawResponse) => Promise<T> {
+		return async (response) =>
+			await readAnswer(reader, response, { logger: this.ctx.logger, deadline: this.http.deadline });
+	}
+
 	private async call<T>(
 		method: string,
 		fields: Record<string, string>,
 		operation: string,
-		parse: (response: RawResponse) => T,
+		parse: (response: RawResponse) => T | Promise<T>,
 		maxBodyBytes?: number,
 	): Promise<T> {
 		return await this.http.send(
@@ -411,11 +283,12 @@ export class PantherMediaClient {
 	): Promise<PollPage> {
 		const fields: Record<string, string> = { type, last_polling: lastPolling, limit: String(limit) };
 		if (nextPageId) fields.next_page_id = nextPageId;
-		const page = await this.call('poll', fields, `poll ${type} media`, (response) => {
-			const read = okAnswer(response, readPollPage);
+		const read = this.reader(PANTHERMEDIA_ANSWERS.pollPage);
+		const page = await this.call('poll', fields, `poll ${type} media`, async (response) => {
+			const result = await read(response);
 			// A page is full when it holds `limit` rows, the unreadable ones included.
-			loop?.check({ entries: read.rows, claimsMore: read.rows >= limit, cursor: read.items.at(-1)?.nextPageId });
-			return read;
+			loop?.check({ entries: result.rows, claimsMore: result.rows >= limit, cursor: result.items.at(-1)?.nextPageId });
+			return result;
 		});
 		for (const row of page.skipped) {
 			this.http.reportSkipped(
@@ -463,8 +336,11 @@ export class PantherMediaClient {
 		const fields: Record<string, string> = { id_media: ids.join(','), lang: options.lang ?? 'en' };
 		if (options.articles) fields.show_articles = 'yes';
 		if (options.top10Keywords) fields.show_top10_keywords = 'yes';
-		return await this.call('get-media-info', fields, `get the info of media ${describeIds(ids)}`, (response) =>
-			okAnswer(response, readMediaInfo),
+		return await this.call(
+			'get-media-info',
+			fields,
+			`get the info of media ${describeIds(ids)}`,
+			this.reader(PANTHERMEDIA_ANSWERS.mediaInfo),
 		);
 	}
 
@@ -490,20 +366,22 @@ export class PantherMediaClient {
 		};
 		if (params.extraInfo && params.extraInfo.length > 0) fields.extra_info = params.extraInfo.join(',');
 		if (params.filters) fields.filters = params.filters;
-		return await this.call('search', fields, `search media for "${params.q}"`, (response) =>
-			okAnswer(response, readSearchPage),
+		return await this.call(
+			'search',
+			fields,
+			`search media for "${params.q}"`,
+			this.reader(PANTHERMEDIA_ANSWERS.searchPage),
 		);
 	}
 
 	/** host-info: PantherMedia's description of the API host; used to check a credential. */
 	async hostInfo(): Promise<IDataObject> {
-		return await this.call('host-info', {}, 'check the connection (host-info)', (response) =>
-			okAnswer(response, (rsp) => {
-				const rest = { ...rsp };
-				delete rest['@_stat'];
-				return toPlain(rest) as IDataObject;
-			}),
-		);
+		return (await this.call(
+			'host-info',
+			{},
+			'check the connection (host-info)',
+			this.reader(PANTHERMEDIA_ANSWERS.hostInfo),
+		)) as IDataObject;
 	}
 }
 
@@ -523,8 +401,11 @@ export function readPreview(response: RawResponse, id: string): PreviewFile {
 	const type = (response.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
 	const head = response.body.subarray(0, 64).toString('latin1').trimStart();
 	if (/xml|json|text\//.test(type) || head.startsWith('<') || head.startsWith('{')) {
-		// An answer in words, not an image: PantherMedia's failure (or a malformed answer).
-		if (looksLikeJson(response)) {
+		// An answer in words, not an image: PantherMedia's failure (or a malformed answer). Read
+		// here, on the main thread, only as large as a failure can be.
+		if (response.body.length > MAX_FAILURE_BYTES) {
+			// not PantherMedia's failure: fall through to "expected an image"
+		} else if (looksLikeJson(response)) {
 			const body = jsonBody(response);
 			if (body.stat === 'fail') throwFailure(readErr(body.err));
 		} else {
@@ -541,14 +422,4 @@ export function readPreview(response: RawResponse, id: string): PreviewFile {
 	const ext = EXTENSIONS[mimeType] ?? sniffed?.ext ?? 'bin';
 	const fileName = dispositionFileName(response.headers['content-disposition']) ?? `panthermedia-${id}-preview.${ext}`;
 	return { data: response.body, mimeType, fileName };
-}
-
-function throwFailure(err: PantherError): never {
-	const { fallback, transient, ...hint } = hintFor(codeAsStatus(err.code));
-	throw new ProviderFailure({
-		providerCode: err.code,
-		providerMessage: maskTokens(err.message ?? fallback ?? 'PantherMedia reported a failure'),
-		transient,
-		...hint,
-	});
 }

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { IDataObject, IHttpRequestMethods, IHttpRequestOptions, INode, Logger } from 'n8n-workflow';
 
 import { plausibleOffset } from '../clock';
+import { MalformedResponseError, ProviderFailure } from './answerErrors';
 import { type ApiFailure, MediaSyncApiError, asNodeError, excerpt, sanitizeFailure } from './errors';
 import { type RedirectPolicy, decideRedirect, isRedirect, originOf } from './redirects';
 import { redactBody, secretValues } from './redact';
@@ -15,6 +16,8 @@ import {
 	parseRetryAfter,
 } from './retry';
 import { timing } from './timing';
+
+export { MalformedResponseError, ProviderFailure };
 
 /**
  * The part of an n8n function context the transport needs. Execute, poll and load-options
@@ -96,26 +99,6 @@ export interface ClientStats {
 	serverClockOffsetMs?: number;
 }
 
-/** Thrown by a response parser to say the body is malformed (retried like a network fault). */
-export class MalformedResponseError extends Error {
-	constructor(message: string) {
-		super(message);
-		this.name = 'MalformedResponseError';
-	}
-}
-
-/**
- * Thrown by a response parser when a successful HTTP answer carries the provider's own failure
- * (PromoStandards ServiceMessage, PantherMedia stat="fail", DAM ErrorResponse). Final unless
- * the provider marks it transient.
- */
-export class ProviderFailure extends Error {
-	constructor(readonly details: Partial<ApiFailure> & { transient?: boolean }) {
-		super(details.providerMessage ?? 'provider reported a failure');
-		this.name = 'ProviderFailure';
-	}
-}
-
 /**
  * How long one attempt may take, from sending to the last byte of the answer (documented in the
  * README). An object, not constants, so tests can shorten them the way they replace `timing.sleep`.
@@ -192,7 +175,8 @@ export class ApiClient {
 
 	/**
 	 * Sends a request and returns the parsed body. `parse` turns the raw response into the
-	 * result; a {@link MalformedResponseError} from it counts as a transient fault.
+	 * result, synchronously or not (a large XML answer is read off the event loop); a
+	 * {@link MalformedResponseError} from it counts as a transient fault.
 	 */
 	async send<T>(request: ApiRequest, parse: (response: RawResponse) => T | Promise<T>): Promise<T> {
 		const secrets = await this.secretsToRedact();
