@@ -104,11 +104,13 @@ function prepareExample(workflow, { credentials, typePrefix = 'n8n-nodes-media-s
 
 /** First runs that show the sandbox's seed data at once (see test/sandbox/sandbox.ts). */
 function sandboxFirstRuns(now = Date.now()) {
-	const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
+	const daysAgo = (days) => new Date(now - days * 86_400_000).toISOString().slice(0, 10);
 	return {
 		psRestfulTrigger: { firstRun: 'date', startDate: '2024-01-01T00:00:00' },
-		pantherMediaTrigger: { firstRun: 'date', startDate: `${yesterday}T00:00:00` },
-		halLeonardDamTrigger: { firstRun: 'date', startDate: `${yesterday}T00:00:00` },
+		pantherMediaTrigger: { firstRun: 'date', startDate: `${daysAgo(1)}T00:00:00` },
+		// The DAM's days are Chicago's, up to six hours behind UTC: from 00:00 to 06:00 UTC its
+		// yesterday (when the sandbox dates its seed files) is two UTC days ago.
+		halLeonardDamTrigger: { firstRun: 'date', startDate: `${daysAgo(2)}T00:00:00` },
 		commerceConnectTrigger: { firstRun: 'now' },
 	};
 }
