@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 
+import { Misbehaviour } from './misbehaviour';
 import { type MockReply, type MockRequest, MockServer } from './server';
 
 /**
@@ -303,19 +304,8 @@ export class CommerceConnectMock {
 		return (from === undefined || value > from) && (to === undefined || value < to);
 	}
 
-	/**
-	 * Misbehaviour at random, for soaks: list answers that ignore the page number, and pages with
-	 * an entry that has no id. Off unless set.
-	 */
-	hostile?: { random: () => number; ignorePage: number; entryWithoutId: number };
-
-	readonly misbehaved: Record<'ignorePage' | 'entryWithoutId', number> = { ignorePage: 0, entryWithoutId: 0 };
-
-	private misbehave(kind: 'ignorePage' | 'entryWithoutId'): boolean {
-		if (!this.hostile || this.hostile.random() >= this.hostile[kind]) return false;
-		this.misbehaved[kind]++;
-		return true;
-	}
+	/** Misbehaviour at random, for soaks: list answers that ignore the page number, and pages with an entry that has no id. */
+	readonly hostile = new Misbehaviour<'ignorePage' | 'entryWithoutId'>();
 
 	private list(request: MockRequest): MockReply {
 		this.onList?.(request, 'before');
@@ -354,14 +344,14 @@ export class CommerceConnectMock {
 		};
 		const { perPage } = paging;
 		// A server that ignores the page number answers page 1 whatever was asked.
-		const page = paging.page > 1 && this.misbehave('ignorePage') ? 1 : paging.page;
+		const page = paging.page > 1 && this.hostile.happens('ignorePage') ? 1 : paging.page;
 		// Rails runs the page's SELECT and the COUNT as two queries; things may change in between.
 		const selected = matching();
 		const entries: Array<Record<string, unknown>> = selected
 			.slice((page - 1) * perPage, page * perPage)
 			.map((item) => this.listEntry(item, associated));
 		// An entry no client can use, among the real ones (it is not counted: a broken record).
-		if (entries.length > 0 && this.misbehave('entryWithoutId')) {
+		if (entries.length > 0 && this.hostile.happens('entryWithoutId')) {
 			entries.splice(Math.floor(entries.length / 2), 0, { url: 'https://cdn.example.com/broken.jpg' });
 		}
 		const changesBefore = this.changes.length;

@@ -2,6 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { Misbehaviour } from './misbehaviour';
 import { type MockReply, type MockRequest, MockServer } from './server';
 
 /**
@@ -376,19 +377,8 @@ export class PantherMediaMock {
 		};
 	}
 
-	/**
-	 * Misbehaviour at random, for soaks: answers that ignore the cursor, and pages with a row that
-	 * cannot be read. Off unless set.
-	 */
-	hostile?: { random: () => number; ignoreCursor: number; badRow: number };
-
-	readonly misbehaved: Record<'ignoreCursor' | 'badRow', number> = { ignoreCursor: 0, badRow: 0 };
-
-	private misbehave(kind: 'ignoreCursor' | 'badRow'): boolean {
-		if (!this.hostile || this.hostile.random() >= this.hostile[kind]) return false;
-		this.misbehaved[kind]++;
-		return true;
-	}
+	/** Misbehaviour at random, for soaks: answers that ignore the cursor, and pages with a row that cannot be read. */
+	readonly hostile = new Misbehaviour<'ignoreCursor' | 'badRow'>();
 
 	private poll(fields: Record<string, string>, fail: (s: number, c: string, m: string) => MockReply): MockReply {
 		if (this.partnerKeys.has(fields.api_key)) return fail(403, '403', 'poll is not available for partner media data');
@@ -402,7 +392,7 @@ export class PantherMediaMock {
 
 		let after: Pick<Row, 'date' | 'id'> | undefined;
 		// A server that ignores the cursor: the first page again, as if no next_page_id was sent.
-		const ignoreCursor = fields.next_page_id !== undefined && this.misbehave('ignoreCursor');
+		const ignoreCursor = fields.next_page_id !== undefined && this.hostile.happens('ignoreCursor');
 		if (fields.next_page_id !== undefined && !ignoreCursor) {
 			const decoded = /^(\d+)\|(\w+)$/.exec(Buffer.from(fields.next_page_id, 'base64').toString('utf8'));
 			if (!decoded) return fail(400, '400', 'invalid next_page_id');
@@ -432,7 +422,7 @@ export class PantherMediaMock {
 		}
 		const rows = page.map((row) => `<media id="${row.id}" date="${rfcDate(row.date)}" next_page_id="${pageId(row)}"/>`);
 		// A row no client can read, among the real ones: not a change, and it must not stop the others.
-		if (rows.length > 0 && this.misbehave('badRow')) {
+		if (rows.length > 0 && this.hostile.happens('badRow')) {
 			rows.splice(
 				Math.floor(rows.length / 2),
 				0,

@@ -115,7 +115,7 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 
 		mock.server.randomFaults = { rate: options.faultRate, random, faults };
 		hostile.install(mock.server);
-		mock.hostile = { random: seededRandom(options.seed + 5), ignorePage: 0.01, entryWithoutId: 0.01 };
+		mock.hostile.rates = { random: seededRandom(options.seed + 5), ignorePage: 0.01, entryWithoutId: 0.01 };
 		// Other users edit items while the trigger reads: an item of the very range being paged.
 		mock.onList = (request) => {
 			if (activatedAt === undefined || request.query.get('page') === '1' || random() < 0.5) return;
@@ -159,7 +159,7 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 		slow.stop();
 		mock.server.randomFaults = undefined;
 		hostile.uninstall(mock.server);
-		mock.hostile = undefined;
+		mock.hostile.rates = undefined;
 		mock.onList = undefined;
 		for (let i = 0; i < 30; i++) {
 			mock.server.advance(60_000);
@@ -197,7 +197,7 @@ export async function commerceConnectScenario(options: CommerceConnectSoakOption
 			failedPolls,
 			restarts,
 			requests: mock.server.requests.length,
-			faults: { ...mock.server.faultsApplied, ...mock.misbehaved },
+			faults: { ...mock.server.faultsApplied, ...mock.hostile.counts },
 			leaked: hostile.leaked(),
 			seconds: Math.round((performance.now() - started) / 1000),
 			details: {

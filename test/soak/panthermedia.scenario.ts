@@ -120,7 +120,7 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 
 		mock.server.randomFaults = { rate: options.faultRate, random, faults };
 		hostile.install(mock.server);
-		mock.hostile = { random: seededRandom(options.seed + 5), ignoreCursor: 0.01, badRow: 0.01 };
+		mock.hostile.rates = { random: seededRandom(options.seed + 5), ignoreCursor: 0.01, badRow: 0.01 };
 		for (let tick = 0; tick < options.polls; tick++) {
 			if (options.maxSeconds !== undefined && (performance.now() - started) / 1000 > options.maxSeconds) break;
 			mock.server.advance(20 * MINUTE);
@@ -146,7 +146,7 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 		slow.stop();
 		mock.server.randomFaults = undefined;
 		hostile.uninstall(mock.server);
-		mock.hostile = undefined;
+		mock.hostile.rates = undefined;
 		// Six quiet days without faults: PantherMedia shows the last changes (three days late) and
 		// the lookback re-reads pass.
 		for (let i = 0; i < 6 * 24; i++) {
@@ -167,7 +167,7 @@ export async function pantherMediaScenario(options: PantherMediaSoakOptions): Pr
 			failedPolls,
 			restarts,
 			requests: mock.server.requests.length,
-			faults: { ...mock.server.faultsApplied, ...mock.misbehaved },
+			faults: { ...mock.server.faultsApplied, ...mock.hostile.counts },
 			leaked: hostile.leaked(),
 			seconds: Math.round((performance.now() - started) / 1000),
 			details: {

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 import { PageLoop } from '../../shared/paging';
-import { type Report, inFuture, integerOf, numberOf, pastTime, record } from '../../shared/sync/restore';
+import { type Report, inFuture, integerOf, numberOf, record, watermarkAndFloor } from '../../shared/sync/restore';
 import type { Candidate, Checkpoint, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
 import { closedWatermark } from '../../shared/sync/watermark';
 import { type ListQuery, MAX_PER_PAGE, type MediaItem, type MediaItemPage } from '../model';
@@ -165,10 +165,9 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 
 	restore(_stream: string, checkpoint: unknown, report: Report): Checkpoint | undefined {
 		const cp = record(checkpoint);
-		const wm = pastTime(cp?.wm, 'the watermark', report);
-		const floor = pastTime(cp?.floor, 'the start date', report);
-		if (wm === undefined || floor === undefined) return undefined;
-		const restored: CcCheckpoint = { wm, floor };
+		const times = watermarkAndFloor(cp, report);
+		if (!times) return undefined;
+		const restored: CcCheckpoint = { ...times };
 		if (cp?.win === undefined) return restored as unknown as Checkpoint;
 		const win = record(cp.win);
 		const [to, at, pos, span] = [win?.to, win?.at, win?.pos, win?.span].map(numberOf);

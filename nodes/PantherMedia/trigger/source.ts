@@ -5,7 +5,7 @@ import { MAX_CLOCK_SKEW_MS } from '../../shared/clock';
 import { toIsoSeconds } from '../../shared/dates';
 import { PageLoop } from '../../shared/paging';
 import { MAX_READS_PER_STREAM } from '../../shared/sync/engine';
-import { type Report, inFuture, numberOf, pastTime, record, textOf } from '../../shared/sync/restore';
+import { type Report, inFuture, numberOf, record, textOf, watermarkAndFloor } from '../../shared/sync/restore';
 import type {
 	Candidate,
 	Checkpoint,
@@ -142,11 +142,11 @@ export class PantherMediaSource implements SyncSource<PmItem> {
 
 	restore(_stream: string, checkpoint: unknown, report: Report): Checkpoint | undefined {
 		const cp = record(checkpoint);
-		const floor = pastTime(cp?.floor, 'the start date', report);
-		const wm = pastTime(cp?.wm, 'the watermark', report);
+		const times = watermarkAndFloor(cp, report);
 		const lp = textOf(cp?.lp);
 		const lpDate = lp === undefined || lp === INITIAL_IMPORT_MEDIA_ID ? undefined : parsePantherDate(lp);
-		if (floor === undefined || wm === undefined || lp === undefined) return undefined;
+		if (!times || lp === undefined) return undefined;
+		const { floor, wm } = times;
 		if (lp !== INITIAL_IMPORT_MEDIA_ID && lpDate === undefined) return undefined;
 		if (lpDate !== undefined && inFuture(lpDate)) {
 			report(`last_polling (${lp}) lies in the future; the stream reads on from its watermark`);

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { IDataObject } from 'n8n-workflow';
 
 import { mapPrefix } from '../../shared/concurrency';
-import { type Report, pastTime, record, textOf } from '../../shared/sync/restore';
+import { type Report, pastTime, record, textOf, watermarkAndFloor } from '../../shared/sync/restore';
 import type {
 	Candidate,
 	Checkpoint,
@@ -97,10 +97,9 @@ export class PsRestfulSource implements SyncSource<PsItem> {
 
 	restore(_stream: string, checkpoint: unknown, report: Report): Checkpoint | undefined {
 		const cp = record(checkpoint);
-		const wm = pastTime(cp?.wm, 'the watermark', report);
-		const floor = pastTime(cp?.floor, 'the start date', report);
-		if (wm === undefined || floor === undefined) return undefined;
-		const restored: PsCheckpoint = { wm, floor };
+		const times = watermarkAndFloor(cp, report);
+		if (!times) return undefined;
+		const restored: PsCheckpoint = { ...times };
 		if (cp?.cont !== undefined) {
 			const cont = record(cp.cont);
 			const since = pastTime(cont?.since, 'the unfinished listing’s start', report);

@@ -45,6 +45,19 @@ export function pastTime(value: unknown, label: string, report: Report): number 
 	return now;
 }
 
+/**
+ * The two times every time-based checkpoint holds: its watermark and its first-run start, each
+ * bounded by {@link pastTime}; undefined when either cannot be read.
+ */
+export function watermarkAndFloor(
+	cp: IDataObject | undefined,
+	report: Report,
+): { wm: number; floor: number } | undefined {
+	const wm = pastTime(cp?.wm, 'the watermark', report);
+	const floor = pastTime(cp?.floor, 'the start date', report);
+	return wm === undefined || floor === undefined ? undefined : { wm, floor };
+}
+
 /** Whether an instant (epoch ms) lies more than a day ahead of this machine's clock. */
 export function inFuture(ms: number): boolean {
 	return ms > Date.now() + MAX_CLOCK_SKEW_MS;
