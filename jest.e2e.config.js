@@ -8,8 +8,9 @@ module.exports = {
 	roots: ['<rootDir>/test/e2e'],
 	testMatch: ['**/*.e2e.js'],
 	transform: {
-		// The sandbox is TypeScript next to the mocks it reuses: transpiled, as in the unit tests.
-		'^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }],
+		// The sandbox is TypeScript next to the mocks it reuses: transpiled by the same loader that
+		// `npm start` uses, so the end-to-end tests run the sandbox exactly as the demo does.
+		'^.+\\.ts$': '<rootDir>/scripts/lib/typescript-loader.js',
 	},
 	testTimeout: 5 * 60 * 1000,
 	// Both files start an n8n; one at a time on a 2-core machine.

@@ -7,6 +7,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { registerTypeScript } = require('../../lib/typescript-loader');
 const { REPO } = require('./runtimes');
 
 /** The example workflows, in the order the README describes them. */
@@ -25,29 +26,13 @@ const CREDENTIAL_NAMES = {
 	commerceConnectApi: 'CommerceConnect account',
 };
 
-let tsHookInstalled = false;
-
 /**
- * Lets this (plain JavaScript) process load the sandbox, which is TypeScript next to the test
- * mocks it reuses: files are transpiled on load, like the tests' ts-jest (no type check).
+ * Starts the sandbox (all four mock providers on 127.0.0.1). The sandbox is TypeScript next to
+ * the test mocks it reuses, so it is loaded through the project's TypeScript loader.
  */
-function installTypeScriptHook() {
-	if (tsHookInstalled || require.extensions['.ts']) return;
-	tsHookInstalled = true;
-	const ts = require('typescript');
-	require.extensions['.ts'] = (module, filename) => {
-		const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-			fileName: filename,
-			compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-		});
-		module._compile(outputText, filename);
-	};
-}
-
-/** Starts the sandbox (all four mock providers on 127.0.0.1). */
 async function startSandbox(options) {
-	installTypeScriptHook();
-	const { Sandbox } = require(path.join(REPO, 'test', 'sandbox', 'sandbox.ts'));
+	registerTypeScript();
+	const { Sandbox } = require('../../../test/sandbox/sandbox');
 	return await new Sandbox(options).start();
 }
 
