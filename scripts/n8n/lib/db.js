@@ -2,7 +2,8 @@
 /**
  * Read-only look into an n8n user folder's SQLite database, with the sqlite3 module of the
  * installed runtime (run in a child process on the runtime's Node, so the calling script needs
- * no native module). For probes that check what n8n persisted, e.g. workflow static data.
+ * no native module). For the end-to-end tests' checks of what n8n persisted: workflow static
+ * data and durable poll cursors.
  */
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');

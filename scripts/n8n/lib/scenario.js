@@ -1,5 +1,5 @@
 'use strict';
-/** Building blocks the smoke test and the probes share: expected types, credentials, workflows. */
+/** Whether n8n loaded this package: the node and credential types it declares against those n8n lists. */
 const path = require('node:path');
 
 const { REPO } = require('./runtimes');
@@ -40,55 +40,4 @@ async function checkTypesLoaded(client, typePrefix) {
 	};
 }
 
-async function createPsRestfulCredential(
-	client,
-	standIn,
-	{ name = 'PSRESTful (stand-in)', apiKey = standIn.apiKey } = {},
-) {
-	return await client.createCredential({
-		name,
-		type: 'psRestfulApi',
-		data: { apiKey, environment: 'PROD', cultureName: 'us_en', baseUrl: standIn.url },
-	});
-}
-
-/** PSRESTful Trigger (polling every minute) → NoOp. */
-function psRestfulTriggerWorkflow({
-	typePrefix,
-	credential,
-	name = 'Smoke: PSRESTful Trigger',
-	startDate = '2024-01-01T00:00:00',
-	supplier = 'HIT',
-}) {
-	return {
-		name,
-		nodes: [
-			{
-				id: 'b7a3f0a2-0f5e-4d1b-9a55-1d6f1f3b0001',
-				name: 'PSRESTful Trigger',
-				type: `${typePrefix}.psRestfulTrigger`,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {
-					pollTimes: { item: [{ mode: 'everyMinute' }] },
-					supplierCode: supplier,
-					firstRun: 'date',
-					startDate,
-				},
-				credentials: { psRestfulApi: { id: credential.id, name: credential.name } },
-			},
-			{
-				id: 'b7a3f0a2-0f5e-4d1b-9a55-1d6f1f3b0002',
-				name: 'Received',
-				type: 'n8n-nodes-base.noOp',
-				typeVersion: 1,
-				position: [240, 0],
-				parameters: {},
-			},
-		],
-		connections: { 'PSRESTful Trigger': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-	};
-}
-
-module.exports = { declaredTypes, checkTypesLoaded, createPsRestfulCredential, psRestfulTriggerWorkflow };
+module.exports = { declaredTypes, checkTypesLoaded };
