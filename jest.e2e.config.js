@@ -1,7 +1,9 @@
+// @ts-check
 /**
  * End-to-end tests (`npm run test:e2e`): the package inside real n8n processes (2.x and the last
  * 1.x) against the sandbox servers. The script builds the package and installs the pinned n8n
  * runtimes first; the suite itself stays under 10 minutes.
+ * @type {import('jest').Config}
  */
 module.exports = {
 	testEnvironment: 'node',

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * Runs a TypeScript module of this repository in a fresh Node.js process, through the project's
  * TypeScript loader (transpile only): `fork('bench/child/run-ts.js', ['bench/upload-client.ts'])`.
