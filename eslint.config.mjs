@@ -1,3 +1,4 @@
+// @ts-check
 import js from '@eslint/js';
 import { n8nCommunityNodesPlugin } from '@n8n/eslint-plugin-community-nodes';
 import { globalIgnores } from 'eslint/config';
@@ -16,15 +17,7 @@ import tseslint from 'typescript-eslint';
 const communityRecommended = n8nCommunityNodesPlugin.configs.recommendedWithoutN8nCloudSupport;
 
 export default tseslint.config(
-	globalIgnores([
-		'dist/**',
-		'node_modules/**',
-		'bench/out/**',
-		'.n8n-runtime/**',
-		'.sandbox/**',
-		'**/*.js',
-		'**/*.mjs',
-	]),
+	globalIgnores(['dist/**', 'node_modules/**', 'bench/out/**', '.n8n-runtime/**', '.sandbox/**']),
 	{
 		files: ['**/*.ts'],
 		extends: [js.configs.recommended, tseslint.configs.recommended, communityRecommended],
@@ -76,5 +69,23 @@ export default tseslint.config(
 		rules: {
 			'no-console': 'off',
 		},
+	},
+	{
+		// The repository's own JavaScript: scripts run by plain Node.js, the end-to-end tests and the
+		// configuration files. Unknown names are the type checker's to report (tsconfig.scripts.json
+		// checks every one of these files), as typescript-eslint advises for TypeScript, so no-undef
+		// needs no list of Node.js and Jest globals.
+		files: ['**/*.js', '**/*.mjs'],
+		extends: [js.configs.recommended],
+		languageOptions: { sourceType: 'commonjs', ecmaVersion: 'latest' },
+		rules: {
+			'no-undef': 'off',
+			// `const { a, ...rest } = x` is how these scripts drop fields from a copy.
+			'no-unused-vars': ['error', { ignoreRestSiblings: true }],
+		},
+	},
+	{
+		files: ['**/*.mjs'],
+		languageOptions: { sourceType: 'module' },
 	},
 );

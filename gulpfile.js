@@ -1,3 +1,4 @@
+// @ts-check
 // Copies node and credential icons (SVG/PNG) and codex files into dist/, next to the compiled
 // JavaScript, where n8n looks for them.
 const path = require('node:path');

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 /**
  * `npm run audit:runtime`: asks the registry's advisory database (`npm audit --omit=dev`) about the
  * packages this package brings into an n8n process — its runtime dependencies, nothing of the
@@ -22,7 +23,10 @@ const args = process.argv.slice(2);
 const strict = args.includes('--strict');
 const npmArgs = args.filter((arg) => arg !== '--strict');
 
-/** The npm that runs this script (npm run sets npm_execpath), else the one on PATH. */
+/**
+ * The npm that runs this script (npm run sets npm_execpath), else the one on PATH.
+ * @param {string[]} commandArgs
+ */
 function npm(commandArgs) {
 	const execPath = process.env.npm_execpath;
 	const [command, prefix] = execPath && /npm-cli\.js$/.test(execPath) ? [process.execPath, [execPath]] : ['npm', []];
@@ -35,6 +39,7 @@ function npm(commandArgs) {
 }
 
 const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+/** @param {string} path  a package-lock.json key, e.g. node_modules/a/node_modules/b */
 const nameOf = (path) => path.replace(/^.*node_modules\//, '');
 /** What package-lock.json installs outside the dev tree: what npm audit --omit=dev asks about. */
 const runtimeEntries = Object.entries(lock.packages).filter(
@@ -45,7 +50,11 @@ function runtimePackages() {
 	return runtimeEntries.map(([path, entry]) => `${nameOf(path)} ${entry.version}`).sort();
 }
 
-/** Who brings `name` in: this package itself, or the runtime packages that depend on it. */
+/**
+ * Who brings `name` in: this package itself, or the runtime packages that depend on it.
+ * @param {string} name
+ * @returns {string}
+ */
 function requiredBy(name) {
 	const dependents = [];
 	if (lock.packages[''].dependencies?.[name]) dependents.push('this package');

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // Checks what `npm pack` would ship: every node and credential listed in package.json's "n8n"
 // section, the icons they reference, their codex files — and nothing outside dist/.
 const { execFileSync } = require('node:child_process');
@@ -8,6 +9,7 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+/** @type {[{ files: Array<{ path: string }>, size: number }]} npm's JSON report: one entry per packed package */
 const [report] = JSON.parse(
 	execFileSync(npm, ['pack', '--dry-run', '--json', '--ignore-scripts'], {
 		cwd: root,
@@ -16,12 +18,22 @@ const [report] = JSON.parse(
 	}),
 );
 const shipped = new Set(report.files.map((f) => f.path));
+/** @type {string[]} */
 const problems = [];
 
+/**
+ * @param {string} file
+ * @param {string} why
+ */
 const expectFile = (file, why) => {
 	if (!shipped.has(file)) problems.push(`missing ${file} (${why})`);
 };
 
+/**
+ * The icon files a node or credential source names (`icon: 'file:….svg'`).
+ * @param {string} source
+ * @returns {string[]}
+ */
 function iconFiles(source) {
 	const text = readFileSync(source, 'utf8');
 	return [...text.matchAll(/'file:([^']+\.(?:svg|png))'/g)].map((m) => m[1]);

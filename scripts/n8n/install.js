@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 'use strict';
 /**
  * Installs the pinned n8n runtime(s) into .n8n-runtime/<version>/.

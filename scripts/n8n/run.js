@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 'use strict';
 /**
  * Runs a real n8n with this package loaded, until Ctrl-C.

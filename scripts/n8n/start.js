@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 'use strict';
 /**
  * `npm start`: the whole package working inside a real n8n, on this machine only.
@@ -35,14 +36,20 @@ const { log, parseArgs, readJson, seconds } = require('./lib/util');
 
 const OWNER = { email: 'demo@media-sync.local', firstName: 'Media', lastName: 'Sync', password: 'MediaSync-demo-1' };
 
+/** @typedef {import('./lib/demo').ImportedExample} ImportedExample */
+/** @typedef {import('./lib/demo').Sandbox} Sandbox */
+
 async function main() {
 	const started = Date.now();
 	const args = parseArgs(process.argv.slice(2));
 	const runtime = resolveLine(String(args.n8n ?? '2.x'));
 	const changeEveryMs = Math.max(10, Number(args['change-every'] ?? 60)) * 1000;
+	/** @type {NodeJS.Timeout[]} */
 	const timers = [];
+	/** @type {Sandbox | undefined} */
 	let sandbox;
 	let stopping = false;
+	/** @param {string} reason */
 	const stop = async (reason) => {
 		if (stopping) return;
 		stopping = true;
@@ -123,12 +130,17 @@ async function main() {
 	}
 }
 
-/** Prints each new finished execution of the example workflows: status and what the trigger emitted. */
+/**
+ * Prints each new finished execution of the example workflows: status and what the trigger emitted.
+ * @param {N8nClient} client
+ * @param {ImportedExample[]} workflows
+ * @param {Set<string>} seen  execution ids already reported (added to)
+ */
 async function reportExecutions(client, workflows, seen) {
 	for (const workflow of workflows) {
 		const executions = await client.listExecutions({ workflowId: workflow.id, limit: 20 });
 		for (const summary of executions.slice().reverse()) {
-			if (seen.has(summary.id) || !(summary.finished || ['success', 'error', 'crashed'].includes(summary.status)))
+			if (seen.has(summary.id) || !(summary.finished || ['success', 'error', 'crashed'].includes(summary.status ?? '')))
 				continue;
 			seen.add(summary.id);
 			const execution = await client.getExecution(summary.id);

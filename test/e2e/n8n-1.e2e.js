@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The package inside the last n8n 1.x (Node 20): it loads, its credentials test, and the example
@@ -7,10 +8,16 @@ const { checkTypesLoaded } = require('../../scripts/n8n/lib/scenario');
 const { E2eEnvironment, emitted, statusOf } = require('./helpers');
 const { changesOf, expectPimMatchesSupplier, psRestfulKeys, wrongCredentials } = require('./expectations');
 
+/** @typedef {import('../../scripts/n8n/lib/demo').ImportedExample} ImportedExample */
+/** @typedef {import('../sandbox/sandbox').SandboxCredentials} SandboxCredentials */
+
 describe('n8n 1.x with the package and the sandboxes', () => {
 	const env = new E2eEnvironment('1.x');
+	/** @type {ImportedExample[]} */
 	let workflows;
+	/** @type {Map<string, Set<string>>} execution ids already looked at, by workflow id */
 	const known = new Map();
+	/** @type {string[]} */
 	const emittedByWorkflow1 = [];
 
 	beforeAll(async () => {
@@ -22,7 +29,8 @@ describe('n8n 1.x with the package and the sandboxes', () => {
 
 	const collect = async () => {
 		const keys = [];
-		for (const { summary, execution } of await env.newExecutions(workflows[0].id, known.get(workflows[0].id))) {
+		const seen = /** @type {Set<string>} */ (known.get(workflows[0].id));
+		for (const { summary, execution } of await env.newExecutions(workflows[0].id, seen)) {
 			expect(statusOf(summary)).toBe('success');
 			keys.push(...psRestfulKeys(emitted(execution, 'PSRESTful Trigger')));
 		}
@@ -39,7 +47,7 @@ describe('n8n 1.x with the package and the sandboxes', () => {
 		expect(types.declared.nodes).toHaveLength(8);
 	});
 
-	it.each(Object.keys(wrongCredentials))(
+	it.each(/** @type {Array<keyof SandboxCredentials>} */ (Object.keys(wrongCredentials)))(
 		'passes the %s credential test against the sandbox and fails it with the provider’s message for a wrong key',
 		async (type) => {
 			const credential = env.credentials[type];

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * n8n 2.x with durable poll cursors (2.36+): the scheduler runs polls from the database and
@@ -17,8 +18,11 @@ const DURABLE = {
 
 describe('n8n 2.x with durable poll cursors', () => {
 	const env = new E2eEnvironment('2.x', { profile: 'e2e-durable', env: DURABLE });
+	/** @type {import('../../scripts/n8n/lib/demo').ImportedExample} */
 	let workflow;
+	/** @type {Set<string>} */
 	const known = new Set();
+	/** @type {string[]} */
 	const all = [];
 
 	beforeAll(async () => {

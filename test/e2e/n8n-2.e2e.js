@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The package inside a real n8n 2.x (Node 24, SQLite), against the sandbox servers, driven only
@@ -12,12 +13,22 @@ const { changesOf, expectPimMatchesSupplier, psRestfulKeys, wrongCredentials } =
 
 const WORKFLOW_1 = 'PSRESTful Trigger';
 
+/** @typedef {import('../../scripts/n8n/lib/demo').ImportedExample} ImportedExample */
+/** @typedef {import('../sandbox/sandbox').SandboxCredentials} SandboxCredentials */
+
 describe('n8n 2.x with the package and the sandboxes', () => {
 	const env = new E2eEnvironment('2.x');
-	/** Workflow ids by example number, and the executions already looked at. */
+	/**
+	 * Workflow ids by example number, and the executions already looked at.
+	 * @type {ImportedExample[]}
+	 */
 	let workflows;
+	/** @type {Map<string, Set<string>>} */
 	const known = new Map();
-	/** Every item workflow 1's trigger emitted, over all polls. */
+	/**
+	 * Every item workflow 1's trigger emitted, over all polls.
+	 * @type {string[]}
+	 */
 	const emittedByWorkflow1 = [];
 
 	beforeAll(async () => {
@@ -27,8 +38,10 @@ describe('n8n 2.x with the package and the sandboxes', () => {
 		await env.stop();
 	});
 
+	/** @param {{ timeoutMs?: number }} [options] */
 	const collect = async (options) => {
-		const fresh = await env.newExecutions(workflows[0].id, known.get(workflows[0].id), options);
+		const seen = /** @type {Set<string>} */ (known.get(workflows[0].id));
+		const fresh = await env.newExecutions(workflows[0].id, seen, options);
 		const keys = [];
 		for (const { summary, execution } of fresh) {
 			expect(statusOf(summary)).toBe('success');
@@ -48,7 +61,7 @@ describe('n8n 2.x with the package and the sandboxes', () => {
 		});
 	});
 
-	it.each(Object.keys(wrongCredentials))(
+	it.each(/** @type {Array<keyof SandboxCredentials>} */ (Object.keys(wrongCredentials)))(
 		'passes the %s credential test against the sandbox and fails it with the provider’s message for a wrong key',
 		async (type) => {
 			const credential = env.credentials[type];
@@ -93,7 +106,7 @@ describe('n8n 2.x with the package and the sandboxes', () => {
 	it('ran examples 2, 3 and 4 without an error, writing photos and files into CommerceConnect and reporting the PIM’s changes', async () => {
 		const cc = env.sandbox.commerceconnect;
 		const items = () => [...cc.items.values()];
-		const tagged = (tag) => items().filter((item) => item.tag_list.includes(tag));
+		const tagged = (/** @type {string} */ tag) => items().filter((item) => item.tag_list.includes(tag));
 		// Workflow 2: the seed photos that were never deleted are image items of STOCK-PHOTOS.
 		const seedPhotos = env.sandbox.panthermedia.events.filter((e) => e.type === 'new').slice(1, 3);
 		for (const photo of seedPhotos) {
@@ -105,13 +118,13 @@ describe('n8n 2.x with the package and the sandboxes', () => {
 			const uploads = tagged(`hal-leonard-${assetId}`);
 			expect(uploads.length).toBeGreaterThanOrEqual(1);
 			expect(uploads[0]).toMatchObject({ product_id: SANDBOX_PRODUCTS.sheetMusic.id });
-			expect(uploads[0].asset.bytes.length).toBeGreaterThan(0);
+			expect(/** @type {{ bytes: Buffer }} */ (uploads[0].asset).bytes.length).toBeGreaterThan(0);
 		}
 		// Workflow 4: it emitted media items that workflow 1 created.
 		const fromWorkflow1 = new Set(tagged('psrestful-hit').map((item) => item.id));
 		const reported = [];
 		for (const { execution } of await env.executions(workflows[3].id))
-			reported.push(...emitted(execution, 'CommerceConnect Trigger').map((item) => item.id));
+			reported.push(...emitted(execution, 'CommerceConnect Trigger').map((item) => /** @type {number} */ (item.id)));
 		expect(reported.some((id) => fromWorkflow1.has(id))).toBe(true);
 		// No example failed anywhere.
 		for (const workflow of workflows) {

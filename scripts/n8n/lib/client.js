@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * A small client for the REST API n8n's own editor uses (the /rest/* endpoints with the auth
@@ -23,11 +24,98 @@
  */
 const crypto = require('node:crypto');
 
+/** @typedef {import('n8n-workflow').INodeExecutionData} INodeExecutionData */
+/** @typedef {import('n8n-workflow').IRunData} IRunData */
+/** @typedef {import('n8n-workflow').ITaskData} ITaskData */
+
+/**
+ * A workflow as the editor exports it (examples/*.json) and POST /rest/workflows takes it.
+ * @typedef {object} WorkflowJson
+ * @property {string} name
+ * @property {WorkflowNodeJson[]} nodes
+ * @property {Record<string, unknown>} connections
+ * @property {Record<string, unknown>} [settings]
+ * @property {string} [id]  ignored on create: n8n assigns one
+ * @property {boolean} [active]  ignored on create: activation is a call of its own
+ */
+
+/**
+ * @typedef {object} WorkflowNodeJson
+ * @property {string} [id]
+ * @property {string} name
+ * @property {string} type  e.g. "n8n-nodes-media-sync.psRestfulTrigger"
+ * @property {number} typeVersion
+ * @property {number[]} position
+ * @property {Record<string, unknown>} [parameters]
+ * @property {Record<string, CredentialRef>} [credentials]  by credential type
+ */
+
+/** @typedef {{ id: string, name: string }} CredentialRef  how a node names its credential */
+
+/**
+ * A credential as n8n lists it (never with its data).
+ * @typedef {{ id: string, name: string, type: string }} Credential
+ */
+
+/**
+ * @typedef {object} CredentialInput
+ * @property {string} name
+ * @property {string} type  credential type name, e.g. "psRestfulApi"
+ * @property {Record<string, unknown>} data  the credential's fields
+ */
+
+/** @typedef {{ status: 'OK' | 'Error', message: string }} CredentialTestResult */
+
+/**
+ * @typedef {object} WorkflowSummary
+ * @property {string} id
+ * @property {string} name
+ * @property {boolean} active
+ * @property {string} [versionId]
+ */
+
+/**
+ * An execution as GET /rest/executions lists it. n8n 1.x and 2.x both send `status`; `finished`
+ * is what older 1.x releases had.
+ * @typedef {object} ExecutionSummary
+ * @property {string} id
+ * @property {boolean} [finished]
+ * @property {string} [status]  "success", "error", "running", …
+ * @property {string} [mode]  "trigger", "manual", …
+ */
+
+/**
+ * One execution with its run data decoded (getExecution).
+ * @typedef {ExecutionSummary & { data?: { resultData?: { runData?: IRunData, error?: { message: string } } } }} Execution
+ */
+
+/**
+ * n8n's public settings: the parts the scripts read.
+ * @typedef {object} N8nSettings
+ * @property {string} versionCli
+ * @property {{ showSetupOnFirstLoad?: boolean }} [userManagement]
+ */
+
+/** @typedef {{ email: string, firstName: string, lastName: string, password: string }} Owner */
+
+/**
+ * @typedef {object} RequestOptions
+ * @property {unknown} [body]  sent as JSON
+ * @property {Record<string, unknown>} [query]  strings as they are, anything else as JSON
+ * @property {boolean} [raw]  the whole answer, not its `data`
+ */
+
 class N8nApiError extends Error {
+	/**
+	 * @param {string} method
+	 * @param {string} path
+	 * @param {number} status
+	 * @param {unknown} body  the answer, parsed when it was JSON
+	 */
 	constructor(method, path, status, body) {
 		const message =
 			body && typeof body === 'object'
-				? body.message || JSON.stringify(body).slice(0, 500)
+				? /** @type {{ message?: string }} */ (body).message || JSON.stringify(body).slice(0, 500)
 				: String(body).slice(0, 500);
 		super(`${method} ${path} → HTTP ${status}: ${message}`);
 		this.status = status;
@@ -36,18 +124,29 @@ class N8nApiError extends Error {
 }
 
 class N8nClient {
+	/** @param {string} baseUrl  e.g. http://127.0.0.1:5678 */
 	constructor(baseUrl) {
 		this.baseUrl = baseUrl.replace(/\/+$/, '');
+		/** @type {Map<string, string>} */
 		this.cookies = new Map();
 		// The editor sends a per-browser id; the auth cookie is bound to it.
 		this.browserId = crypto.randomUUID();
 	}
 
+	/**
+	 * One call: the auth cookie sent and kept, errors as N8nApiError, and the answer's `data`
+	 * (unchecked: each method below says what it returns).
+	 * @param {string} method
+	 * @param {string} path
+	 * @param {RequestOptions} [options]
+	 * @returns {Promise<any>}
+	 */
 	async request(method, path, { body, query, raw = false } = {}) {
 		const url = new URL(this.baseUrl + path);
 		for (const [key, value] of Object.entries(query ?? {})) {
 			if (value !== undefined) url.searchParams.set(key, typeof value === 'string' ? value : JSON.stringify(value));
 		}
+		/** @type {Record<string, string>} */
 		const headers = { accept: 'application/json', 'browser-id': this.browserId };
 		if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 		if (body !== undefined) headers['content-type'] = 'application/json';
@@ -58,6 +157,7 @@ class N8nClient {
 			if (eq > 0) this.cookies.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
 		}
 		const text = await response.text();
+		/** @type {unknown} */
 		let parsed = text;
 		try {
 			parsed = text ? JSON.parse(text) : undefined;
@@ -70,16 +170,23 @@ class N8nClient {
 		return parsed && typeof parsed === 'object' && !Array.isArray(parsed) && 'data' in parsed ? parsed.data : parsed;
 	}
 
-	/** Public settings: n8n version and whether the first-run owner setup is still open. */
+	/**
+	 * Public settings: n8n version and whether the first-run owner setup is still open.
+	 * @returns {Promise<N8nSettings>}
+	 */
 	async settings() {
 		return await this.request('GET', '/rest/settings');
 	}
 
+	/** @returns {Promise<string>} */
 	async version() {
 		return (await this.settings()).versionCli;
 	}
 
-	/** Creates the owner on a fresh instance, or logs in when it exists already. */
+	/**
+	 * Creates the owner on a fresh instance, or logs in when it exists already.
+	 * @param {Owner} owner
+	 */
 	async ensureOwner(owner) {
 		const settings = await this.settings();
 		const setupOpen = settings.userManagement && settings.userManagement.showSetupOnFirstLoad;
@@ -91,31 +198,47 @@ class N8nClient {
 		return await this.login(owner.email, owner.password);
 	}
 
+	/**
+	 * @param {string} email
+	 * @param {string} password
+	 */
 	async login(email, password) {
 		return await this.request('POST', '/rest/login', { body: { emailOrLdapLoginId: email, password } });
 	}
 
+	/** @returns {Promise<Array<{ name: string }>>} every loaded node type (each version listed) */
 	async nodeTypes() {
 		return await this.request('GET', '/types/nodes.json');
 	}
 
+	/** @returns {Promise<Array<{ name: string }>>} */
 	async credentialTypes() {
 		return await this.request('GET', '/types/credentials.json');
 	}
 
+	/**
+	 * @param {CredentialInput} credential
+	 * @returns {Promise<Credential>}
+	 */
 	async createCredential({ name, type, data }) {
 		return await this.request('POST', '/rest/credentials', { body: { name, type, data } });
 	}
 
+	/** @returns {Promise<Credential[]>} */
 	async listCredentials() {
 		const answer = await this.request('GET', '/rest/credentials');
 		return Array.isArray(answer) ? answer : (answer.data ?? answer.results ?? []);
 	}
 
+	/**
+	 * @param {string} id
+	 * @param {CredentialInput} credential
+	 */
 	async updateCredential(id, { name, type, data }) {
 		return await this.request('PATCH', `/rest/credentials/${encodeURIComponent(id)}`, { body: { name, type, data } });
 	}
 
+	/** @returns {Promise<WorkflowSummary[]>} */
 	async listWorkflows() {
 		const answer = await this.request('GET', '/rest/workflows');
 		return Array.isArray(answer) ? answer : (answer.data ?? answer.results ?? []);
@@ -123,7 +246,10 @@ class N8nClient {
 
 	/**
 	 * Runs a credential's test the way the editor's "Retry"/"Save" button does. `data` may
-	 * override saved fields (the editor sends its unsaved form). Returns {status: 'OK'|'Error', message}.
+	 * override saved fields (the editor sends its unsaved form).
+	 * @param {Credential & { data?: Record<string, unknown> }} credential
+	 * @param {Record<string, unknown>} [data]
+	 * @returns {Promise<CredentialTestResult>}
 	 */
 	async testCredential(credential, data) {
 		return await this.request('POST', '/rest/credentials/test', {
@@ -138,15 +264,24 @@ class N8nClient {
 		});
 	}
 
+	/**
+	 * @param {WorkflowJson} workflow  created inactive, with n8n's own id
+	 * @returns {Promise<WorkflowSummary>}
+	 */
 	async createWorkflow(workflow) {
 		const { id: _ignored, active: _active, ...rest } = workflow;
 		return await this.request('POST', '/rest/workflows', { body: { settings: {}, ...rest, active: false } });
 	}
 
+	/**
+	 * @param {string} id
+	 * @returns {Promise<WorkflowSummary & WorkflowJson>}
+	 */
 	async getWorkflow(id) {
 		return await this.request('GET', `/rest/workflows/${encodeURIComponent(id)}`);
 	}
 
+	/** @param {string} id */
 	async activateWorkflow(id) {
 		const workflow = await this.getWorkflow(id);
 		try {
@@ -162,6 +297,7 @@ class N8nClient {
 		}
 	}
 
+	/** @param {string} id */
 	async deactivateWorkflow(id) {
 		try {
 			return await this.request('POST', `/rest/workflows/${encodeURIComponent(id)}/deactivate`, { body: {} });
@@ -174,7 +310,11 @@ class N8nClient {
 		}
 	}
 
-	/** Newest first. */
+	/**
+	 * Newest first.
+	 * @param {{ workflowId?: string, limit?: number }} [options]
+	 * @returns {Promise<ExecutionSummary[]>}
+	 */
 	async listExecutions({ workflowId, limit = 50 } = {}) {
 		const answer = await this.request('GET', '/rest/executions', {
 			query: { filter: workflowId ? { workflowId } : undefined, limit: String(limit) },
@@ -182,20 +322,30 @@ class N8nClient {
 		return answer.results ?? answer;
 	}
 
-	/** One execution with its run data decoded (n8n stores it in the "flatted" format). */
+	/**
+	 * One execution with its run data decoded (n8n stores it in the "flatted" format).
+	 * @param {string} id
+	 * @returns {Promise<Execution>}
+	 */
 	async getExecution(id) {
 		const execution = await this.request('GET', `/rest/executions/${encodeURIComponent(id)}`);
 		if (execution && typeof execution.data === 'string') execution.data = parseFlatted(execution.data);
 		return execution;
 	}
 
-	/** Waits until the workflow has at least `count` finished executions; returns them oldest first. */
+	/**
+	 * Waits until the workflow has at least `count` finished executions; returns them oldest first.
+	 * @param {string} workflowId
+	 * @param {number} count
+	 * @param {{ timeoutMs?: number, intervalMs?: number }} [options]
+	 * @returns {Promise<ExecutionSummary[]>}
+	 */
 	async waitForExecutions(workflowId, count, { timeoutMs = 120_000, intervalMs = 1000 } = {}) {
 		const deadline = Date.now() + timeoutMs;
 		let seen = [];
 		for (;;) {
 			seen = (await this.listExecutions({ workflowId, limit: 100 })).filter(
-				(e) => e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status),
+				(e) => e.finished || ['success', 'error', 'crashed', 'canceled'].includes(e.status ?? ''),
 			);
 			if (seen.length >= count) return seen.slice().reverse();
 			if (Date.now() > deadline) {
@@ -208,7 +358,13 @@ class N8nClient {
 	}
 }
 
-/** Output items of a node in a decoded execution: [{json, …}] of its last run's first output. */
+/**
+ * Output items of a node in a decoded execution: [{json, …}] of its last run's first output.
+ * @param {Execution} execution
+ * @param {string} nodeName
+ * @param {{ run?: number, output?: number }} [options]  which run (negative: from the end) and output
+ * @returns {INodeExecutionData[] | undefined} undefined when the node did not run
+ */
 function nodeOutput(execution, nodeName, { run = -1, output = 0 } = {}) {
 	const runs =
 		execution.data &&
@@ -216,7 +372,7 @@ function nodeOutput(execution, nodeName, { run = -1, output = 0 } = {}) {
 		execution.data.resultData.runData &&
 		execution.data.resultData.runData[nodeName];
 	if (!runs || runs.length === 0) return undefined;
-	const chosen = runs.at(run);
+	const chosen = /** @type {ITaskData} */ (runs.at(run));
 	return (chosen.data && chosen.data.main && chosen.data.main[output]) || [];
 }
 
@@ -224,11 +380,18 @@ function nodeOutput(execution, nodeName, { run = -1, output = 0 } = {}) {
  * Decodes n8n's execution data format ("flatted"): a JSON array whose first entry is the root and
  * in which every string inside an object or array is the index of the real value in the array
  * (so shared and circular references survive). Written here to keep the scripts dependency-free.
+ * @param {string} text
+ * @returns {any} the decoded value (its shape is the caller's to know)
  */
 function parseFlatted(text) {
 	const table = JSON.parse(text);
 	if (!Array.isArray(table) || table.length === 0) return table;
+	/** @type {Map<number, unknown>} */
 	const resolved = new Map();
+	/**
+	 * @param {number} index
+	 * @returns {unknown}
+	 */
 	const revive = (index) => {
 		if (resolved.has(index)) return resolved.get(index);
 		const value = table[index];
@@ -236,7 +399,8 @@ function parseFlatted(text) {
 			resolved.set(index, value);
 			return value;
 		}
-		const copy = Array.isArray(value) ? [] : {};
+		// An array's keys are its indexes as strings: arrays and objects fill the same way.
+		const copy = /** @type {Record<string, unknown>} */ (Array.isArray(value) ? [] : {});
 		resolved.set(index, copy);
 		for (const [key, entry] of Object.entries(value)) {
 			copy[key] = typeof entry === 'string' ? revive(Number(entry)) : entry;

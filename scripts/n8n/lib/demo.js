@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * The demo: the four providers' sandbox servers, credentials in n8n pointing at them, and the
@@ -7,7 +8,30 @@
 const fs = require('node:fs');
 const path = require('node:path');
 
+const { registerTypeScript } = require('../../lib/typescript-loader');
 const { REPO } = require('./runtimes');
+
+/** @typedef {import('./client').N8nClient} N8nClient */
+/** @typedef {import('./client').Credential} Credential */
+/** @typedef {import('./client').WorkflowJson} WorkflowJson */
+/** @typedef {import('../../../test/sandbox/sandbox').Sandbox} Sandbox */
+/** @typedef {import('../../../test/sandbox/sandbox').SandboxOptions} SandboxOptions */
+/** @typedef {import('../../../test/sandbox/sandbox').SandboxCredentials} SandboxCredentials */
+
+/**
+ * Trigger parameters to set, by trigger type name without the package prefix.
+ * @typedef {Record<string, Record<string, string>>} FirstRuns
+ */
+
+/**
+ * An example workflow in n8n.
+ * @typedef {object} ImportedExample
+ * @property {string} file  in examples/
+ * @property {string} id  n8n's workflow id
+ * @property {string} name
+ * @property {boolean} imported  false when it was there from a previous run
+ * @property {boolean} active
+ */
 
 /** The example workflows, in the order the README describes them. */
 const EXAMPLES = [
@@ -17,7 +41,10 @@ const EXAMPLES = [
 	'4-commerceconnect-changes.json',
 ];
 
-/** Credential names the examples refer to, by credential type. */
+/**
+ * Credential names the examples refer to, by credential type.
+ * @type {Record<keyof SandboxCredentials, string>}
+ */
 const CREDENTIAL_NAMES = {
 	psRestfulApi: 'PSRESTful account',
 	pantherMediaApi: 'PantherMedia account',
@@ -25,32 +52,22 @@ const CREDENTIAL_NAMES = {
 	commerceConnectApi: 'CommerceConnect account',
 };
 
-let tsHookInstalled = false;
-
 /**
- * Lets this (plain JavaScript) process load the sandbox, which is TypeScript next to the test
- * mocks it reuses: files are transpiled on load, like the tests' ts-jest (no type check).
+ * Starts the sandbox (all four mock providers on 127.0.0.1). The sandbox is TypeScript next to
+ * the test mocks it reuses, so it is loaded through the project's TypeScript loader.
+ * @param {SandboxOptions} [options]
+ * @returns {Promise<Sandbox>}
  */
-function installTypeScriptHook() {
-	if (tsHookInstalled || require.extensions['.ts']) return;
-	tsHookInstalled = true;
-	const ts = require('typescript');
-	require.extensions['.ts'] = (module, filename) => {
-		const { outputText } = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-			fileName: filename,
-			compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-		});
-		module._compile(outputText, filename);
-	};
-}
-
-/** Starts the sandbox (all four mock providers on 127.0.0.1). */
 async function startSandbox(options) {
-	installTypeScriptHook();
-	const { Sandbox } = require(path.join(REPO, 'test', 'sandbox', 'sandbox.ts'));
+	registerTypeScript();
+	const { Sandbox } = require('../../../test/sandbox/sandbox');
 	return await new Sandbox(options).start();
 }
 
+/**
+ * @param {string} file  in examples/
+ * @returns {WorkflowJson}
+ */
 function loadExample(file) {
 	return JSON.parse(fs.readFileSync(path.join(REPO, 'examples', file), 'utf8'));
 }
@@ -58,12 +75,18 @@ function loadExample(file) {
 /**
  * One credential per provider in n8n, named as the examples expect and pointing at the sandbox:
  * created, or updated in place when a previous run made it. Returns them by type.
+ * @param {N8nClient} client
+ * @param {Sandbox} sandbox
+ * @returns {Promise<Record<string, Credential>>}
  */
 async function ensureSandboxCredentials(client, sandbox) {
 	const data = sandbox.credentials();
 	const existing = await client.listCredentials();
+	/** @type {Record<string, Credential>} */
 	const result = {};
-	for (const [type, name] of Object.entries(CREDENTIAL_NAMES)) {
+	for (const [type, name] of /** @type {Array<[keyof SandboxCredentials, string]>} */ (
+		Object.entries(CREDENTIAL_NAMES)
+	)) {
 		const found = existing.find((credential) => credential.type === type && credential.name === name);
 		if (found) {
 			await client.updateCredential(found.id, { name, type, data: data[type] });
@@ -80,30 +103,47 @@ async function ensureSandboxCredentials(client, sandbox) {
  * types renamed when the package is loaded another way (typePrefix), every trigger polling each
  * minute with no minimum interval of its own, and a first run that shows the sandbox's seed data
  * (`firstRun` overrides per trigger type name, e.g. { psRestfulTrigger: { firstRun: 'date', startDate } }).
+ * @param {WorkflowJson} workflow  left unchanged
+ * @param {object} [options]
+ * @param {Record<string, Credential>} [options.credentials]  by credential type; every type a node uses
+ * @param {string} [options.typePrefix]
+ * @param {FirstRuns} [options.firstRun]
+ * @param {string} [options.name]  a name of its own instead of the example's
+ * @returns {WorkflowJson}
  */
 function prepareExample(workflow, { credentials, typePrefix = 'n8n-nodes-media-sync', firstRun = {}, name } = {}) {
+	/** @type {WorkflowJson} */
 	const copy = JSON.parse(JSON.stringify(workflow));
 	if (name) copy.name = name;
 	for (const node of copy.nodes) {
 		if (node.type.startsWith('n8n-nodes-media-sync.'))
 			node.type = `${typePrefix}.${node.type.slice('n8n-nodes-media-sync.'.length)}`;
-		for (const [type, reference] of Object.entries(node.credentials ?? {})) {
-			const credential = credentials[type];
+		const references = node.credentials ?? {};
+		for (const type of Object.keys(references)) {
+			const credential = credentials?.[type];
 			if (!credential) throw new Error(`${node.name}: no ${type} credential for the sandbox`);
-			node.credentials[type] = { id: credential.id, name: credential.name };
+			references[type] = { id: credential.id, name: credential.name };
 		}
 		if (node.parameters && node.parameters.pollTimes) {
 			node.parameters.pollTimes = { item: [{ mode: 'everyMinute' }] };
-			node.parameters.syncOptions = { ...(node.parameters.syncOptions ?? {}), minIntervalMinutes: 0 };
-			const shortType = node.type.split('.').pop();
+			node.parameters.syncOptions = {
+				.../** @type {object} */ (node.parameters.syncOptions ?? {}),
+				minIntervalMinutes: 0,
+			};
+			const shortType = node.type.slice(node.type.lastIndexOf('.') + 1);
 			Object.assign(node.parameters, firstRun[shortType] ?? {});
 		}
 	}
 	return copy;
 }
 
-/** First runs that show the sandbox's seed data at once (see test/sandbox/sandbox.ts). */
+/**
+ * First runs that show the sandbox's seed data at once (see test/sandbox/sandbox.ts).
+ * @param {number} [now]
+ * @returns {FirstRuns}
+ */
 function sandboxFirstRuns(now = Date.now()) {
+	/** @param {number} days */
 	const daysAgo = (days) => new Date(now - days * 86_400_000).toISOString().slice(0, 10);
 	return {
 		psRestfulTrigger: { firstRun: 'date', startDate: '2024-01-01T00:00:00' },
@@ -118,13 +158,22 @@ function sandboxFirstRuns(now = Date.now()) {
 /**
  * Imports the examples into n8n (prepared for the sandbox) unless a workflow of the same name is
  * there from a previous run, and activates those not active; activation runs each trigger's first
- * poll at once. Returns [{file, id, name, imported}] in example order.
+ * poll at once. Returns them in example order.
+ * @param {N8nClient} client
+ * @param {object} options
+ * @param {Record<string, Credential>} options.credentials  ensureSandboxCredentials()
+ * @param {string} [options.typePrefix]
+ * @param {string[]} [options.files]  default: all examples
+ * @param {boolean} [options.activate]
+ * @param {FirstRuns} [options.firstRun]
+ * @returns {Promise<ImportedExample[]>}
  */
 async function importExamples(
 	client,
 	{ credentials, typePrefix, files = EXAMPLES, activate = true, firstRun = sandboxFirstRuns() },
 ) {
 	const existing = await client.listWorkflows();
+	/** @type {ImportedExample[]} */
 	const workflows = [];
 	for (const file of files) {
 		const workflow = prepareExample(loadExample(file), { credentials, typePrefix, firstRun });

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Installs a pinned n8n into .n8n-runtime/<version>/ from its committed manifest, exactly:
@@ -25,6 +26,43 @@ const MANIFEST_FILES = ['package.json', 'package-lock.json', '.npmrc'];
 /** Bump when the install procedure itself changes, to force one reinstall everywhere. */
 const PROCEDURE = 1;
 
+/** @typedef {import('./runtimes').Runtime} Runtime */
+/** @typedef {import('./runtimes').NodeBinary} NodeBinary */
+
+/**
+ * What the stamp file in .n8n-runtime/<version>/ records about an install.
+ * @typedef {object} InstallStamp
+ * @property {string} n8n
+ * @property {string} manifest  manifestHash() of what was installed
+ * @property {string} native  nativeKey() the native modules were built for
+ * @property {string} node
+ * @property {string} installedAt
+ * @property {number} bytes
+ * @property {InstallTimings} timings
+ */
+
+/**
+ * @typedef {object} InstallTimings
+ * @property {number} [npmCiMs]
+ * @property {number} [rebuildMs]
+ */
+
+/**
+ * An installed, current runtime: what starts n8n.
+ * @typedef {object} Install
+ * @property {Runtime} runtime
+ * @property {NodeBinary} node  the Node.js that runs this n8n
+ * @property {string} n8nBin  n8n's start script
+ * @property {boolean} changed  whether this call installed or rebuilt anything
+ * @property {InstallTimings} timings
+ * @property {number} [bytes]  size on disk, when measured (after an install)
+ */
+
+/**
+ * Hash of the committed manifest (plus the install procedure's version): a new one means reinstall.
+ * @param {Runtime} runtime
+ * @returns {string}
+ */
 function manifestHash(runtime) {
 	const hash = crypto.createHash('sha256');
 	hash.update(`procedure ${PROCEDURE}\n`);
@@ -45,25 +83,38 @@ function manifestHash(runtime) {
 	return hash.digest('hex');
 }
 
-/** What the native build depends on: platform, Node ABI and the list of rebuilt modules. */
+/**
+ * What the native build depends on: platform, Node ABI and the list of rebuilt modules.
+ * @param {NodeBinary} node
+ * @param {Runtime} runtime
+ * @returns {string}
+ */
 function nativeKey(node, runtime) {
 	return `${node.platform}-${node.arch}-abi${node.abi}:${runtime.nativeModules.join(',')}`;
 }
 
-/** What is installed and whether it is current, without changing anything. */
+/**
+ * What is installed and whether it is current, without changing anything.
+ * @param {Runtime} runtime
+ * @param {NodeBinary} [node]
+ */
 function inspect(runtime, node = findNode(runtime.nodeMajor)) {
+	/** @type {InstallStamp | undefined} */
 	const stamp = readJson(path.join(runtime.installDir, STAMP), undefined);
+	/** @type {string | undefined} */
 	const installedVersion = readJson(path.join(runtime.installDir, 'node_modules', 'n8n', 'package.json'), {}).version;
 	const treeCurrent = Boolean(
 		stamp && stamp.manifest === manifestHash(runtime) && installedVersion === runtime.version,
 	);
-	const nativeCurrent = Boolean(treeCurrent && stamp.native === nativeKey(node, runtime));
+	const nativeCurrent = Boolean(treeCurrent && stamp?.native === nativeKey(node, runtime));
 	return { stamp, installedVersion, treeCurrent, nativeCurrent, node };
 }
 
 /**
- * Makes sure the runtime is installed and current. Returns { runtime, node, n8nBin, changed, timings }.
- * `force` reinstalls from scratch.
+ * Makes sure the runtime is installed and current. `force` reinstalls from scratch.
+ * @param {Runtime} runtime
+ * @param {{ force?: boolean, quiet?: boolean }} [options]
+ * @returns {Promise<Install>}
  */
 async function ensureRuntime(runtime, { force = false, quiet = false } = {}) {
 	const say = quiet ? () => {} : log;
@@ -82,6 +133,7 @@ async function ensureRuntime(runtime, { force = false, quiet = false } = {}) {
 				return { runtime, node, n8nBin, changed: false, timings: {} };
 			}
 
+			/** @type {InstallTimings} */
 			const timings = {};
 			const logFile = path.join(RUNTIME_ROOT, `install-${runtime.version}.log`);
 			fs.writeFileSync(logFile, `install of n8n ${runtime.version} started ${new Date().toISOString()}\n`);
@@ -137,6 +189,7 @@ async function ensureRuntime(runtime, { force = false, quiet = false } = {}) {
 			verifyNative(runtime, node, [...new Set([...modules, ...runtime.checkModules])]);
 
 			const bytes = folderBytes(runtime.installDir);
+			/** @type {InstallStamp} */
 			const stamp = {
 				n8n: runtime.version,
 				manifest: manifestHash(runtime),
@@ -153,6 +206,12 @@ async function ensureRuntime(runtime, { force = false, quiet = false } = {}) {
 	);
 }
 
+/**
+ * Loads each native module in the runtime's Node (sqlite3 also opens a database); throws if one fails.
+ * @param {Runtime} runtime
+ * @param {NodeBinary} node
+ * @param {string[]} modules
+ */
 function verifyNative(runtime, node, modules) {
 	const { spawnSync } = require('node:child_process');
 	for (const name of modules) {

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Starts and stops a real n8n process for this project: bound to 127.0.0.1 on a free port,
@@ -10,11 +11,35 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 
 const { RUNTIME_ROOT } = require('./runtimes');
-const { freePort, isAlive, log, sleep } = require('./util');
+const { errorCode, freePort, isAlive, log, sleep } = require('./util');
+
+/** @typedef {import('./install').Install} Install */
+/** @typedef {import('./runtimes').Runtime} Runtime */
+
+/**
+ * How an n8n process ended: its exit code, or the signal that ended it.
+ * @typedef {{ code: number | null, signal: NodeJS.Signals | null }} ExitInfo
+ */
+
+/**
+ * Milliseconds from spawning n8n until each readiness step answered (see waitUntilReady).
+ * @typedef {{ healthzMs: number, readinessMs: number, readyMs: number }} ReadyTimings
+ */
+
+/**
+ * An n8n that startN8n() saw answer its REST API.
+ * @typedef {N8nProcess & { timings: ReadyTimings }} StartedN8n
+ */
 
 /**
  * Environment for a local, private n8n. Variable names are n8n's own (@n8n/config and
  * packages/cli config); variables one major version does not know are ignored by it.
+ * @param {object} options
+ * @param {string} options.userFolder
+ * @param {number} options.port  the editor and REST API
+ * @param {number} options.brokerPort  the task runner broker
+ * @param {Record<string, string>} [options.extra]  added last, so it overrides the defaults
+ * @returns {Record<string, string>}
  */
 function n8nEnvironment({ userFolder, port, brokerPort, extra = {} }) {
 	const base = `http://127.0.0.1:${port}`;
@@ -64,8 +89,13 @@ function n8nEnvironment({ userFolder, port, brokerPort, extra = {} }) {
 	return env;
 }
 
-/** Variables of the calling shell that must not leak into n8n (they would change its behaviour). */
+/**
+ * This process's environment without the variables that must not leak into n8n (they would
+ * change its behaviour).
+ * @returns {NodeJS.ProcessEnv}
+ */
 function cleanParentEnv() {
+	/** @type {NodeJS.ProcessEnv} */
 	const env = {};
 	for (const [key, value] of Object.entries(process.env)) {
 		if (/^(N8N_|DB_|EXECUTIONS_|QUEUE_|NODE_OPTIONS$|NODE_PATH$|npm_)/.test(key)) continue;
@@ -75,6 +105,15 @@ function cleanParentEnv() {
 }
 
 class N8nProcess {
+	/**
+	 * @param {object} options
+	 * @param {import('node:child_process').ChildProcess & { pid: number }} options.child  spawned (so it has a pid)
+	 * @param {string} options.url  http://127.0.0.1:<port>
+	 * @param {number} options.port
+	 * @param {string} options.userFolder
+	 * @param {string} options.logFile  n8n's own output
+	 * @param {number} options.startedAt  Date.now() when it was spawned
+	 */
 	constructor({ child, url, port, userFolder, logFile, startedAt }) {
 		this.child = child;
 		this.url = url;
@@ -82,8 +121,12 @@ class N8nProcess {
 		this.userFolder = userFolder;
 		this.logFile = logFile;
 		this.startedAt = startedAt;
+		/** @type {Promise<ExitInfo>} */
 		this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+		/** @type {ExitInfo | undefined} */
 		this.exitInfo = undefined;
+		/** @type {ReadyTimings | undefined} set by startN8n() once n8n answers */
+		this.timings = undefined;
 		this.exited.then((info) => (this.exitInfo = info));
 	}
 
@@ -94,12 +137,16 @@ class N8nProcess {
 	/**
 	 * SIGTERM to the whole process group, wait `graceMs` (n8n's graceful shutdown is 30 s by
 	 * default), then SIGKILL. Resolves with {code, signal, forced, ms}.
+	 * @param {{ graceMs?: number }} [options]
+	 * @returns {Promise<ExitInfo & { forced: boolean, ms: number }>}
 	 */
 	async stop({ graceMs = 45_000 } = {}) {
 		const started = Date.now();
-		if (!this.running) return { ...this.exitInfo, forced: false, ms: 0 };
+		if (!this.running) return { .../** @type {ExitInfo} */ (this.exitInfo), forced: false, ms: 0 };
 		signalGroup(this.child.pid, 'SIGTERM');
+		/** @type {NodeJS.Timeout | undefined} */
 		let timer;
+		/** @type {Promise<'timeout'>} */
 		const timeout = new Promise((resolve) => (timer = setTimeout(() => resolve('timeout'), graceMs)));
 		const outcome = await Promise.race([this.exited, timeout]);
 		// A pending grace timer would keep the calling process (e.g. the test runner) alive.
@@ -115,7 +162,10 @@ class N8nProcess {
 		return { ...(await this.exited), forced, ms: Date.now() - started };
 	}
 
-	/** Lines of n8n's own output so far. */
+	/**
+	 * Lines of n8n's own output so far.
+	 * @returns {string}
+	 */
 	logText() {
 		try {
 			return fs.readFileSync(this.logFile, 'utf8');
@@ -125,15 +175,22 @@ class N8nProcess {
 	}
 }
 
+/**
+ * @param {number} pid  the group leader (n8n, spawned detached)
+ * @param {NodeJS.Signals} signal
+ */
 function signalGroup(pid, signal) {
 	try {
 		process.kill(-pid, signal);
 	} catch (error) {
-		if (error.code !== 'ESRCH') throw error;
+		if (errorCode(error) !== 'ESRCH') throw error;
 	}
 }
 
-/** Every n8n this process started, so Ctrl-C / exit can stop them. */
+/**
+ * Every n8n this process started, so Ctrl-C / exit can stop them.
+ * @type {Set<N8nProcess>}
+ */
 const started = new Set();
 let handlersInstalled = false;
 
@@ -146,12 +203,16 @@ function installExitHandlers() {
 }
 
 /**
- * Starts n8n and waits until it serves its REST API. Options:
- *   install      result of ensureRuntime() (node binary + n8n bin)
- *   userFolder   n8n's N8N_USER_FOLDER (created if missing)
- *   env          extra environment (e.g. N8N_CUSTOM_EXTENSIONS, poller settings)
- *   port         fixed port (default: a free one)
- *   echo         copy n8n's output to this console
+ * Starts n8n and waits until it serves its REST API.
+ * @param {object} options
+ * @param {Install} options.install  result of ensureRuntime() (node binary + n8n bin)
+ * @param {string} options.userFolder  n8n's N8N_USER_FOLDER (created if missing)
+ * @param {Record<string, string>} [options.env]  extra environment (e.g. N8N_CUSTOM_EXTENSIONS, poller settings)
+ * @param {number} [options.port]  fixed port (default: a free one)
+ * @param {boolean} [options.echo]  copy n8n's output to this console
+ * @param {number} [options.readyTimeoutMs]
+ * @param {boolean} [options.quiet]  no progress lines
+ * @returns {Promise<StartedN8n>}
  */
 async function startN8n({
 	install,
@@ -186,6 +247,7 @@ async function startN8n({
 		detached: true, // own process group: stop() signals n8n and its task runner together
 		stdio: ['ignore', 'pipe', 'pipe'],
 	});
+	/** @param {Buffer} chunk */
 	const onOutput = (chunk) => {
 		fs.writeSync(out, chunk);
 		if (echo) process.stdout.write(chunk);
@@ -194,7 +256,7 @@ async function startN8n({
 	child.stderr.on('data', onOutput);
 	child.once('close', () => fs.closeSync(out));
 	const n8n = new N8nProcess({
-		child,
+		child: /** @type {typeof child & { pid: number }} */ (child),
 		url: `http://127.0.0.1:${chosenPort}`,
 		port: chosenPort,
 		userFolder,
@@ -210,12 +272,12 @@ async function startN8n({
 	} catch (error) {
 		await n8n.stop({ graceMs: 5000 });
 		const tail = n8n.logText().split('\n').slice(-30).join('\n');
-		throw new Error(`${error.message}\nLast lines of ${logFile}:\n${tail}`);
+		throw new Error(`${/** @type {Error} */ (error).message}\nLast lines of ${logFile}:\n${tail}`);
 	}
 	say(
 		`n8n is up after ${(n8n.timings.readyMs / 1000).toFixed(1)} s (HTTP after ${(n8n.timings.healthzMs / 1000).toFixed(1)} s, migrated and ready after ${(n8n.timings.readinessMs / 1000).toFixed(1)} s)`,
 	);
-	return n8n;
+	return /** @type {StartedN8n} */ (n8n);
 }
 
 /**
@@ -223,10 +285,18 @@ async function startN8n({
  * its database migrations and answers every other path with "n8n is starting up"), then
  * /healthz/readiness answers 200 (database connected and migrated, start-up finished), then the
  * public /rest/settings answers with JSON (the REST API is registered).
+ * @param {N8nProcess} n8n
+ * @param {number} timeoutMs
+ * @returns {Promise<ReadyTimings>}
  */
 async function waitUntilReady(n8n, timeoutMs) {
 	const deadline = Date.now() + timeoutMs;
+	/** @type {Partial<ReadyTimings>} */
 	const timings = {};
+	/**
+	 * @param {string} pathName
+	 * @param {(text: string) => boolean} accept
+	 */
 	const probe = async (pathName, accept) => {
 		try {
 			const response = await fetch(`${n8n.url}${pathName}`, { signal: AbortSignal.timeout(5000) });
@@ -238,7 +308,8 @@ async function waitUntilReady(n8n, timeoutMs) {
 			return false;
 		}
 	};
-	const isJsonObject = (key) => (text) => {
+	/** @param {string} [key] a property `data` must have */
+	const isJsonObject = (key) => (/** @type {string} */ text) => {
 		try {
 			const parsed = JSON.parse(text);
 			return key ? Boolean(parsed && parsed.data && parsed.data[key]) : Boolean(parsed);
@@ -246,6 +317,7 @@ async function waitUntilReady(n8n, timeoutMs) {
 			return false;
 		}
 	};
+	/** @type {Array<[string, keyof ReadyTimings, (text: string) => boolean]>} */
 	const stages = [
 		['/healthz', 'healthzMs', () => true],
 		['/healthz/readiness', 'readinessMs', isJsonObject()],
@@ -262,15 +334,23 @@ async function waitUntilReady(n8n, timeoutMs) {
 			await sleep(250);
 		}
 	}
-	return timings;
+	return /** @type {ReadyTimings} */ (timings);
 }
 
-/** Default user folder for a profile ("dev", "smoke", …) of an n8n version. */
+/**
+ * Default user folder for a profile ("dev", "smoke", …) of an n8n version.
+ * @param {Runtime} runtime
+ * @param {string} profile
+ * @returns {string}
+ */
 function userFolderFor(runtime, profile) {
 	return path.join(RUNTIME_ROOT, 'data', `${profile}-n8n-${runtime.version}`);
 }
 
-/** Stops every n8n this process started (for SIGINT/SIGTERM handlers). */
+/**
+ * Stops every n8n this process started (for SIGINT/SIGTERM handlers).
+ * @param {{ graceMs?: number }} [options]
+ */
 async function stopAll(options) {
 	await Promise.all([...started].map(async (n8n) => await n8n.stop(options)));
 }

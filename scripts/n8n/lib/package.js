@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Puts this package into an n8n user folder the way n8n itself installs a community package
@@ -25,11 +26,42 @@ const path = require('node:path');
 const { REPO, npmCliPath } = require('./runtimes');
 const { log, readJson, run } = require('./util');
 
+/** @typedef {import('./runtimes').NodeBinary} NodeBinary */
+
+/**
+ * The parts of this project's package.json the scripts read.
+ * @typedef {object} PackageManifest
+ * @property {string} name
+ * @property {string} version
+ * @property {{ nodes: string[], credentials: string[] }} n8n  built files n8n loads
+ */
+
+/**
+ * A packed tarball of the project in a temporary folder.
+ * @typedef {object} PackedPackage
+ * @property {string} tarball
+ * @property {string} sha  sha256 of the tarball
+ * @property {string} dir  the temporary folder (removed by the caller)
+ */
+
+/**
+ * How n8n finds the package: extra environment and the prefix of its node type names.
+ * @typedef {object} PreparedPackage
+ * @property {Record<string, string>} env
+ * @property {string} typePrefix  "n8n-nodes-media-sync", or "CUSTOM" in mode "custom"
+ * @property {string} packageDir
+ */
+
+/** @returns {PackageManifest} */
 function packageJson() {
 	return JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
 }
 
-/** `npm run build` in the project, with the project's own Node 24 toolchain. */
+/**
+ * `npm run build` in the project, with the project's own Node 24 toolchain.
+ * @param {{ logFile?: string }} [options]
+ * @returns {Promise<number>} how long it took (ms)
+ */
 async function buildPackage({ logFile } = {}) {
 	const started = Date.now();
 	await run(process.execPath, [npmCliPath(), 'run', 'build', '--silent'], {
@@ -40,7 +72,12 @@ async function buildPackage({ logFile } = {}) {
 	return Date.now() - started;
 }
 
-/** Packs the project (dist/ must be built) into a temporary folder; returns the tarball path and its hash. */
+/**
+ * Packs the project (dist/ must be built) into a temporary folder; returns the tarball path and its hash.
+ * @param {NodeBinary} node
+ * @param {{ logFile?: string }} [options]
+ * @returns {Promise<PackedPackage>}
+ */
 async function packPackage(node, { logFile } = {}) {
 	const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'media-sync-pack-'));
 	await run(node.bin, [npmCliPath(), 'pack', '--silent', '--pack-destination', dir], { cwd: REPO, logFile });
@@ -54,6 +91,11 @@ async function packPackage(node, { logFile } = {}) {
 /**
  * Installs the packed package under `target` (<userFolder>/.n8n/nodes or a custom-extensions
  * folder), unless the same tarball is installed there already. Returns the package folder.
+ * @param {PackedPackage} pack
+ * @param {string} target
+ * @param {NodeBinary} node
+ * @param {{ logFile?: string }} [options]
+ * @returns {Promise<{ packageDir: string, changed: boolean }>}
  */
 async function installPackedPackage(pack, target, node, { logFile } = {}) {
 	const name = packageJson().name;
@@ -106,7 +148,14 @@ async function installPackedPackage(pack, target, node, { logFile } = {}) {
 /**
  * Prepares this package for an n8n whose user folder is `userFolder`. mode "nodes" (default)
  * installs it like a community package; mode "custom" prepares a folder for N8N_CUSTOM_EXTENSIONS.
- * Returns { env, typePrefix, packageDir }.
+ * @param {object} options
+ * @param {string} options.userFolder
+ * @param {NodeBinary} options.node  the Node.js that runs n8n (npm pack and install run on it)
+ * @param {string} [options.mode]  "nodes" or "custom"
+ * @param {boolean} [options.build]  `npm run build` first (otherwise dist/ must exist)
+ * @param {string} [options.logFile]
+ * @param {boolean} [options.quiet]
+ * @returns {Promise<PreparedPackage>}
  */
 async function preparePackage({ userFolder, node, mode = 'nodes', build = true, logFile, quiet = false }) {
 	const say = quiet ? () => {} : log;

@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /**
  * Which n8n runtimes this project can run, and the Node.js each one needs.
@@ -15,6 +16,33 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 const SCRIPTS = path.resolve(__dirname, '..');
 const RUNTIME_ROOT = path.join(REPO, '.n8n-runtime');
 
+/**
+ * A pinned n8n release line, read from its manifest (scripts/n8n/runtime-<line>/package.json).
+ * @typedef {object} Runtime
+ * @property {string} line  the folder's suffix, e.g. "2.x"
+ * @property {string} version  the pinned n8n version, e.g. "2.41.1"
+ * @property {number} nodeMajor  the Node.js major version that runs it
+ * @property {string} manifestDir
+ * @property {string} installDir  .n8n-runtime/<version>
+ * @property {string[]} nativeModules  rebuilt for the runtime's Node after `npm ci`
+ * @property {string[]} checkModules  only checked to load
+ * @property {Record<string, string>} env  n8n settings this line needs (e.g. its expression engine)
+ */
+
+/**
+ * A Node.js binary and what it says about itself.
+ * @typedef {object} NodeBinary
+ * @property {string} bin  real path of the binary
+ * @property {string} v  version without the "v", e.g. "24.21.0"
+ * @property {string} abi  process.versions.modules
+ * @property {string} platform
+ * @property {string} arch
+ */
+
+/**
+ * The release lines with a manifest, e.g. ["1.x", "2.x"].
+ * @returns {string[]}
+ */
 function listLines() {
 	return fs
 		.readdirSync(SCRIPTS)
@@ -22,7 +50,11 @@ function listLines() {
 		.map((name) => name.slice('runtime-'.length));
 }
 
-/** Accepts "2", "2.x", "1", "1.x" (or the exact pinned version). */
+/**
+ * Accepts "2", "2.x", "1", "1.x" (or the exact pinned version).
+ * @param {string} [wanted]
+ * @returns {Runtime}
+ */
 function resolveLine(wanted = '2.x') {
 	const lines = listLines();
 	const normalized = String(wanted).trim();
@@ -36,6 +68,10 @@ function resolveLine(wanted = '2.x') {
 	);
 }
 
+/**
+ * @param {string} line
+ * @returns {Runtime}
+ */
 function describeLine(line) {
 	const manifestDir = path.join(SCRIPTS, `runtime-${line}`);
 	const manifest = JSON.parse(fs.readFileSync(path.join(manifestDir, 'package.json'), 'utf8'));
@@ -56,6 +92,10 @@ function describeLine(line) {
 	};
 }
 
+/**
+ * @param {string} bin
+ * @returns {Omit<NodeBinary, 'bin'> | undefined} undefined when it does not run
+ */
 function nodeVersionOf(bin) {
 	const result = spawnSync(
 		bin,
@@ -75,6 +115,10 @@ function nodeVersionOf(bin) {
 	}
 }
 
+/**
+ * @param {string} version
+ * @returns {number}
+ */
 function majorOf(version) {
 	return Number(String(version).split('.')[0]);
 }
@@ -82,6 +126,8 @@ function majorOf(version) {
 /**
  * Finds a Node.js binary of the given major version: an explicit override (N8N_NODE_<major>),
  * the Node running this script, the project's `node` devDependency (Node 24), or any `node` on PATH.
+ * @param {number} major
+ * @returns {NodeBinary}
  */
 function findNode(major) {
 	const candidates = [];
@@ -114,6 +160,10 @@ function findNode(major) {
 	throw new Error(`No Node.js ${major}.x found. ${hint}`);
 }
 
+/**
+ * @param {string} dir
+ * @returns {boolean}
+ */
 function hasHeaders(dir) {
 	return (
 		fs.existsSync(path.join(dir, 'include', 'node', 'node.h')) &&
@@ -126,6 +176,11 @@ function hasHeaders(dir) {
  * node-gyp would download headers from the Node.js website, which CI cannot reach, so they come
  * from the install itself (/usr/bin/node → /usr/include/node), from the `node` devDependency's
  * platform package, or from that platform package on the npm registry (only include/ is kept).
+ */
+/**
+ * @param {NodeBinary} node
+ * @param {(message: string) => void} [log]
+ * @returns {string}
  */
 function findNodeHeaders(node, log = () => {}) {
 	const own = path.resolve(path.dirname(node.bin), '..');
@@ -148,7 +203,9 @@ function findNodeHeaders(node, log = () => {}) {
 		shell: false,
 	});
 	if (pack.status !== 0) throw new Error(`npm pack ${platformPackage}@${node.v} failed: ${pack.stderr || pack.stdout}`);
-	const tarball = pack.stdout.trim().split('\n').pop();
+	// npm prints the tarball's name as its last line.
+	const lines = pack.stdout.trim().split('\n');
+	const tarball = lines[lines.length - 1];
 	const untar = spawnSync('tar', ['-xzf', tarball, '-C', work, 'package/include'], { cwd: work, encoding: 'utf8' });
 	if (untar.status !== 0) throw new Error(`Extracting headers from ${tarball} failed: ${untar.stderr}`);
 	fs.mkdirSync(cached, { recursive: true });
@@ -158,15 +215,24 @@ function findNodeHeaders(node, log = () => {}) {
 	return cached;
 }
 
+/**
+ * The Node.js version of the headers in `dir`, e.g. "20.20.2", or undefined when there are none.
+ * @param {string} dir
+ * @returns {string | undefined}
+ */
 function headerVersion(dir) {
 	const header = path.join(dir, 'include', 'node', 'node_version.h');
 	if (!fs.existsSync(header)) return undefined;
 	const text = fs.readFileSync(header, 'utf8');
+	/** @param {string} name */
 	const part = (name) => (text.match(new RegExp(`#define ${name}\\s+(\\d+)`)) || [])[1];
 	return `${part('NODE_MAJOR_VERSION')}.${part('NODE_MINOR_VERSION')}.${part('NODE_PATCH_VERSION')}`;
 }
 
-/** npm's own CLI script, so it can be run with a chosen Node binary. */
+/**
+ * npm's own CLI script, so it can be run with a chosen Node binary.
+ * @returns {string}
+ */
 function npmCliPath() {
 	const fromEnv = process.env.npm_execpath;
 	if (fromEnv && /npm-cli\.js$/.test(fromEnv) && fs.existsSync(fromEnv)) return fromEnv;
@@ -181,6 +247,7 @@ function npmCliPath() {
 	throw new Error('npm not found on PATH');
 }
 
+/** @returns {string} */
 function npmCommand() {
 	return process.platform === 'win32' ? 'npm.cmd' : 'npm';
 }

@@ -1,28 +1,54 @@
+// @ts-check
 'use strict';
-/** Building blocks the smoke test and the probes share: expected types, credentials, workflows. */
+/** Whether n8n loaded this package: the node and credential types it declares against those n8n lists. */
 const path = require('node:path');
 
 const { REPO } = require('./runtimes');
 const { packageJson } = require('./package');
 
+/** @typedef {import('n8n-workflow').INodeType} INodeType */
+/** @typedef {import('n8n-workflow').ICredentialType} ICredentialType */
+
+/**
+ * @typedef {object} LoadCheck
+ * @property {{ nodes: string[], credentials: string[] }} declared  type names the package declares
+ * @property {string[]} missingNodes  declared node types n8n does not list
+ * @property {string[]} missingCredentials
+ * @property {number} totalNodeTypes  every node type n8n lists (its own included)
+ * @property {number} totalCredentialTypes
+ */
+
 /**
  * Node and credential type names this package declares (read from the built dist/ files listed
  * in package.json's "n8n" section), so the load check grows with the package.
+ * @returns {{ nodes: string[], credentials: string[] }}
  */
 function declaredTypes() {
 	const manifest = packageJson();
+	/**
+	 * An instance of every class a built file exports, as n8n makes them.
+	 * @param {string} file  as listed in package.json
+	 * @returns {any[]} node types (INodeType) or credential types (ICredentialType)
+	 */
 	const load = (file) => {
 		const exported = require(path.join(REPO, file));
 		return Object.values(exported)
 			.filter((value) => typeof value === 'function')
 			.map((Class) => new Class());
 	};
-	const nodes = manifest.n8n.nodes.flatMap(load).map((node) => node.description.name);
-	const credentials = manifest.n8n.credentials.flatMap(load).map((credential) => credential.name);
+	const nodes = manifest.n8n.nodes.flatMap(load).map((/** @type {INodeType} */ node) => node.description.name);
+	const credentials = manifest.n8n.credentials
+		.flatMap(load)
+		.map((/** @type {ICredentialType} */ credential) => credential.name);
 	return { nodes, credentials };
 }
 
-/** Which declared types n8n lists, and which are missing. */
+/**
+ * Which declared types n8n lists, and which are missing.
+ * @param {import('./client').N8nClient} client  logged in
+ * @param {string} typePrefix  the package's prefix in n8n's node type names (see preparePackage)
+ * @returns {Promise<LoadCheck>}
+ */
 async function checkTypesLoaded(client, typePrefix) {
 	const declared = declaredTypes();
 	const nodeTypes = await client.nodeTypes();
@@ -40,55 +66,4 @@ async function checkTypesLoaded(client, typePrefix) {
 	};
 }
 
-async function createPsRestfulCredential(
-	client,
-	standIn,
-	{ name = 'PSRESTful (stand-in)', apiKey = standIn.apiKey } = {},
-) {
-	return await client.createCredential({
-		name,
-		type: 'psRestfulApi',
-		data: { apiKey, environment: 'PROD', cultureName: 'us_en', baseUrl: standIn.url },
-	});
-}
-
-/** PSRESTful Trigger (polling every minute) → NoOp. */
-function psRestfulTriggerWorkflow({
-	typePrefix,
-	credential,
-	name = 'Smoke: PSRESTful Trigger',
-	startDate = '2024-01-01T00:00:00',
-	supplier = 'HIT',
-}) {
-	return {
-		name,
-		nodes: [
-			{
-				id: 'b7a3f0a2-0f5e-4d1b-9a55-1d6f1f3b0001',
-				name: 'PSRESTful Trigger',
-				type: `${typePrefix}.psRestfulTrigger`,
-				typeVersion: 1,
-				position: [0, 0],
-				parameters: {
-					pollTimes: { item: [{ mode: 'everyMinute' }] },
-					supplierCode: supplier,
-					firstRun: 'date',
-					startDate,
-				},
-				credentials: { psRestfulApi: { id: credential.id, name: credential.name } },
-			},
-			{
-				id: 'b7a3f0a2-0f5e-4d1b-9a55-1d6f1f3b0002',
-				name: 'Received',
-				type: 'n8n-nodes-base.noOp',
-				typeVersion: 1,
-				position: [240, 0],
-				parameters: {},
-			},
-		],
-		connections: { 'PSRESTful Trigger': { main: [[{ node: 'Received', type: 'main', index: 0 }]] } },
-		settings: { executionOrder: 'v1' },
-	};
-}
-
-module.exports = { declaredTypes, checkTypesLoaded, createPsRestfulCredential, psRestfulTriggerWorkflow };
+module.exports = { declaredTypes, checkTypesLoaded };

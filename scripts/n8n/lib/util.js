@@ -1,3 +1,4 @@
+// @ts-check
 'use strict';
 /** Small helpers shared by the scripts in scripts/n8n (plain Node.js, no dependencies). */
 const fs = require('node:fs');
@@ -5,42 +6,72 @@ const net = require('node:net');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
+/**
+ * One line on stdout, stamped with the time of day (UTC).
+ * @param {...unknown} parts
+ */
 function log(...parts) {
 	const stamp = new Date().toISOString().slice(11, 19);
 	process.stdout.write(`[${stamp}] ${parts.join(' ')}\n`);
 }
 
+/**
+ * @param {number} ms
+ * @returns {Promise<void>}
+ */
 function sleep(ms) {
 	return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/**
+ * @param {number} ms
+ * @returns {string} e.g. "12.3 s"
+ */
 function seconds(ms) {
 	return `${(ms / 1000).toFixed(1)} s`;
 }
 
-/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+/**
+ * A TCP port on 127.0.0.1 that nothing listens on right now.
+ * @returns {Promise<number>}
+ */
 function freePort() {
 	return new Promise((resolve, reject) => {
 		const server = net.createServer();
 		server.unref();
 		server.on('error', reject);
 		server.listen(0, '127.0.0.1', () => {
-			const { port } = server.address();
+			const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
 			server.close(() => resolve(port));
 		});
 	});
 }
 
 /**
+ * @typedef {object} RunOptions
+ * @property {string} [cwd]
+ * @property {NodeJS.ProcessEnv} [env]  the whole environment (default: this process's)
+ * @property {string} [logFile]  appended to: the command line, then its output
+ * @property {boolean} [echo]  also copy the output to this console
+ * @property {boolean} [allowFailure]  resolve with a non-zero exit code instead of rejecting
+ */
+
+/**
  * Runs a command, streaming its output to `logFile` (and to the console when `echo`), and
  * resolves with its exit code; rejects when it cannot start or exits non-zero (unless allowFailure).
+ * @param {string} command
+ * @param {string[]} args
+ * @param {RunOptions} [options]
+ * @returns {Promise<number | null>} the exit code (null when a signal ended it and allowFailure is set)
  */
 function run(command, args, { cwd, env, logFile, echo = false, allowFailure = false } = {}) {
 	return new Promise((resolve, reject) => {
 		const out = logFile ? fs.openSync(logFile, 'a') : undefined;
 		if (out !== undefined) fs.writeSync(out, `\n$ ${command} ${args.join(' ')}\n`);
 		const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		/** @type {string[]} */
 		const tail = [];
+		/** @param {Buffer} chunk */
 		const onData = (chunk) => {
 			if (out !== undefined) fs.writeSync(out, chunk);
 			if (echo) process.stdout.write(chunk);
@@ -66,12 +97,17 @@ function run(command, args, { cwd, env, logFile, echo = false, allowFailure = fa
 	});
 }
 
-/** Size of a folder in bytes (du when available, otherwise a walk). */
+/**
+ * Size of a folder in bytes (du when available, otherwise a walk).
+ * @param {string} dir
+ * @returns {number}
+ */
 function folderBytes(dir) {
 	const { spawnSync } = require('node:child_process');
 	const du = spawnSync('du', ['-sk', dir], { encoding: 'utf8' });
 	if (du.status === 0) return Number(du.stdout.split(/\s+/)[0]) * 1024;
 	let total = 0;
+	/** @param {string} d */
 	const walk = (d) => {
 		for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
 			const p = path.join(d, entry.name);
@@ -83,22 +119,46 @@ function folderBytes(dir) {
 	return total;
 }
 
+/**
+ * @param {number} bytes
+ * @returns {string} e.g. "1688 MiB"
+ */
 function mib(bytes) {
 	return `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 }
 
+/**
+ * Whether a process exists (one owned by another user counts).
+ * @param {number} pid
+ * @returns {boolean}
+ */
 function isAlive(pid) {
 	try {
 		process.kill(pid, 0);
 		return true;
 	} catch (error) {
-		return error.code === 'EPERM';
+		return errorCode(error) === 'EPERM';
 	}
+}
+
+/**
+ * The `code` of a Node.js system error (ENOENT, EEXIST, …), if the thrown value has one.
+ * @param {unknown} error
+ * @returns {string | undefined}
+ */
+function errorCode(error) {
+	return /** @type {NodeJS.ErrnoException | undefined} */ (error)?.code;
 }
 
 /**
  * A cross-process lock (a folder with the owner's pid), so two scripts never install into the
  * same runtime folder at once. A lock whose owner died is taken over.
+ * @template T
+ * @param {string} lockDir
+ * @param {string} what  what the holder is doing, for the "waiting for" message
+ * @param {() => Promise<T>} fn  runs while the lock is held
+ * @param {{ waitMs?: number }} [options]
+ * @returns {Promise<T>}
  */
 async function withLock(lockDir, what, fn, { waitMs = 30 * 60_000 } = {}) {
 	const started = Date.now();
@@ -109,7 +169,7 @@ async function withLock(lockDir, what, fn, { waitMs = 30 * 60_000 } = {}) {
 			fs.writeFileSync(path.join(lockDir, 'pid'), String(process.pid));
 			break;
 		} catch (error) {
-			if (error.code !== 'EEXIST') throw error;
+			if (errorCode(error) !== 'EEXIST') throw error;
 			const owner = Number(readOr(path.join(lockDir, 'pid'), '0'));
 			if (!owner || !isAlive(owner)) {
 				fs.rmSync(lockDir, { recursive: true, force: true });
@@ -128,6 +188,11 @@ async function withLock(lockDir, what, fn, { waitMs = 30 * 60_000 } = {}) {
 	}
 }
 
+/**
+ * @param {string} file
+ * @param {string} fallback  returned when the file cannot be read
+ * @returns {string}
+ */
 function readOr(file, fallback) {
 	try {
 		return fs.readFileSync(file, 'utf8');
@@ -136,6 +201,13 @@ function readOr(file, fallback) {
 	}
 }
 
+/**
+ * A JSON file's content, unchecked (callers say what they expect), or `fallback` when the file is
+ * missing or not JSON.
+ * @param {string} file
+ * @param {unknown} fallback
+ * @returns {any}
+ */
 function readJson(file, fallback) {
 	try {
 		return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -144,8 +216,19 @@ function readJson(file, fallback) {
 	}
 }
 
-/** Parses `--key value`, `--key=value` and `--flag` into an object. */
+/**
+ * Command-line options: `--key value` and `--key=value` as strings, a bare `--flag` as true, and
+ * the other arguments in order under `_`.
+ * @typedef {{ _: string[]; [option: string]: string | true | string[] }} Args
+ */
+
+/**
+ * Parses `--key value`, `--key=value` and `--flag` into an object.
+ * @param {string[]} argv
+ * @returns {Args}
+ */
 function parseArgs(argv) {
+	/** @type {Args} */
 	const args = { _: [] };
 	for (let i = 0; i < argv.length; i++) {
 		const arg = argv[i];
@@ -174,6 +257,7 @@ module.exports = {
 	folderBytes,
 	mib,
 	isAlive,
+	errorCode,
 	withLock,
 	readOr,
 	readJson,
