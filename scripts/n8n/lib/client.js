@@ -150,7 +150,9 @@ class N8nClient {
 		const headers = { accept: 'application/json', 'browser-id': this.browserId };
 		if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 		if (body !== undefined) headers['content-type'] = 'application/json';
-		const response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+		const response = await fetchOnFreshSocketIfClosed(method, () =>
+			fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+		);
 		for (const line of response.headers.getSetCookie?.() ?? []) {
 			const [pair] = line.split(';');
 			const eq = pair.indexOf('=');
@@ -408,6 +410,26 @@ function parseFlatted(text) {
 		return copy;
 	};
 	return revive(0);
+}
+
+/**
+ * Sends a request; a GET that fails because the server closed the kept-alive connection it went
+ * out on (n8n closes idle sockets after 5 s, and fetch may pick one at that moment: "other side
+ * closed") is sent again at once, on a fresh connection. Only reads: they are safe to repeat.
+ * @param {string} method
+ * @param {() => Promise<Response>} send
+ * @returns {Promise<Response>}
+ */
+async function fetchOnFreshSocketIfClosed(method, send) {
+	for (let attempt = 1; ; attempt++) {
+		try {
+			return await send();
+		} catch (error) {
+			const code = /** @type {{ cause?: { code?: string } }} */ (error).cause?.code;
+			const closed = code === 'UND_ERR_SOCKET' || code === 'ECONNRESET';
+			if (method !== 'GET' || !closed || attempt >= 3) throw error;
+		}
+	}
 }
 
 module.exports = { N8nClient, N8nApiError, nodeOutput, parseFlatted };
