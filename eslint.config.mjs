@@ -17,7 +17,7 @@ import tseslint from 'typescript-eslint';
 const communityRecommended = n8nCommunityNodesPlugin.configs.recommendedWithoutN8nCloudSupport;
 
 export default tseslint.config(
-	globalIgnores(['dist/**', 'node_modules/**', 'bench/out/**', '.n8n-runtime/**', '.sandbox/**']),
+	globalIgnores(['dist/**', 'node_modules/**', 'bench/out/**', '.n8n-runtime/**']),
 	{
 		files: ['**/*.ts'],
 		extends: [js.configs.recommended, tseslint.configs.recommended, communityRecommended],
@@ -65,7 +65,7 @@ export default tseslint.config(
 	},
 	{
 		// Tests, mocks and benchmarks are not shipped; they print their figures.
-		files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts'],
+		files: ['test/**/*.ts', 'bench/**/*.ts', 'scripts/**/*.ts', 'sandbox/**/*.ts'],
 		rules: {
 			'no-console': 'off',
 		},

@@ -1,4 +1,4 @@
-import { CommerceConnectMock } from '../test/mocks/commerceconnect';
+import { CommerceConnectMock } from '../sandbox/commerceconnect';
 import { runInChild } from './child/fork';
 import { loadAverage, mib } from './memory';
 import { ms, report } from './report';

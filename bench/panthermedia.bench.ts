@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { PollHarness } from '../test/harness/n8n';
-import { PantherMediaMock } from '../test/mocks/panthermedia';
+import { PantherMediaMock } from '../sandbox/panthermedia';
 import { runInChild } from './child/fork';
 import type { ImportFigures, ImportJob } from './import-client';
 import { kib, loadAverage, mib } from './memory';

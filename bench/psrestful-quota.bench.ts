@@ -1,6 +1,6 @@
 import { PollHarness } from '../test/harness/n8n';
-import { PsRestfulMock } from '../test/mocks/psrestful';
-import { seededRandom } from '../test/mocks/random';
+import { PsRestfulMock } from '../sandbox/psrestful';
+import { seededRandom } from '../sandbox/random';
 import { report } from './report';
 
 /**

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { PollHarness } from '../test/harness/n8n';
-import { PsRestfulMock } from '../test/mocks/psrestful';
+import { PsRestfulMock } from '../sandbox/psrestful';
 import { runInChild } from './child/fork';
 import type { FanOutFigures, FanOutJob } from './fanout-client';
 import { loadAverage } from './memory';

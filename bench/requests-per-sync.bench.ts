@@ -5,11 +5,11 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { isoDay } from '../nodes/HalLeonardDam/days';
 import { STATE_KEY, type SyncState } from '../nodes/shared/sync/state';
 import { PollHarness } from '../test/harness/n8n';
-import { CommerceConnectMock } from '../test/mocks/commerceconnect';
-import { HalLeonardMock } from '../test/mocks/halleonard';
-import { PantherMediaMock } from '../test/mocks/panthermedia';
-import { PsRestfulMock } from '../test/mocks/psrestful';
-import type { MockRequest, MockServer } from '../test/mocks/server';
+import { CommerceConnectMock } from '../sandbox/commerceconnect';
+import { HalLeonardMock } from '../sandbox/halleonard';
+import { PantherMediaMock } from '../sandbox/panthermedia';
+import { PsRestfulMock } from '../sandbox/psrestful';
+import type { MockRequest, MockServer } from '../sandbox/server';
 import { loadAverage } from './memory';
 import { ms, report } from './report';
 

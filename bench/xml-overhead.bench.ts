@@ -2,7 +2,7 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { damMetadata, damModifiedFiles, pollPage } from '../test/mocks/large-xml';
+import { damMetadata, damModifiedFiles, pollPage } from '../sandbox/large-xml';
 import { runInChild } from './child/fork';
 import { loadAverage, mib } from './memory';
 import { ms, report } from './report';

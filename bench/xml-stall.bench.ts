@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 import { MAX_XML_BYTES as DAM_CAP } from '../nodes/HalLeonardDam/transport/answers';
 import { MAX_XML_BYTES as PM_CAP } from '../nodes/PantherMedia/transport/answers';
-import { damMetadata, damModifiedFiles, pollPage } from '../test/mocks/large-xml';
+import { damMetadata, damModifiedFiles, pollPage } from '../sandbox/large-xml';
 import { runInChild } from './child/fork';
 import { loadAverage, mib } from './memory';
 import { median, ms, report } from './report';
@@ -20,7 +20,7 @@ import type { StallFigures, StallJob, StallKind } from './xml-stall-client';
  * resolution; the worst of the runs), and the process's peak RSS increase (worker included).
  * Nothing here is asserted about time.
  *
- * The documents are built by test/mocks/large-xml.ts in the mocks' (and the providers'
+ * The documents are built by sandbox/large-xml.ts in the mocks' (and the providers'
  * samples') shapes, straight to size.
  */
 

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 
 import { damDocument, serializeDamDocument } from '../nodes/HalLeonardDam/transport/document';
 import { formEncode, signRequest } from '../nodes/PantherMedia/transport/signature';
-import { HalLeonardMock } from '../test/mocks/halleonard';
-import { PantherMediaMock } from '../test/mocks/panthermedia';
+import { HalLeonardMock } from '../sandbox/halleonard';
+import { PantherMediaMock } from '../sandbox/panthermedia';
 import { runInChild } from './child/fork';
 import { loadAverage, mib } from './memory';
 import { median, ms, report } from './report';

@@ -4,7 +4,7 @@ import { requestTimeouts } from '../../nodes/shared/transport/http';
 import { timing } from '../../nodes/shared/transport/timing';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { executeNode, testCredential } from '../harness/n8n';
-import { CommerceConnectMock } from '../mocks/commerceconnect';
+import { CommerceConnectMock } from '../../sandbox/commerceconnect';
 import { fixture, forward, freePort, json, runNode } from './helpers';
 
 const without = (record: Record<string, unknown>, key: string) =>

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { executeNode } from '../harness/n8n';
-import type { CommerceConnectMock } from '../mocks/commerceconnect';
+import type { CommerceConnectMock } from '../../sandbox/commerceconnect';
 
 export function fixture<T = Record<string, unknown>>(name: string): T {
-	return JSON.parse(readFileSync(join(__dirname, '..', 'fixtures', 'commerceconnect', name), 'utf8')) as T;
+	return JSON.parse(
+		readFileSync(join(__dirname, '..', '..', 'sandbox', 'fixtures', 'commerceconnect', name), 'utf8'),
+	) as T;
 }
 
 export function credentialsFor(mock: CommerceConnectMock, baseUrl: string, token = mock.token) {

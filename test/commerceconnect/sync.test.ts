@@ -2,7 +2,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { requestTimeouts } from '../../nodes/shared/transport/http';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
-import { CommerceConnectMock, type StoredItem } from '../mocks/commerceconnect';
+import { CommerceConnectMock, type StoredItem } from '../../sandbox/commerceconnect';
 import { json, runNode } from './helpers';
 
 const TAG = 'sync:hit';

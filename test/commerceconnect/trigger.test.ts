@@ -4,8 +4,8 @@ import { PAD_MS, SETTLE_MS, entryVersion } from '../../nodes/CommerceConnect/tri
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
-import { CommerceConnectMock } from '../mocks/commerceconnect';
-import type { MockRequest } from '../mocks/server';
+import { CommerceConnectMock } from '../../sandbox/commerceconnect';
+import type { MockRequest } from '../../sandbox/server';
 
 type Out = INodeExecutionData[][] | null;
 

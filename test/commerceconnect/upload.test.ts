@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildMultipart } from '../../nodes/CommerceConnect/transport/multipart';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { binaryItem } from '../harness/n8n';
-import { CommerceConnectMock, parseMultipart, readMultipartStream, sha256 } from '../mocks/commerceconnect';
+import { CommerceConnectMock, parseMultipart, readMultipartStream, sha256 } from '../../sandbox/commerceconnect';
 import { fixture, json, runNode } from './helpers';
 
 describe('CommerceConnect node → Upload', () => {
@@ -89,7 +89,10 @@ describe('CommerceConnect node → Upload', () => {
 	});
 
 	it('uses the fields of the documented curl example', () => {
-		const curl = readFileSync(join(__dirname, '..', 'fixtures', 'commerceconnect', 'upload-request.curl.txt'), 'utf8');
+		const curl = readFileSync(
+			join(__dirname, '..', '..', 'sandbox', 'fixtures', 'commerceconnect', 'upload-request.curl.txt'),
+			'utf8',
+		);
 		const names = [...curl.matchAll(/--form '?([^=']+)=/g)].map((m) => m[1]);
 		// sort_order_position is deprecated in favour of position; the node sends position.
 		expect(names.filter((n) => n !== 'image_media_item[sort_order_position]')).toEqual([

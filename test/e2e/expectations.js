@@ -1,10 +1,10 @@
 // @ts-check
 'use strict';
 /** What the end-to-end tests expect, computed from the sandbox's own record of its changes. */
-const { SANDBOX_PRODUCTS } = require('../sandbox/sandbox');
+const { SANDBOX_PRODUCTS } = require('../../sandbox/sandbox');
 
-/** @typedef {import('../sandbox/sandbox').Sandbox} Sandbox */
-/** @typedef {import('../sandbox/sandbox').SandboxCredentials} SandboxCredentials */
+/** @typedef {import('../../sandbox/sandbox').Sandbox} Sandbox */
+/** @typedef {import('../../sandbox/sandbox').SandboxCredentials} SandboxCredentials */
 
 /**
  * A wrong secret per credential type and the provider's own words n8n must show for it: every

@@ -9,7 +9,7 @@ const { E2eEnvironment, emitted, statusOf } = require('./helpers');
 const { changesOf, expectPimMatchesSupplier, psRestfulKeys, wrongCredentials } = require('./expectations');
 
 /** @typedef {import('../../scripts/n8n/lib/demo').ImportedExample} ImportedExample */
-/** @typedef {import('../sandbox/sandbox').SandboxCredentials} SandboxCredentials */
+/** @typedef {import('../../sandbox/sandbox').SandboxCredentials} SandboxCredentials */
 
 describe('n8n 1.x with the package and the sandboxes', () => {
 	const env = new E2eEnvironment('1.x');

@@ -5,7 +5,7 @@
  * through n8n's own REST API — what a user does in the editor. Polls come from activation, from
  * n8n's start-up, and from n8n's own minute schedule (the shortest it allows).
  */
-const { SANDBOX_PRODUCTS } = require('../sandbox/sandbox');
+const { SANDBOX_PRODUCTS } = require('../../sandbox/sandbox');
 const { workflowStaticData } = require('../../scripts/n8n/lib/db');
 const { checkTypesLoaded } = require('../../scripts/n8n/lib/scenario');
 const { E2eEnvironment, emitted, statusOf } = require('./helpers');
@@ -14,7 +14,7 @@ const { changesOf, expectPimMatchesSupplier, psRestfulKeys, wrongCredentials } =
 const WORKFLOW_1 = 'PSRESTful Trigger';
 
 /** @typedef {import('../../scripts/n8n/lib/demo').ImportedExample} ImportedExample */
-/** @typedef {import('../sandbox/sandbox').SandboxCredentials} SandboxCredentials */
+/** @typedef {import('../../sandbox/sandbox').SandboxCredentials} SandboxCredentials */
 
 describe('n8n 2.x with the package and the sandboxes', () => {
 	const env = new E2eEnvironment('2.x');

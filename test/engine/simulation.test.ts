@@ -1,5 +1,5 @@
 import { registerTestNodeType, PollHarness } from '../harness/n8n';
-import { seededRandom } from '../mocks/random';
+import { seededRandom } from '../../sandbox/random';
 import { SimFeed, simFeedTrigger, simulation } from './sim-feed';
 
 /**

@@ -9,9 +9,9 @@ import { formatDamDate, isoDay, todayIn } from '../../nodes/HalLeonardDam/days';
 import { damDocument } from '../../nodes/HalLeonardDam/transport/document';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { ensureBinaryData, executeNode, logLines, registerTestNodeType, testCredential } from '../harness/n8n';
-import { HalLeonardMock, fileBytes } from '../mocks/halleonard';
+import { HalLeonardMock, fileBytes } from '../../sandbox/halleonard';
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'halleonard');
+const FIXTURES = join(__dirname, '..', '..', 'sandbox', 'fixtures', 'halleonard');
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 
 /** The billion-laughs document: nine levels of ten-fold entity references. */

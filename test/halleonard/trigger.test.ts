@@ -4,9 +4,9 @@ import { dayFromParts } from '../../nodes/HalLeonardDam/days';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
-import { HalLeonardMock, TestClock } from '../mocks/halleonard';
-import { seededRandom } from '../mocks/random';
-import type { Fault } from '../mocks/server';
+import { HalLeonardMock, TestClock } from '../../sandbox/halleonard';
+import { seededRandom } from '../../sandbox/random';
+import type { Fault } from '../../sandbox/server';
 
 /** Chicago is UTC−6 from November to March: every date in these tests is in that season. */
 const chicago = (local: string) => Date.parse(`${local}:00-06:00`);

@@ -1,5 +1,8 @@
+import { worldClock } from '../../sandbox/clock';
+
 /**
- * This machine's clock in tests: the real one, plus the simulated time tests let pass.
+ * This machine's clock in tests: the real one, plus the simulated time the tests let pass
+ * (sandbox/clock.ts).
  *
  * Tests make days pass in milliseconds (`MockServer.advance`). Time passes for everyone, as it
  * does in production: the providers' clocks (Date headers) and this machine's `Date.now()` move
@@ -10,17 +13,7 @@
  * Only `Date.now()` is shifted; timers keep real time, so deadlines still fire.
  */
 const realNow = Date.now.bind(Date);
-let shift = 0;
 
-Date.now = () => realNow() + shift;
+Date.now = () => realNow() + worldClock.shiftMs;
 
-export const worldClock = {
-	/** Lets `ms` of simulated time pass, here and at every provider. */
-	advance(ms: number): void {
-		shift += ms;
-	},
-	/** Simulated time that has passed so far. */
-	get shiftMs(): number {
-		return shift;
-	},
-};
+export { worldClock };

@@ -7,9 +7,9 @@ import type { INodeExecutionData } from 'n8n-workflow';
 import { nodeTypes } from '../harness/registry';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { executeNode, logLines, testCredential } from '../harness/n8n';
-import { PREVIEW_JPEG, PantherMediaMock, billionLaughs } from '../mocks/panthermedia';
+import { PREVIEW_JPEG, PantherMediaMock, billionLaughs } from '../../sandbox/panthermedia';
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'panthermedia');
+const FIXTURES = join(__dirname, '..', '..', 'sandbox', 'fixtures', 'panthermedia');
 
 /** The rows of a fixture answer, read with a regex (independent of the package's parser). */
 function fixtureRows(file: string) {

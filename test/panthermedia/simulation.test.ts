@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { stateSize } from '../../nodes/shared/sync/state';
 import { recordSleeps } from '../harness/assertions';
 import { PollHarness } from '../harness/n8n';
-import { type GeneratedEvent, PantherMediaMock, type RowType } from '../mocks/panthermedia';
+import { type GeneratedEvent, PantherMediaMock, type RowType } from '../../sandbox/panthermedia';
 import { pantherEventKey as eventKey, pantherMediaScenario } from '../soak/panthermedia.scenario';
 import { formatResult } from '../soak/types';
 

@@ -6,7 +6,7 @@ import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
 import { nodeTypes } from '../harness/registry';
-import { PantherMediaMock, billionLaughs, rfcDate } from '../mocks/panthermedia';
+import { PantherMediaMock, billionLaughs, rfcDate } from '../../sandbox/panthermedia';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;

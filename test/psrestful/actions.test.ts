@@ -2,7 +2,7 @@ import type { INodeExecutionData } from 'n8n-workflow';
 
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { executeNode, loadOptions, testCredential } from '../harness/n8n';
-import { PsRestfulMock } from '../mocks/psrestful';
+import { PsRestfulMock } from '../../sandbox/psrestful';
 
 describe('PSRESTful node', () => {
 	const mock = new PsRestfulMock();

@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
-import { PsRestfulMock } from '../mocks/psrestful';
+import { PsRestfulMock } from '../../sandbox/psrestful';
 
 describe('PSRESTful Trigger', () => {
 	const mock = new PsRestfulMock();

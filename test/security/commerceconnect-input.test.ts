@@ -1,7 +1,7 @@
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, binaryItem } from '../harness/n8n';
 import { json, runNode } from '../commerceconnect/helpers';
-import { CommerceConnectMock, parseMultipart } from '../mocks/commerceconnect';
+import { CommerceConnectMock, parseMultipart } from '../../sandbox/commerceconnect';
 import { HOSTILE_TEXT } from './hostile-input';
 
 /**

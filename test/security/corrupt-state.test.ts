@@ -3,10 +3,10 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
 import { recordSleeps } from '../harness/assertions';
 import { type CredentialStore, PollHarness, logLines } from '../harness/n8n';
-import { CommerceConnectMock } from '../mocks/commerceconnect';
-import { HalLeonardMock, TestClock } from '../mocks/halleonard';
-import { PantherMediaMock } from '../mocks/panthermedia';
-import { PsRestfulMock } from '../mocks/psrestful';
+import { CommerceConnectMock } from '../../sandbox/commerceconnect';
+import { HalLeonardMock, TestClock } from '../../sandbox/halleonard';
+import { PantherMediaMock } from '../../sandbox/panthermedia';
+import { PsRestfulMock } from '../../sandbox/psrestful';
 
 /**
  * A trigger's saved state is data anyone can edit (n8n's workflow export, a database fix) or an

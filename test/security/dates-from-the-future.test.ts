@@ -3,11 +3,11 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { STATE_KEY } from '../../nodes/shared/sync/state';
 import { recordSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
-import { CommerceConnectMock } from '../mocks/commerceconnect';
-import { HalLeonardMock, TestClock } from '../mocks/halleonard';
-import { PantherMediaMock } from '../mocks/panthermedia';
-import { PsRestfulMock } from '../mocks/psrestful';
-import type { MockServer } from '../mocks/server';
+import { CommerceConnectMock } from '../../sandbox/commerceconnect';
+import { HalLeonardMock, TestClock } from '../../sandbox/halleonard';
+import { PantherMediaMock } from '../../sandbox/panthermedia';
+import { PsRestfulMock } from '../../sandbox/psrestful';
+import type { MockServer } from '../../sandbox/server';
 
 /**
  * One answer from the future must not poison a trigger for good (the classic silent loss of sync

@@ -2,7 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, executeNode } from '../harness/n8n';
-import { HalLeonardMock } from '../mocks/halleonard';
+import { HalLeonardMock } from '../../sandbox/halleonard';
 import { HOSTILE_TEXT } from './hostile-input';
 
 /**

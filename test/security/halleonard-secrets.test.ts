@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { recordSleeps } from '../harness/assertions';
 import { PollHarness, executeNode, testCredential } from '../harness/n8n';
 import { freePort } from '../commerceconnect/helpers';
-import type { MockRequest } from '../mocks/server';
+import type { MockRequest } from '../../sandbox/server';
 import { HostileServer, type SecretTable, secretTable, xmlEscape } from './hostile';
 
 /**

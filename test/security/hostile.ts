@@ -1,4 +1,4 @@
-import { type MockReply, type MockRequest, MockServer } from '../mocks/server';
+import { type MockReply, type MockRequest, MockServer } from '../../sandbox/server';
 import { expectNoSecrets } from '../harness/assertions';
 
 /**

@@ -2,11 +2,11 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, ensureBinaryData, executeNode, loadOptions, logLines } from '../harness/n8n';
-import { CommerceConnectMock } from '../mocks/commerceconnect';
-import { HalLeonardMock } from '../mocks/halleonard';
-import { PantherMediaMock } from '../mocks/panthermedia';
-import { PsRestfulMock } from '../mocks/psrestful';
-import { MockServer } from '../mocks/server';
+import { CommerceConnectMock } from '../../sandbox/commerceconnect';
+import { HalLeonardMock } from '../../sandbox/halleonard';
+import { PantherMediaMock } from '../../sandbox/panthermedia';
+import { PsRestfulMock } from '../../sandbox/psrestful';
+import { MockServer } from '../../sandbox/server';
 
 /**
  * Lists that lie: a cursor or page number the server ignores, empty pages that claim more, a

@@ -2,8 +2,8 @@ import { createHmac } from 'node:crypto';
 
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, executeNode, testCredential } from '../harness/n8n';
-import { PantherMediaMock } from '../mocks/panthermedia';
-import type { MockRequest } from '../mocks/server';
+import { PantherMediaMock } from '../../sandbox/panthermedia';
+import type { MockRequest } from '../../sandbox/server';
 import { HOSTILE_TEXT } from './hostile-input';
 
 /**

@@ -1,6 +1,6 @@
 import { caught } from '../harness/assertions';
 import { executeNode } from '../harness/n8n';
-import { PsRestfulMock } from '../mocks/psrestful';
+import { PsRestfulMock } from '../../sandbox/psrestful';
 
 /**
  * Bad and hostile input to the PSRESTful node is either sent exactly as typed (escaped on the

@@ -3,11 +3,11 @@ import type { INodeParameters } from 'n8n-workflow';
 import { requestTimeouts } from '../../nodes/shared/transport/http';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { type CredentialStore, PollHarness, executeNode } from '../harness/n8n';
-import { CommerceConnectMock } from '../mocks/commerceconnect';
-import { HalLeonardMock } from '../mocks/halleonard';
-import { PantherMediaMock } from '../mocks/panthermedia';
-import { PsRestfulMock } from '../mocks/psrestful';
-import type { MockServer } from '../mocks/server';
+import { CommerceConnectMock } from '../../sandbox/commerceconnect';
+import { HalLeonardMock } from '../../sandbox/halleonard';
+import { PantherMediaMock } from '../../sandbox/panthermedia';
+import { PsRestfulMock } from '../../sandbox/psrestful';
+import type { MockServer } from '../../sandbox/server';
 
 /**
  * Every request has a deadline for the whole exchange, not only an idle timeout: a server that

@@ -8,9 +8,9 @@ import {
 } from '../../nodes/shared/answerWorker';
 import { recordSleeps } from '../harness/assertions';
 import { PollHarness, executeNode, logLines, testCredential } from '../harness/n8n';
-import { HalLeonardMock } from '../mocks/halleonard';
-import { PantherMediaMock } from '../mocks/panthermedia';
-import { type MockReply, type MockRequest, MockServer } from '../mocks/server';
+import { HalLeonardMock } from '../../sandbox/halleonard';
+import { PantherMediaMock } from '../../sandbox/panthermedia';
+import { type MockReply, type MockRequest, MockServer } from '../../sandbox/server';
 
 /**
  * Hostile XML through the nodes of both XML providers (PantherMedia and the Hal Leonard DAM):

@@ -6,10 +6,10 @@ import {
 } from '../../nodes/shared/answerWorker';
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
 import { PollHarness, executeNode } from '../harness/n8n';
-import { HalLeonardMock } from '../mocks/halleonard';
-import { deeplyNested } from '../mocks/large-xml';
-import { PantherMediaMock } from '../mocks/panthermedia';
-import { type MockReply, type MockRequest, MockServer } from '../mocks/server';
+import { HalLeonardMock } from '../../sandbox/halleonard';
+import { deeplyNested } from '../../sandbox/large-xml';
+import { PantherMediaMock } from '../../sandbox/panthermedia';
+import { type MockReply, type MockRequest, MockServer } from '../../sandbox/server';
 
 /**
  * Large and deeply nested XML answers through every XML-reading path of the PantherMedia and

@@ -14,7 +14,7 @@ import {
 } from '../../nodes/shared/answerWorker';
 import { MalformedResponseError, ProviderFailure } from '../../nodes/shared/transport/answerErrors';
 import type { RawResponse } from '../../nodes/shared/transport/http';
-import { damMetadata, damModifiedFiles, pollPage } from '../mocks/large-xml';
+import { damMetadata, damModifiedFiles, pollPage } from '../../sandbox/large-xml';
 import { PROBE_READERS } from './fixtures/probe-readers';
 
 /**

@@ -1,8 +1,8 @@
 import { recordSleeps } from '../harness/assertions';
 import { PollHarness } from '../harness/n8n';
-import { CommerceConnectMock, type StoredItem } from '../mocks/commerceconnect';
-import { seededRandom } from '../mocks/random';
-import type { Fault } from '../mocks/server';
+import { CommerceConnectMock, type StoredItem } from '../../sandbox/commerceconnect';
+import { seededRandom } from '../../sandbox/random';
+import type { Fault } from '../../sandbox/server';
 import { HostileMix } from './hostile';
 import { SlowAnswers } from './slow';
 import type { SoakOptions, SoakResult } from './types';

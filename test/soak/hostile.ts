@@ -1,5 +1,5 @@
-import { seededRandom } from '../mocks/random';
-import { MockServer } from '../mocks/server';
+import { seededRandom } from '../../sandbox/random';
+import { MockServer } from '../../sandbox/server';
 
 /**
  * What a hostile provider does now and then, added to every scenario's fault mix at a low rate:

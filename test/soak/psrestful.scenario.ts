@@ -1,8 +1,8 @@
 import { recordSleeps } from '../harness/assertions';
 import { PollHarness } from '../harness/n8n';
-import { PsRestfulMock } from '../mocks/psrestful';
-import { seededRandom } from '../mocks/random';
-import type { Fault } from '../mocks/server';
+import { PsRestfulMock } from '../../sandbox/psrestful';
+import { seededRandom } from '../../sandbox/random';
+import type { Fault } from '../../sandbox/server';
 import { HostileMix } from './hostile';
 import { SlowAnswers } from './slow';
 import { type SoakOptions, type SoakResult, compare } from './types';

@@ -1,5 +1,5 @@
-import { seededRandom } from '../mocks/random';
-import type { MockServer } from '../mocks/server';
+import { seededRandom } from '../../sandbox/random';
+import type { MockServer } from '../../sandbox/server';
 
 /**
  * Slow answers that run into the poll budget. Every poll gets a short budget; on a small share of

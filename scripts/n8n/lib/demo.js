@@ -14,9 +14,9 @@ const { REPO } = require('./runtimes');
 /** @typedef {import('./client').N8nClient} N8nClient */
 /** @typedef {import('./client').Credential} Credential */
 /** @typedef {import('./client').WorkflowJson} WorkflowJson */
-/** @typedef {import('../../../test/sandbox/sandbox').Sandbox} Sandbox */
-/** @typedef {import('../../../test/sandbox/sandbox').SandboxOptions} SandboxOptions */
-/** @typedef {import('../../../test/sandbox/sandbox').SandboxCredentials} SandboxCredentials */
+/** @typedef {import('../../../sandbox/sandbox').Sandbox} Sandbox */
+/** @typedef {import('../../../sandbox/sandbox').SandboxOptions} SandboxOptions */
+/** @typedef {import('../../../sandbox/sandbox').SandboxCredentials} SandboxCredentials */
 
 /**
  * Trigger parameters to set, by trigger type name without the package prefix.
@@ -60,7 +60,7 @@ const CREDENTIAL_NAMES = {
  */
 async function startSandbox(options) {
 	registerTypeScript();
-	const { Sandbox } = require('../../../test/sandbox/sandbox');
+	const { Sandbox } = require('../../../sandbox/sandbox');
 	return await new Sandbox(options).start();
 }
 
@@ -138,7 +138,7 @@ function prepareExample(workflow, { credentials, typePrefix = 'n8n-nodes-media-s
 }
 
 /**
- * First runs that show the sandbox's seed data at once (see test/sandbox/sandbox.ts).
+ * First runs that show the sandbox's seed data at once (see sandbox/sandbox.ts).
  * @param {number} [now]
  * @returns {FirstRuns}
  */

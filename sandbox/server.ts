@@ -1,7 +1,7 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-import { worldClock } from '../harness/clock';
+import { worldClock } from './clock';
 
 /**
  * An HTTP server on 127.0.0.1 (ephemeral port) that plays a provider's API. Provider mocks

@@ -50,7 +50,7 @@ export interface Change {
 	at: number;
 }
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'psrestful');
+const FIXTURES = join(__dirname, 'fixtures', 'psrestful');
 
 export class PsRestfulMock {
 	readonly server: MockServer;

@@ -60,7 +60,7 @@ export interface SignedRequestRecord {
 	valid: boolean;
 }
 
-const FIXTURES = join(__dirname, '..', 'fixtures', 'panthermedia');
+const FIXTURES = join(__dirname, 'fixtures', 'panthermedia');
 const VERSIONS: Record<string, string> = { poll: '1.1', search: '1.2' };
 const LANGS = ['da', 'de', 'en', 'es', 'it', 'pl', 'pt'];
 /** A 1×1 JPEG, served as every preview. */

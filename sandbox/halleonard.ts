@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 
 import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 
-import { type Day, addMonths, dayFromParts, formatDamDate, isoDay, todayIn } from '../../nodes/HalLeonardDam/days';
+import { type Day, addMonths, dayFromParts, formatDamDate, isoDay, todayIn } from '../nodes/HalLeonardDam/days';
 import { type MockReply, type MockRequest, MockServer } from './server';
 
 /**
@@ -19,7 +19,7 @@ import { type MockReply, type MockRequest, MockServer } from './server';
  *
  * Where the DAM documents no example (AssetMetadataResponse, AssetAccessResponse body, the
  * ErrorResponse codes) the shapes here are this package's reading of the documentation; see
- * test/fixtures/halleonard/README.md.
+ * sandbox/fixtures/halleonard/README.md.
  */
 
 export interface MockFile {

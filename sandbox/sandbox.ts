@@ -1,8 +1,8 @@
-import { addDays } from '../../nodes/HalLeonardDam/days';
-import { CommerceConnectMock } from '../mocks/commerceconnect';
-import { HalLeonardMock } from '../mocks/halleonard';
-import { PantherMediaMock } from '../mocks/panthermedia';
-import { PsRestfulMock } from '../mocks/psrestful';
+import { addDays } from '../nodes/HalLeonardDam/days';
+import { CommerceConnectMock } from './commerceconnect';
+import { HalLeonardMock } from './halleonard';
+import { PantherMediaMock } from './panthermedia';
+import { PsRestfulMock } from './psrestful';
 
 /**
  * The four providers' mock servers as one sandbox with a small, realistic catalogue that keeps
