@@ -10,9 +10,9 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 import { readModifiedFiles } from '../nodes/HalLeonardDam/model';
-import { parseDamXml } from '../nodes/HalLeonardDam/transport';
+import { parseDamXml } from '../nodes/HalLeonardDam/transport/answers';
 import { readPollPage } from '../nodes/PantherMedia/model';
-import { parseRsp } from '../nodes/PantherMedia/transport';
+import { parseRsp } from '../nodes/PantherMedia/transport/answers';
 import { RssPeak, forceGc } from './memory';
 
 export interface XmlJob {

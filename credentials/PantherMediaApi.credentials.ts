@@ -5,7 +5,7 @@ import type {
 	INodeProperties,
 } from 'n8n-workflow';
 
-import { formDecode, formEncode, signRequest } from '../nodes/PantherMedia/transport/signature';
+import { authenticatePantherMediaRequest } from '../nodes/PantherMedia/transport/auth';
 
 /**
  * PantherMedia REST API (rest.panthermedia.net). Every call is a form-encoded POST signed with
@@ -56,31 +56,11 @@ export class PantherMediaApi implements ICredentialType {
 		},
 	];
 
-	/** Adds api_key, access_key, timestamp, nonce and algo to the form body of one request. */
+	/** Signs the request (see `authenticatePantherMediaRequest`). */
 	async authenticate(
 		credentials: ICredentialDataDecryptedObject,
 		requestOptions: IHttpRequestOptions,
 	): Promise<IHttpRequestOptions> {
-		const fields = bodyFields(requestOptions.body);
-		const signed = signRequest(String(credentials.apiKey ?? ''), String(credentials.apiSecret ?? ''));
-		return {
-			...requestOptions,
-			headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...requestOptions.headers },
-			body: formEncode({ ...fields, ...signed }),
-		};
+		return await authenticatePantherMediaRequest(credentials, requestOptions);
 	}
-}
-
-function bodyFields(body: unknown): Record<string, string> {
-	if (body === undefined || body === null || body === '') return {};
-	if (typeof body === 'string') return formDecode(body);
-	if (body instanceof URLSearchParams) return formDecode(body.toString());
-	if (typeof body === 'object' && !Buffer.isBuffer(body)) {
-		const out: Record<string, string> = {};
-		for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-			if (value !== undefined && value !== null) out[key] = String(value);
-		}
-		return out;
-	}
-	throw new Error('PantherMedia requests must have a form body');
 }

@@ -12,6 +12,7 @@ import { ASSOCIATED_FIELDS } from './model';
 import { CommerceConnectClient, DEFAULT_BASE_URL } from './transport';
 import { type CcStream, CommerceConnectSource } from './trigger/source';
 import { commerceConnectApiTest } from './methods/credentialTest';
+import { baseUrlOf, endpointKey } from '../shared/transport/client';
 
 const DEFAULTS: TriggerDefaults = {
 	itemNoun: 'media item',
@@ -101,7 +102,7 @@ export class CommerceConnectTrigger implements INodeType {
 			stream: event as CcStream,
 			lookbackMs: options.lookbackMs,
 			associatedFields: include.length > 0 ? include : undefined,
-			endpointKey: `${String(credentials.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '')}|${String(credentials.email ?? '')}`,
+			endpointKey: endpointKey(baseUrlOf(credentials.baseUrl, DEFAULT_BASE_URL), credentials.email),
 		});
 		return await runSync(host, source, settings);
 	}

@@ -2,6 +2,7 @@ import type { IDataObject, INode } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { parseDateInput, toIsoSeconds } from '../shared/dates';
+import type { SkippedRecord } from '../shared/skipped';
 
 /**
  * CommerceConnect media items as the API v2 documents them, and the checks every field passes
@@ -46,7 +47,7 @@ export interface ListPage<T> {
 	/** Entries in the answer, unreadable ones included: whether a page was full is judged by this. */
 	rows: number;
 	/** Entries that could not be used and were skipped, with why. */
-	skipped: Array<{ row: number; id?: string; problem: string }>;
+	skipped: SkippedRecord[];
 }
 
 export type MediaItemPage = ListPage<MediaItem>;

@@ -14,6 +14,7 @@ import { DEFAULT_DAM_TIME_ZONE, isValidTimeZone } from './days';
 import { halLeonardDamApiTest } from './methods/credentialTest';
 import { CREDENTIAL_TYPE, DamClient } from './transport';
 import { DamSource, STREAMS } from './trigger/source';
+import { endpointKey } from '../shared/transport/client';
 
 const DEFAULTS: TriggerDefaults = {
 	itemNoun: 'change',
@@ -25,9 +26,9 @@ const DEFAULTS: TriggerDefaults = {
 	// The DAM asks vendors to query 1–4 times a day: 6 hours = at most 4 query rounds once caught up.
 	minIntervalMinutes: 360,
 	minIntervalReason:
-		'Hal Leonard asks vendors to query the DAM 1–4 times a day; the default, 360 (6 hours), allows 4. Catching up a backlog is never held back.',
+		'Hal Leonard allows 1–4 queries a day; 360 (6 hours) allows 4. A backlog is caught up without waiting.',
 	lookbackDescription:
-		'Each poll asks again from this long before the last closed DAM day, in whole days (rounded up). The default, one day, covers a DAM day that ends in another time zone than assumed. Repeats are filtered out.',
+		'Each poll asks again from this many days before the last closed DAM day (rounded up); one day covers a DAM day that ends in another time zone. Repeats are filtered out.',
 	extraOptions: [
 		{
 			displayName: 'DAM Time Zone',
@@ -58,7 +59,7 @@ export class HalLeonardDamTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'Hal Leonard asks vendors to query the DAM 1–4 times a day. n8n gives every polling trigger a Poll Times default of every minute and does not let a node change it, so set Poll Times to e.g. Every X = 6 hours. Whatever you set, this trigger queries the DAM at most every 6 hours once it is up to date (Options → Minimum Minutes Between Polls).',
+					'Hal Leonard asks vendors to query the DAM 1–4 times a day: set Poll Times to e.g. every 6 hours. Once up to date, the trigger queries at most every 6 hours anyway (Options).',
 				name: 'pollNotice',
 				type: 'notice',
 				default: '',
@@ -108,7 +109,7 @@ export class HalLeonardDamTrigger implements INodeType {
 				type: 'boolean',
 				default: false,
 				description:
-					'Whether to read only days that have ended in the DAM. Changes arrive a day later, but each one after its day is over, so a second change on the same day is never missed. Off: today is read too and changes arrive within hours.',
+					'Whether to read only days that have ended in the DAM: changes arrive a day later, but a second change on the same day is never missed. Off: today is read too.',
 			},
 			...firstRunProperties(DEFAULTS),
 			syncOptionsProperty(DEFAULTS),
@@ -148,7 +149,7 @@ export class HalLeonardDamTrigger implements INodeType {
 			lookbackDays: Math.ceil(options.lookbackMs / 86_400_000),
 			completeDaysOnly: this.getNodeParameter('completeDaysOnly', false) as boolean,
 			startDay,
-			accountKey: `${await client.endpoint()}|${String(credentials.vendorId ?? '').trim()}`,
+			accountKey: endpointKey(await client.endpoint(), String(credentials.vendorId ?? '').trim()),
 		});
 		return await runSync(host, source, settings);
 	}

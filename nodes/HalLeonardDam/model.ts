@@ -4,6 +4,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import type { ApiFailure } from '../shared/transport/errors';
 import { MalformedResponseError, ProviderFailure } from '../shared/transport/answerErrors';
+import type { SkippedRecord } from '../shared/skipped';
 import { asList, textOf } from '../shared/xml';
 import { type Day, isoDay, parseDamDate } from './days';
 
@@ -151,13 +152,6 @@ export interface ModifiedFile {
 	day: Day;
 	/** LastModified as the DAM wrote it ("2015/12/7"). */
 	damDate: string;
-}
-
-/** A record of an answer that could not be used, and why (reported, then skipped). */
-export interface SkippedRecord {
-	record: number;
-	id?: string;
-	problem: string;
 }
 
 /**

@@ -12,6 +12,8 @@ import { pantherMediaApiTest } from './methods/credentialTest';
 import { EVENT_TYPES, type EventType, LANGUAGES } from './model';
 import { DEFAULT_BASE_URL, PantherMediaClient } from './transport';
 import { PantherMediaSource } from './trigger/source';
+import { clampInteger } from '../shared/numbers';
+import { baseUrlOf, endpointKey } from '../shared/transport/client';
 
 /**
  * Dedupe memory is ~40 bytes per remembered change. Whatever the user asks, all streams together
@@ -30,7 +32,7 @@ const DEFAULTS: TriggerDefaults = {
 	maxItemsLimit: 10_000,
 	lookbackMinutes: 10,
 	lookbackDescription:
-		'Catches media PantherMedia shows late, after newer ones: each stretch of its list is read once more, this long after the trigger reached it and reaching this far back; only changes not emitted yet come out. PantherMedia’s usual delay of a few days needs none of this (the trigger follows PantherMedia’s dates, not the clock). 0 turns the re-check off.',
+		'Reads each stretch of PantherMedia’s list once more, this long after reaching it, to catch media listed late; only changes not emitted yet come out. 0 turns the re-check off.',
 	extraOptions: [
 		{
 			displayName: 'Media Info Batch Size',
@@ -68,7 +70,7 @@ export class PantherMediaTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'PantherMedia’s poll covers PantherMedia’s own media only: partner media are not included (PantherMedia offers only real-time search for them). PantherMedia shows changes a few days after they happen, so events arrive with that delay — none is lost.',
+					'Covers PantherMedia’s own media only: partner media are not included. PantherMedia lists changes a few days after they happen, so events arrive with that delay — none is lost.',
 				name: 'pollNotice',
 				type: 'notice',
 				default: '',
@@ -135,11 +137,9 @@ export class PantherMediaTrigger implements INodeType {
 						top10Keywords: this.getNodeParameter('top10Keywords', false) as boolean,
 					}
 				: {},
-			batchSize: clampInt(options.infoBatchSize, DEFAULT_INFO_BATCH, 1, 100),
-			concurrency: clampInt(options.infoConcurrency, 3, 1, 10),
-			endpointKey: String(credentials.baseUrl || DEFAULT_BASE_URL)
-				.trim()
-				.replace(/\/+$/, ''),
+			batchSize: clampInteger(options.infoBatchSize, { min: 1, max: 100 }, DEFAULT_INFO_BATCH),
+			concurrency: clampInteger(options.infoConcurrency, { min: 1, max: 10 }, 3),
+			endpointKey: endpointKey(baseUrlOf(credentials.baseUrl, DEFAULT_BASE_URL)),
 		});
 		// The dedupe memory is shared out between the streams and bounded in total (see above).
 		settings.seenCap = Math.max(1, Math.min(settings.seenCap, Math.floor(MAX_REMEMBERED_TOTAL / events.length)));
@@ -163,9 +163,4 @@ function readEvents(ctx: IPollFunctions): EventType[] {
 	}
 	// Fixed order, so the streams (and their saved positions) do not depend on the click order.
 	return EVENT_TYPES.filter((e) => list.includes(e));
-}
-
-function clampInt(value: unknown, fallback: number, min: number, max: number): number {
-	const n = value === undefined || value === null || value === '' ? fallback : Math.floor(Number(value));
-	return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
 }

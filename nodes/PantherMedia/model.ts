@@ -1,6 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { toEpochMs } from '../shared/epoch';
+import type { SkippedRecord } from '../shared/skipped';
 import { asList } from '../shared/xml';
 
 /**
@@ -69,7 +70,7 @@ export interface PollPage {
 	/** Rows in the answer, unreadable ones included: whether a page was full is judged by this. */
 	rows: number;
 	/** Rows that could not be read and were skipped, with why. */
-	skipped: Array<{ row: number; id?: string; problem: string }>;
+	skipped: SkippedRecord[];
 }
 
 /** One media of get-media-info: the `<media>` fields, its `<metadata>` and (on request) articles. */
@@ -135,10 +136,10 @@ export function readPollPage(rsp: Record<string, unknown>): PollPage {
 		const dateText = attr(media, 'date');
 		const nextPageId = attr(media, 'next_page_id')?.trim();
 		const date = parsePantherDate(dateText);
-		if (!id) skipped.push({ row: index + 1, problem: 'it has no media id' });
+		if (!id) skipped.push({ record: index + 1, problem: 'it has no media id' });
 		else if (date === undefined)
-			skipped.push({ row: index + 1, id, problem: `its date is unreadable: ${JSON.stringify(dateText ?? null)}` });
-		else if (!nextPageId) skipped.push({ row: index + 1, id, problem: 'it has no next_page_id' });
+			skipped.push({ record: index + 1, id, problem: `its date is unreadable: ${JSON.stringify(dateText ?? null)}` });
+		else if (!nextPageId) skipped.push({ record: index + 1, id, problem: 'it has no next_page_id' });
 		else out.push({ id, date, nextPageId });
 	});
 	return {

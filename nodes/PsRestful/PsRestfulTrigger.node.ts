@@ -13,6 +13,8 @@ import { MEDIA_TYPES } from './model';
 import { PsRestfulClient } from './transport';
 import { PsRestfulSource } from './trigger/source';
 import { psRestfulApiTest } from './methods/credentialTest';
+import { clampInteger } from '../shared/numbers';
+import { endpointKey } from '../shared/transport/client';
 
 const DEFAULTS: TriggerDefaults = {
 	itemNoun: 'product',
@@ -64,7 +66,7 @@ export class PsRestfulTrigger implements INodeType {
 		properties: [
 			{
 				displayName:
-					'PSRESTful plans allow 50 (Free) or 300 (Standard) calls a day. Each poll makes 1 call, plus 1 per changed product with Include Media Content. By default the trigger asks PSRESTful at most once an hour (Options → Minimum Minutes Between Polls), whatever Poll Times says.',
+					'PSRESTful plans allow 50 (Free) or 300 (Standard) calls a day: each poll makes 1 call, plus 1 per changed product with Include Media Content. The trigger polls at most hourly by default (Options).',
 				name: 'quotaNotice',
 				type: 'notice',
 				default: '',
@@ -118,9 +120,9 @@ export class PsRestfulTrigger implements INodeType {
 			includeMedia: this.getNodeParameter('includeMediaContent', false) as boolean,
 			mediaType: (this.getNodeParameter('mediaType', '') as string) || undefined,
 			lookbackMs: options.lookbackMs,
-			concurrency: Math.max(1, Math.min(20, Number(options.concurrency ?? 10))),
-			quotaReserve: Math.max(0, Number(options.quotaReserve ?? 5)),
-			endpointKey: `${String(credentials.baseUrl ?? '')}|${String(credentials.environment ?? 'PROD')}`,
+			concurrency: clampInteger(options.concurrency, { min: 1, max: 20 }, 10),
+			quotaReserve: clampInteger(options.quotaReserve, { min: 0, max: Infinity }, 5),
+			endpointKey: endpointKey(credentials.baseUrl, credentials.environment ?? 'PROD'),
 		});
 		const result = await runSync(host, source, settings);
 		const quota = client.quota();

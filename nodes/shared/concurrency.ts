@@ -1,3 +1,5 @@
+import type { Attempt } from './attempt';
+
 /**
  * Runs `task` over `inputs` with at most `limit` in flight and returns the results in input order.
  *
@@ -22,7 +24,7 @@ export async function mapPrefix<I, R>(
 	shouldStop?: () => string | undefined,
 ): Promise<PrefixResult<R>> {
 	const width = Math.max(1, Math.min(limit, inputs.length));
-	const settled: Array<{ ok: true; value: R } | { ok: false; error: unknown } | undefined> = new Array(inputs.length);
+	const settled: Array<Attempt<R> | undefined> = new Array(inputs.length);
 	let nextIndex = 0;
 	let halted = false;
 	let stopReason: string | undefined;

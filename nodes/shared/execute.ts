@@ -71,8 +71,17 @@ export type Operation<Client> = (
 	itemIndex: number,
 ) => Promise<INodeExecutionData[] | IDataObject[] | IDataObject>;
 
-/** Operations by resource, then by operation name, as the node's parameters name them. */
-export type OperationTable<Client> = Record<string, Record<string, Operation<Client>>>;
+/** A node's resources and, for each, the names of its operations (each node's `node.type.ts`). */
+export type ResourceMap = Record<string, string>;
+
+/**
+ * Operations by resource, then by operation name, as the node's parameters name them. Typed by the
+ * node's {@link ResourceMap}, a table that misses or adds an operation does not compile; a test
+ * holds the node's description to the same table.
+ */
+export type OperationTable<Client, Map extends ResourceMap = ResourceMap> = {
+	[Resource in keyof Map]: Record<Map[Resource], Operation<Client>>;
+};
 
 /**
  * The router of every action node: for each input item, reads `resource` and `operation` and runs

@@ -18,7 +18,7 @@ const wrongCredentials = {
 	},
 	pantherMediaApi: {
 		change: { apiSecret: 'not-the-secret' },
-		message: /PantherMedia: Invalid access_key \(code 401\)\. Check the API key and API secret/,
+		message: /PantherMedia: Invalid access_key \(code 401\) — Check the API key and API secret/,
 	},
 	halLeonardDamApi: {
 		change: { vendorKey: 'not-the-key' },

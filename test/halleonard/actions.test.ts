@@ -711,9 +711,5 @@ describe('Hal Leonard DAM node', () => {
 		expect(description.credentials).toEqual([
 			{ name: 'halLeonardDamApi', required: true, testedBy: 'halLeonardDamApiTest' },
 		]);
-		const operations = description.properties
-			.filter((p) => p.name === 'operation')
-			.flatMap((p) => (p.options ?? []).map((o) => (o as { value: string }).value));
-		expect(operations.sort()).toEqual(['getAccess', 'getMetadata', 'getModified']);
 	});
 });

@@ -1,10 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { type OperationTable, routeOperations } from '../../shared/execute';
+import type { CommerceConnectMap } from './node.type';
 import { RunContext } from './context';
 import * as mediaItem from './mediaItem/MediaItem.resource';
 
-const operations: OperationTable<RunContext> = {
+export const operations: OperationTable<RunContext, CommerceConnectMap> = {
 	mediaItem: {
 		create: mediaItem.create.execute,
 		upload: mediaItem.upload.execute,

@@ -1,28 +1,25 @@
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import { MAX_NESTING, nestsDeeperThan } from '../../shared/json';
 import { PageLoop } from '../../shared/paging';
-import { MediaSyncApiError, asNodeError, excerpt } from '../../shared/transport/errors';
+import { ProviderClient, baseUrlOf } from '../../shared/transport/client';
+import { MediaSyncApiError, asNodeError } from '../../shared/transport/errors';
 import {
-	ApiClient,
 	type ApiRequest,
-	requestTimeouts,
 	type ClientOptions,
 	type HttpContext,
-	MalformedResponseError,
 	type ProviderProfile,
-	type RawResponse,
+	requestTimeouts,
 } from '../../shared/transport/http';
 import {
 	MAX_PER_PAGE,
-	type ListPage,
 	type ListQuery,
 	type MediaItem,
 	type MediaItemPage,
 	asMediaItem,
 	listQueryString,
 } from '../model';
+import { parseJson, parseMediaItem, parsePage } from './answers';
 import { AUTH_METHODS } from './auth';
 import { describeCommerceConnectFailure } from './errors';
 import type { MultipartBody } from './multipart';
@@ -44,92 +41,6 @@ const AMBIGUOUS_CREATE_HINT =
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
 
-function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
-	try {
-		return { ok: true, value: JSON.parse(text) as unknown };
-	} catch {
-		return { ok: false };
-	}
-}
-
-export function parseJson(response: RawResponse): unknown {
-	const text = response.body.toString('utf8');
-	if (text.trim() === '') throw new MalformedResponseError('empty body where JSON was expected');
-	const parsed = tryJson(text);
-	if (!parsed.ok) throw new MalformedResponseError(`not valid JSON: ${excerpt(text, 80)}`);
-	return parsed.value;
-}
-
-function parseMediaItem(response: RawResponse): MediaItem {
-	const body = parseJson(response);
-	// Everything after this recurses into the item (n8n saving it, hashing it): refuse what nests too deep.
-	if (nestsDeeperThan(body))
-		throw new MalformedResponseError(`the media item is nested deeper than ${MAX_NESTING} levels`);
-	const item = asMediaItem(body);
-	if (!item) throw new MalformedResponseError('the answer is not a media item (no numeric id)');
-	return item;
-}
-
-function num(value: unknown): number | undefined {
-	const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-	return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
-}
-
-/**
- * Reads the page envelope every list answer has: page, per_page, total_pages, total_entries,
- * entries. An entry that cannot be used (no numeric id, nested too deep) is skipped and listed in
- * `skipped`, never a reason to lose the others; `loop` checks the page against the ones before.
- */
-export function parsePage<T>(
-	response: RawResponse,
-	requested: { page: number; perPage: number },
-	entry: (raw: unknown) => T | undefined,
-	loop?: PageLoop,
-): ListPage<T> {
-	const body = parseJson(response);
-	if (!body || typeof body !== 'object' || !Array.isArray((body as IDataObject).entries)) {
-		throw new MalformedResponseError('the answer has no entries list');
-	}
-	const record = body as IDataObject;
-	const totalEntries = num(record.total_entries);
-	const totalPages = num(record.total_pages);
-	if (totalEntries === undefined || totalPages === undefined)
-		throw new MalformedResponseError('the answer has no total_entries / total_pages');
-	const entries: T[] = [];
-	const skipped: ListPage<T>['skipped'] = [];
-	const raws = record.entries as unknown[];
-	raws.forEach((raw, index) => {
-		const rawId = raw && typeof raw === 'object' ? (raw as IDataObject).id : undefined;
-		const id = typeof rawId === 'number' || typeof rawId === 'string' ? String(rawId).slice(0, 40) : undefined;
-		if (nestsDeeperThan(raw)) {
-			skipped.push({ row: index + 1, id, problem: `it is nested deeper than ${MAX_NESTING} levels` });
-			return;
-		}
-		const parsed = entry(raw);
-		if (parsed === undefined) skipped.push({ row: index + 1, id, problem: 'it has no numeric id' });
-		else entries.push(parsed);
-	});
-	const page = num(record.page) ?? requested.page;
-	const ids = entries.map((e) => String((e as { id?: unknown }).id ?? ''));
-	// Without a loop, the page is still checked on its own (an empty page that claims more).
-	(loop ?? new PageLoop('the list', Infinity)).check({
-		entries: raws.length,
-		claimsMore: page < totalPages,
-		totalPages,
-		cursor: ids.length > 0 ? `${ids[0]}…${ids[ids.length - 1]}` : undefined,
-	});
-	return {
-		page,
-		// The server's own page size wins: it may cap what was asked for.
-		perPage: Math.min(requested.perPage, num(record.per_page) ?? requested.perPage),
-		totalPages,
-		totalEntries,
-		entries,
-		rows: raws.length,
-		skipped,
-	};
-}
-
 /**
  * Pages of products one product-code lookup reads at most: codes are meant to be unique, so one
  * page nearly always holds the answer (the filter may match partially, hence more than one).
@@ -146,44 +57,35 @@ export const MAX_LIST_PAGES = 20_000;
  * CommerceConnect API v2 calls, each one request through the shared transport (retries,
  * timeouts, size caps, sanitized errors). One client per node run, so lookups are cached per run.
  */
-export class CommerceConnectClient {
-	readonly http: ApiClient;
-
-	private base?: string;
-
+export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
 	private readonly productIds = new Map<string, number[]>();
 
-	constructor(
-		private readonly ctx: HttpContext,
-		options: ClientOptions = {},
-	) {
-		this.http = new ApiClient(ctx, COMMERCECONNECT_PROFILE, options);
+	constructor(ctx: HttpContext, options: ClientOptions = {}) {
+		super(ctx, COMMERCECONNECT_PROFILE, options);
 	}
 
-	async baseUrl(): Promise<string> {
-		if (this.base === undefined) {
-			const credentials = (await this.ctx.getCredentials(CREDENTIAL_TYPE)) as IDataObject;
-			const method = String(credentials.authMethod || 'staticToken');
-			if (!AUTH_METHODS.includes(method)) {
-				// Say it before sending anything (the credential's authenticate would refuse it too).
-				throw new NodeOperationError(
-					this.ctx.getNode(),
-					`The CommerceConnect credential uses the authentication method "${method}", which this version of the node does not support`,
-					{ description: `Edit the credential and choose one of: ${AUTH_METHODS.join(', ')}.` },
-				);
-			}
-			this.base = String(credentials.baseUrl || DEFAULT_BASE_URL)
-				.trim()
-				.replace(/\/+$/, '');
+	protected readSettings(credentials: IDataObject): { baseUrl: string } {
+		const method = String(credentials.authMethod || 'staticToken');
+		if (!AUTH_METHODS.includes(method)) {
+			// Say it before sending anything (the credential's authenticate would refuse it too).
+			throw new NodeOperationError(
+				this.ctx.getNode(),
+				`The CommerceConnect credential uses the authentication method "${method}", which this version of the node does not support`,
+				{ description: `Edit the credential and choose one of: ${AUTH_METHODS.join(', ')}.` },
+			);
 		}
-		return this.base;
+		return { baseUrl: baseUrlOf(credentials.baseUrl, DEFAULT_BASE_URL) };
+	}
+
+	/** The credential's base URL, without trailing slashes. */
+	async baseUrl(): Promise<string> {
+		return (await this.settings()).baseUrl;
 	}
 
 	private async url(path: string): Promise<string> {
 		return `${await this.baseUrl()}${path}`;
 	}
 
-	/** One page of `GET /api/v2/media_items`. */
 	/**
 	 * One page of `GET /api/v2/media_items`. A loop over pages passes its {@link PageLoop}; media
 	 * items that cannot be used are reported (a warning each) and left out.
@@ -202,12 +104,11 @@ export class CommerceConnectClient {
 			},
 			(response) => parsePage(response, { page, perPage }, asMediaItem, loop),
 		);
-		for (const entry of result.skipped) {
-			this.http.reportSkipped(
-				`${entry.id === undefined ? `entry ${entry.row}` : `media item ${entry.id}`} of page ${page} of the media items`,
-				entry.problem,
-			);
-		}
+		this.http.reportSkipped(result.skipped, ({ record, id }) =>
+			id === undefined
+				? `entry ${record} of page ${page} of the media items`
+				: `media item ${id} of page ${page} of the media items`,
+		);
 		return result;
 	}
 

@@ -55,13 +55,7 @@ export function fileTypeValue(
 	return type;
 }
 
-export function dateField(
-	name: string,
-	displayName: string,
-	show: Record<string, string[]>,
-	required: boolean,
-	description: string,
-): INodeProperties {
+export function dateField(name: string, displayName: string, required: boolean, description: string): INodeProperties {
 	return {
 		displayName,
 		name,
@@ -69,7 +63,6 @@ export function dateField(
 		default: '',
 		required,
 		description,
-		displayOptions: { show },
 	};
 }
 

@@ -1,11 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { type OperationTable, routeOperations } from '../../shared/execute';
+import type { HalLeonardDamMap } from './node.type';
 import { DamClient } from '../transport';
 import * as asset from './asset/Asset.resource';
 import * as file from './file/File.resource';
 
-const operations: OperationTable<DamClient> = {
+export const operations: OperationTable<DamClient, HalLeonardDamMap> = {
 	file: {
 		getModified: file.getModified.execute,
 	},

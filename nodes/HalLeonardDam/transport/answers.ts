@@ -1,4 +1,6 @@
 import { answerReaders } from '../../shared/answerWorker/readers';
+import { attempt } from '../../shared/attempt';
+import type { SkippedRecord } from '../../shared/skipped';
 import { MalformedResponseError } from '../../shared/transport/answerErrors';
 import { XmlError, decodeBytes, detectCharset, parseXml } from '../../shared/xml';
 import {
@@ -6,7 +8,6 @@ import {
 	DAM_LIST_ELEMENTS,
 	type MetadataRecord,
 	type ModifiedFile,
-	type SkippedRecord,
 	readAssetAccess,
 	readMetadataRecords,
 	readModifiedFiles,
@@ -77,14 +78,6 @@ export function parseDamXml(body: Buffer, contentType?: string): Record<string, 
 	if (outcome.ok) return outcome.value;
 	if (outcome.error instanceof XmlError) throw new MalformedResponseError(outcome.error.message);
 	throw outcome.error;
-}
-
-function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
-	try {
-		return { ok: true, value: fn() };
-	} catch (error) {
-		return { ok: false, error };
-	}
 }
 
 function isUtf8(bytes: Buffer): boolean {

@@ -1,11 +1,9 @@
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
-import type { ApiFailure } from '../../shared/transport/errors';
-import { excerpt } from '../../shared/transport/errors';
 import { type AnswerReader, readAnswer } from '../../shared/answerWorker';
+import { ProviderClient } from '../../shared/transport/client';
 import {
-	ApiClient,
 	type ClientOptions,
 	type HttpContext,
 	MalformedResponseError,
@@ -14,11 +12,10 @@ import {
 	requestTimeouts,
 } from '../../shared/transport/http';
 import { type Day, formatDamDate } from '../days';
-import { type AssetAccess, type MetadataRecord, type ModifiedFile, checkStatus, errorResponseFailure } from '../model';
-import { DAM_ANSWERS, MAX_ACCESS_XML_BYTES, MAX_FAILURE_BYTES, MAX_XML_BYTES, parseDamXml } from './answers';
+import { type AssetAccess, type MetadataRecord, type ModifiedFile, checkStatus } from '../model';
+import { DAM_ANSWERS, MAX_ACCESS_XML_BYTES, MAX_XML_BYTES } from './answers';
 import { DEFAULT_ENDPOINT, damDocument } from './document';
-
-export { parseDamXml } from './answers';
+import { describeDamFailure } from './errors';
 
 export const CREDENTIAL_TYPE = 'halLeonardDamApi';
 
@@ -29,38 +26,7 @@ export const DAM_PROFILE: ProviderProfile = {
 	credentialType: CREDENTIAL_TYPE,
 	secretFields: ['vendorKey'],
 	maxBodyBytes: MAX_XML_BYTES,
-	describeFailure(response) {
-		if (response.status >= 200 && response.status < 300) return undefined;
-		const failure: Partial<ApiFailure> = { kind: 'http' };
-		// Some gateways answer an HTTP error with the DAM's own ErrorResponse. It is small: a larger
-		// body is not one, and is not parsed (here, on the main thread).
-		const small = response.body.length <= MAX_FAILURE_BYTES;
-		try {
-			const document = small ? parseDamXml(response.body, response.headers['content-type']) : {};
-			const error = (document.ErrorResponse ?? (document.DAMResponse as IDataObject | undefined)?.ErrorResponse) as
-				Record<string, unknown> | undefined;
-			if (error && typeof error === 'object') {
-				const details: Partial<ApiFailure> & { transient?: boolean } = { ...errorResponseFailure(error).details };
-				delete details.transient;
-				return { ...failure, ...details };
-			}
-		} catch {
-			// not XML: fall through to an excerpt of the body
-		}
-		const text = response.body.subarray(0, MAX_FAILURE_BYTES).toString('latin1');
-		if (/<html/i.test(text)) {
-			failure.providerMessage = `HTTP ${response.status}: the server answered with a web page, not the DAM API`;
-			failure.hint =
-				response.status === 404
-					? 'Check the Endpoint URL in the credential (default https://haldms.halleonard.com/dam).'
-					: undefined;
-		} else if (text.trim()) {
-			failure.providerMessage = excerpt(text);
-		}
-		if (response.status === 404 && !failure.hint)
-			failure.hint = 'Check the Endpoint URL in the credential (default https://haldms.halleonard.com/dam).';
-		return failure;
-	},
+	describeFailure: describeDamFailure,
 };
 
 interface DamSettings {
@@ -77,16 +43,9 @@ export interface MetadataQuery {
  * Hal Leonard DAM calls. Every request is an XML document POSTed as text/xml to the endpoint;
  * the credential's `authenticate` writes the header with the vendor key into it.
  */
-export class DamClient {
-	readonly http: ApiClient;
-
-	private settings?: DamSettings;
-
-	constructor(
-		private readonly ctx: HttpContext,
-		options: ClientOptions = {},
-	) {
-		this.http = new ApiClient(ctx, DAM_PROFILE, options);
+export class DamClient extends ProviderClient<DamSettings> {
+	constructor(ctx: HttpContext, options: ClientOptions = {}) {
+		super(ctx, DAM_PROFILE, options);
 	}
 
 	/** Server time now, from the Date headers seen so far (this machine's clock until then). */
@@ -99,38 +58,32 @@ export class DamClient {
 		return this.http.stats.serverClockOffsetMs;
 	}
 
-	private async config(): Promise<DamSettings> {
-		if (!this.settings) {
-			const credentials = (await this.ctx.getCredentials(CREDENTIAL_TYPE)) as IDataObject;
-			const node = this.ctx.getNode();
-			if (!String(credentials.vendorId ?? '').trim()) {
-				throw new NodeOperationError(node, 'The Hal Leonard DAM credential has no Vendor ID', {
-					description: 'Open the credential and enter the vendor ID Hal Leonard gave you.',
-				});
-			}
-			if (!String(credentials.vendorKey ?? '')) {
-				throw new NodeOperationError(node, 'The Hal Leonard DAM credential has no Vendor Key', {
-					description: 'Open the credential and enter the vendor key Hal Leonard gave you.',
-				});
-			}
-			const endpoint = String(credentials.endpoint ?? '').trim() || DEFAULT_ENDPOINT;
-			if (!/^https?:\/\/[^\s/]+/i.test(endpoint)) {
-				throw new NodeOperationError(
-					node,
-					`The credential’s Endpoint URL is not a URL: ${JSON.stringify(endpoint).slice(0, 80)}`,
-					{
-						description: 'Use https://haldms.halleonard.com/dam, or the test endpoint Hal Leonard gave you.',
-					},
-				);
-			}
-			this.settings = { endpoint };
+	protected readSettings(credentials: IDataObject): DamSettings {
+		const node = this.ctx.getNode();
+		if (!String(credentials.vendorId ?? '').trim()) {
+			throw new NodeOperationError(node, 'The Hal Leonard DAM credential has no Vendor ID', {
+				description: 'Open the credential and enter the vendor ID Hal Leonard gave you.',
+			});
 		}
-		return this.settings;
+		if (!String(credentials.vendorKey ?? '')) {
+			throw new NodeOperationError(node, 'The Hal Leonard DAM credential has no Vendor Key', {
+				description: 'Open the credential and enter the vendor key Hal Leonard gave you.',
+			});
+		}
+		const endpoint = String(credentials.endpoint ?? '').trim() || DEFAULT_ENDPOINT;
+		if (!/^https?:\/\/[^\s/]+/i.test(endpoint)) {
+			throw new NodeOperationError(
+				node,
+				`The credential’s Endpoint URL is not a URL: ${JSON.stringify(endpoint).slice(0, 80)}`,
+				{ description: 'Use https://haldms.halleonard.com/dam, or the test endpoint Hal Leonard gave you.' },
+			);
+		}
+		return { endpoint };
 	}
 
 	/** The credential's endpoint, for the trigger's configuration key. */
 	async endpoint(): Promise<string> {
-		return (await this.config()).endpoint;
+		return (await this.settings()).endpoint;
 	}
 
 	/**
@@ -147,7 +100,7 @@ export class DamClient {
 		reader: AnswerReader<R>,
 		check: (value: R) => T = (value) => value as unknown as T,
 	): Promise<T> {
-		const { endpoint } = await this.config();
+		const { endpoint } = await this.settings();
 		return await this.http.send(
 			{
 				method: 'POST',
@@ -180,12 +133,11 @@ export class DamClient {
 			`list the ${fileType} files modified from ${formatDamDate(start)}${stop !== undefined ? ` to before ${formatDamDate(stop)}` : ''}`,
 			DAM_ANSWERS.modifiedFiles,
 		);
-		for (const entry of skipped) {
-			this.http.reportSkipped(
-				`ModifiedFile ${entry.record}${entry.id ? ` (asset ${entry.id})` : ''} of ${formatDamDate(start)}${stop !== undefined ? `–${formatDamDate(stop)}` : ''}`,
-				entry.problem,
-			);
-		}
+		this.http.reportSkipped(
+			skipped,
+			({ record, id }) =>
+				`ModifiedFile ${record}${id ? ` (asset ${id})` : ''} of ${formatDamDate(start)}${stop !== undefined ? `–${formatDamDate(stop)}` : ''}`,
+		);
 		return files;
 	}
 
@@ -221,7 +173,7 @@ export class DamClient {
 				return read;
 			},
 		);
-		for (const entry of skipped) this.http.reportSkipped(`metadata record ${entry.record} of an answer`, entry.problem);
+		this.http.reportSkipped(skipped, ({ record }) => `metadata record ${record} of an answer`);
 		return records;
 	}
 

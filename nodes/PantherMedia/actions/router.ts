@@ -1,10 +1,11 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { type OperationTable, routeOperations } from '../../shared/execute';
+import type { PantherMediaMap } from './node.type';
 import { PantherMediaClient } from '../transport';
 import * as media from './media/Media.resource';
 
-const operations: OperationTable<PantherMediaClient> = {
+export const operations: OperationTable<PantherMediaClient, PantherMediaMap> = {
 	media: {
 		poll: media.poll.execute,
 		getInfo: media.getInfo.execute,

@@ -2,6 +2,7 @@ import type { ApiFailure } from '../../shared/transport/errors';
 import { MalformedResponseError, ProviderFailure } from '../../shared/transport/answerErrors';
 import type { RawResponse } from '../../shared/transport/http';
 import { answerReaders } from '../../shared/answerWorker/readers';
+import { attempt } from '../../shared/attempt';
 import { XmlError, parseXml } from '../../shared/xml';
 import {
 	AnswerShapeError,
@@ -85,14 +86,6 @@ export function parseRsp(response: RawResponse): Record<string, unknown> {
 }
 
 /** Runs `fn` and returns its value or what it threw, so callers decide outside a catch block. */
-function attempt<T>(fn: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
-	try {
-		return { ok: true, value: fn() };
-	} catch (error) {
-		return { ok: false, error };
-	}
-}
-
 /** `<err code=".." msg=".."/>`, `<err><code/><msg/></err>`, `<err code="..">text</err>`, or JSON `err`. */
 export function readErr(err: unknown): PantherError {
 	if (err === undefined || err === null) return {};
@@ -224,3 +217,110 @@ export const PANTHERMEDIA_ANSWERS = answerReaders(__filename, 'PANTHERMEDIA_ANSW
 			}),
 	},
 });
+
+// ---------------------------------------------------------------------------------------------
+// Failures in a body, and the preview image.
+
+export function looksLikeJson(response: RawResponse): boolean {
+	const type = response.headers['content-type'] ?? '';
+	if (/json/i.test(type)) return true;
+	const first = response.body.subarray(0, 64).toString('latin1').trimStart()[0];
+	return first === '{';
+}
+
+function jsonBody(response: RawResponse): Record<string, unknown> {
+	const parsed = attempt(() => JSON.parse(response.body.toString('utf8')) as unknown);
+	if (!parsed.ok) throw new MalformedResponseError('the answer is not valid JSON');
+	if (!parsed.value || typeof parsed.value !== 'object')
+		throw new MalformedResponseError('the answer is not a JSON object');
+	return parsed.value as Record<string, unknown>;
+}
+
+/** The failure PantherMedia reports in a body, if it reports one (`stat="fail"`). */
+export function failureInBody(response: RawResponse): PantherError | undefined {
+	if (looksLikeJson(response)) {
+		const body = jsonBody(response);
+		return body.stat === 'fail' ? readErr(body.err) : undefined;
+	}
+	const rsp = parseRsp(response);
+	return rsp['@_stat'] === 'fail' ? readErr(rsp.err) : undefined;
+}
+
+export interface PreviewFile {
+	data: Buffer;
+	mimeType: string;
+	fileName: string;
+}
+
+const IMAGE_SIGNATURES: Array<{ mime: string; ext: string; test: (b: Buffer) => boolean }> = [
+	{ mime: 'image/jpeg', ext: 'jpg', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
+	{
+		mime: 'image/png',
+		ext: 'png',
+		test: (b) => b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+	},
+	{ mime: 'image/gif', ext: 'gif', test: (b) => b.subarray(0, 4).toString('latin1') === 'GIF8' },
+	{
+		mime: 'image/webp',
+		ext: 'webp',
+		test: (b) => b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP',
+	},
+];
+
+const EXTENSIONS: Record<string, string> = {
+	'image/jpeg': 'jpg',
+	'image/png': 'png',
+	'image/gif': 'gif',
+	'image/webp': 'webp',
+	'image/svg+xml': 'svg',
+	'video/mp4': 'mp4',
+};
+
+/** File name from `Content-Disposition` (plain or RFC 5987), reduced to a safe base name. */
+export function dispositionFileName(header: string | undefined): string | undefined {
+	if (!header) return undefined;
+	const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header)?.[1];
+	let name: string | undefined;
+	if (extended) {
+		try {
+			name = decodeURIComponent(extended.trim());
+		} catch {
+			name = undefined;
+		}
+	}
+	name ??= /filename\s*=\s*"([^"]*)"/.exec(header)?.[1] ?? /filename\s*=\s*([^;\s]+)/.exec(header)?.[1];
+	if (!name) return undefined;
+	const base = [...(name.split(/[\\/]/).pop() ?? '')]
+		.filter((c) => c.charCodeAt(0) >= 0x20 && c !== '\u007f')
+		.join('')
+		.trim();
+	return base && base !== '.' && base !== '..' ? base : undefined;
+}
+
+/** The preview answer: the image itself, or PantherMedia's XML/JSON failure. */
+export function readPreview(response: RawResponse, id: string): PreviewFile {
+	const type = (response.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+	const head = response.body.subarray(0, 64).toString('latin1').trimStart();
+	if (/xml|json|text\//.test(type) || head.startsWith('<') || head.startsWith('{')) {
+		// An answer in words, not an image: PantherMedia's failure (or a malformed answer). Read
+		// here, on the main thread, only as large as a failure can be.
+		if (response.body.length > MAX_FAILURE_BYTES) {
+			// not PantherMedia's failure: fall through to "expected an image"
+		} else if (looksLikeJson(response)) {
+			const body = jsonBody(response);
+			if (body.stat === 'fail') throwFailure(readErr(body.err));
+		} else {
+			throwIfFailed(parseRsp(response));
+		}
+		throw new MalformedResponseError(`expected an image for media ${id}, got ${type || 'text'}`);
+	}
+	if (response.body.length === 0) throw new MalformedResponseError(`the preview of media ${id} is empty`);
+	const sniffed = IMAGE_SIGNATURES.find((s) => s.test(response.body));
+	const mimeType =
+		type && type !== 'application/octet-stream' && type.includes('/')
+			? type
+			: (sniffed?.mime ?? 'application/octet-stream');
+	const ext = EXTENSIONS[mimeType] ?? sniffed?.ext ?? 'bin';
+	const fileName = dispositionFileName(response.headers['content-disposition']) ?? `panthermedia-${id}-preview.${ext}`;
+	return { data: response.body, mimeType, fileName };
+}

@@ -6,7 +6,7 @@ import { dotSegmentProblem } from '../../shared/paths';
 import { MEDIA_TYPES } from '../model';
 
 /** The supplier dropdown every operation of resource Media starts with. */
-export function supplierField(operation: string): INodeProperties {
+export function supplierField(): INodeProperties {
 	return {
 		displayName: 'Supplier Name or ID',
 		name: 'supplierCode',
@@ -16,19 +16,17 @@ export function supplierField(operation: string): INodeProperties {
 		default: '',
 		description:
 			'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
-		displayOptions: { show: { resource: ['media'], operation: [operation] } },
 	};
 }
 
 /** Filters shared by Get Content and Get Content for Many. */
-export function contentOptions(operations: string[]): INodeProperties {
+export function contentOptions(): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'contentOptions',
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		displayOptions: { show: { resource: ['media'], operation: operations } },
 		options: [
 			{
 				displayName: 'Class Types',
@@ -58,7 +56,7 @@ export function contentOptions(operations: string[]): INodeProperties {
 	};
 }
 
-export function outputField(operations: string[]): INodeProperties {
+export function outputField(): INodeProperties {
 	return {
 		displayName: 'Output',
 		name: 'output',
@@ -72,7 +70,6 @@ export function outputField(operations: string[]): INodeProperties {
 				description: 'Each product becomes one item with a media list',
 			},
 		],
-		displayOptions: { show: { resource: ['media'], operation: operations } },
 	};
 }
 

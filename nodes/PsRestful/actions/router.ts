@@ -1,11 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
 import { type OperationTable, routeOperations } from '../../shared/execute';
+import type { PsRestfulMap } from './node.type';
 import { PsRestfulClient } from '../transport';
 import * as media from './media/Media.resource';
 import * as supplier from './supplier/Supplier.resource';
 
-const operations: OperationTable<PsRestfulClient> = {
+export const operations: OperationTable<PsRestfulClient, PsRestfulMap> = {
 	media: {
 		getContent: media.getContent.execute,
 		getContentForMany: media.getContentForMany.execute,

@@ -92,8 +92,7 @@ export function syncOptionsProperty(defaults: TriggerDefaults): INodeProperties 
 				type: 'number',
 				typeOptions: { minValue: 0 },
 				default: defaults.minIntervalMinutes ?? 0,
-				description:
-					`The trigger asks the API at most this often, whatever Poll Times says; ticks in between do nothing. ${defaults.minIntervalReason ?? ''}`.trim(),
+				description: `At most this often, whatever Poll Times says. ${defaults.minIntervalReason ?? ''}`.trim(),
 			},
 			// eslint-disable-next-line n8n-nodes-base/node-param-default-missing -- the default is the provider's, passed in; the rule only recognises literals
 			{

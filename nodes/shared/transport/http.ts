@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { IDataObject, IHttpRequestMethods, IHttpRequestOptions, INode, Logger } from 'n8n-workflow';
 
 import { plausibleOffset } from '../clock';
+import type { SkippedRecord } from '../skipped';
 import { MalformedResponseError, ProviderFailure } from './answerErrors';
 import { type ApiFailure, MediaSyncApiError, asNodeError, excerpt, sanitizeFailure } from './errors';
 import { type RedirectPolicy, decideRedirect, isRedirect, originOf } from './redirects';
@@ -148,12 +149,12 @@ export class ApiClient {
 	}
 
 	/**
-	 * Reports a record of an answer that could not be used and was skipped (no id, an unreadable
-	 * date, nesting too deep): a warning in n8n's log, so a bad record is seen, never a reason to
-	 * stop reading the good ones.
+	 * Reports the records of an answer that could not be used and were skipped (no id, an
+	 * unreadable date, nesting too deep): a warning each in n8n's log, so a bad record is seen,
+	 * never a reason to stop reading the good ones. `where` names one in its answer.
 	 */
-	reportSkipped(what: string, problem: string): void {
-		this.warn(`skipped ${what}: ${problem}`);
+	reportSkipped(skipped: readonly SkippedRecord[], where: (entry: SkippedRecord) => string): void {
+		for (const entry of skipped) this.warn(`skipped ${where(entry)}: ${entry.problem}`);
 	}
 
 	/** A warning in n8n's log, named for the provider. */

@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { FieldChecker } from '../../model';
 import type { RunContext } from '../context';
@@ -15,13 +16,12 @@ import {
 	readCommonFields,
 	readDerivedMediaItems,
 	readProcessingOptions,
-	show,
 	tagsOption,
 } from './fields';
 
-const OP = ['create'];
+const displayOptions = { show: { resource: ['mediaItem'], operation: ['create'] } };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Media Item Type',
 		name: 'mediaItemType',
@@ -29,7 +29,6 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: 'ImageMediaItem',
 		options: MEDIA_ITEM_TYPE_OPTIONS,
-		displayOptions: show(OP),
 	},
 	{
 		displayName: 'Attach To',
@@ -45,7 +44,6 @@ export const description: INodeProperties[] = [
 			{ name: 'NPC Entity', value: 'NpcEntity', description: 'A non-product entity (e.g. a material), by ID or code' },
 			{ name: 'Product', value: 'product', description: 'A product, by ID or code' },
 		],
-		displayOptions: show(OP),
 	},
 	{
 		displayName: 'Identify Product By',
@@ -56,7 +54,7 @@ export const description: INodeProperties[] = [
 			{ name: 'ID', value: 'id' },
 			{ name: 'Code', value: 'code', description: 'Sent as product_code; CommerceConnect finds the product' },
 		],
-		displayOptions: show(OP, { attachTo: ['product'] }),
+		displayOptions: { show: { attachTo: ['product'] } },
 	},
 	{
 		displayName: 'Product ID',
@@ -66,7 +64,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: '9',
 		description: 'The numeric ID of the product',
-		displayOptions: show(OP, { attachTo: ['product'], productBy: ['id'] }),
+		displayOptions: { show: { attachTo: ['product'], productBy: ['id'] } },
 	},
 	{
 		displayName: 'Product Code',
@@ -75,7 +73,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'SKU-1001',
-		displayOptions: show(OP, { attachTo: ['product'], productBy: ['code'] }),
+		displayOptions: { show: { attachTo: ['product'], productBy: ['code'] } },
 	},
 	{
 		displayName: 'Identify Entity By',
@@ -86,7 +84,7 @@ export const description: INodeProperties[] = [
 			{ name: 'ID', value: 'id' },
 			{ name: 'Code', value: 'code' },
 		],
-		displayOptions: show(OP, { attachTo: ['NpcEntity'] }),
+		displayOptions: { show: { attachTo: ['NpcEntity'] } },
 	},
 	{
 		displayName: 'Entity ID',
@@ -95,7 +93,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: '3',
-		displayOptions: show(OP, { attachTo: ['NpcEntity'], entityBy: ['id'] }),
+		displayOptions: { show: { attachTo: ['NpcEntity'], entityBy: ['id'] } },
 	},
 	{
 		displayName: 'Entity Code',
@@ -104,14 +102,14 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: 'cotton',
-		displayOptions: show(OP, { attachTo: ['NpcEntity'], entityBy: ['code'] }),
+		displayOptions: { show: { attachTo: ['NpcEntity'], entityBy: ['code'] } },
 	},
 	{
 		displayName: 'CommerceConnect attaches media to a category by its ID only: category codes are not supported',
 		name: 'categoryNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: show(OP, { attachTo: ['Category'] }),
+		displayOptions: { show: { attachTo: ['Category'] } },
 	},
 	{
 		displayName: 'Category ID',
@@ -120,7 +118,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		placeholder: '1',
-		displayOptions: show(OP, { attachTo: ['Category'] }),
+		displayOptions: { show: { attachTo: ['Category'] } },
 	},
 	{
 		displayName: 'URL',
@@ -130,7 +128,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'https://cdn.example.com/image.jpg',
 		description: 'Where the media file is. CommerceConnect stores the URL.',
-		displayOptions: show(OP),
 	},
 	{
 		displayName: 'Additional Fields',
@@ -138,13 +135,14 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add field',
 		default: {},
-		displayOptions: show(OP),
 		options: [descriptionOption, etagOption, positionOption, primaryOption, tagsOption],
 	},
-	derivedMediaItemsField(OP),
-	attributeValuesField(OP),
-	processingOptionsField(OP, { mediaItemType: ['ImageMediaItem'] }),
+	derivedMediaItemsField(),
+	attributeValuesField(),
+	processingOptionsField({ mediaItemType: ['ImageMediaItem'] }),
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** Builds the `media_item` of a create request from the node's fields (all checked, nothing sent). */
 export function readCreateFields(this: IExecuteFunctions, itemIndex: number): IDataObject {

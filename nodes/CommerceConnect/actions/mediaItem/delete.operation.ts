@@ -1,10 +1,15 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { FieldChecker } from '../../model';
 import type { RunContext } from '../context';
 import { mediaItemIdField } from './fields';
 
-export const description: INodeProperties[] = [mediaItemIdField(['delete'])];
+const displayOptions = { show: { resource: ['mediaItem'], operation: ['delete'] } };
+
+const properties: INodeProperties[] = [mediaItemIdField()];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const id = new FieldChecker(this.getNode(), itemIndex).id(

@@ -1,21 +1,21 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { FieldChecker } from '../../model';
 import type { RunContext } from '../context';
-import { productFields, readProductId, show } from './fields';
+import { productFields, readProductId } from './fields';
 
-const OP = ['deleteByFilter'];
+const displayOptions = { show: { resource: ['mediaItem'], operation: ['deleteByFilter'] } };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName:
 			'Deletes every media item of the product that carries the tags. CommerceConnect does not document whether an item needs all the tags or any of them: use one tag for a predictable result.',
 		name: 'deleteByFilterNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: show(OP),
 	},
-	...productFields(OP),
+	...productFields(),
 	{
 		displayName: 'Tags',
 		name: 'tags',
@@ -25,9 +25,10 @@ export const description: INodeProperties[] = [
 		placeholder: 'supplier-sync',
 		description:
 			'Tags separated by commas, or a list from an expression. At least one: the node never sends an empty filter.',
-		displayOptions: show(OP),
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const check = new FieldChecker(this.getNode(), itemIndex);

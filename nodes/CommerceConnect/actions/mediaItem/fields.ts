@@ -8,17 +8,13 @@ import type { RunContext } from '../context';
  * into API fields. Every reader checks before anything is sent and names the field it rejects.
  */
 
-export function show(operations: string[], extra: Record<string, unknown[]> = {}): INodeProperties['displayOptions'] {
-	return { show: { resource: ['mediaItem'], operation: operations, ...extra } } as INodeProperties['displayOptions'];
-}
-
 export const MEDIA_ITEM_TYPE_OPTIONS = [
 	{ name: 'File', value: 'FileMediaItem' },
 	{ name: 'Image', value: 'ImageMediaItem' },
 	{ name: 'Video', value: 'VideoMediaItem' },
 ];
 
-export function mediaItemIdField(operations: string[]): INodeProperties {
+export function mediaItemIdField(): INodeProperties {
 	return {
 		displayName: 'Media Item ID',
 		name: 'mediaItemId',
@@ -27,12 +23,11 @@ export function mediaItemIdField(operations: string[]): INodeProperties {
 		default: '',
 		placeholder: '14',
 		description: 'The numeric ID of the media item',
-		displayOptions: show(operations),
 	};
 }
 
 /** Product by ID or by code (resolved through GET /api/v2/products?code=…). */
-export function productFields(operations: string[]): INodeProperties[] {
+export function productFields(): INodeProperties[] {
 	return [
 		{
 			displayName: 'Identify Product By',
@@ -43,7 +38,6 @@ export function productFields(operations: string[]): INodeProperties[] {
 				{ name: 'ID', value: 'id' },
 				{ name: 'Code', value: 'code', description: 'The product code, looked up once per run' },
 			],
-			displayOptions: show(operations),
 		},
 		{
 			displayName: 'Product ID',
@@ -53,7 +47,7 @@ export function productFields(operations: string[]): INodeProperties[] {
 			default: '',
 			placeholder: '9',
 			description: 'The numeric ID of the product',
-			displayOptions: show(operations, { productBy: ['id'] }),
+			displayOptions: { show: { productBy: ['id'] } },
 		},
 		{
 			displayName: 'Product Code',
@@ -63,7 +57,7 @@ export function productFields(operations: string[]): INodeProperties[] {
 			default: '',
 			placeholder: 'SKU-1001',
 			description: 'The product’s code in CommerceConnect',
-			displayOptions: show(operations, { productBy: ['code'] }),
+			displayOptions: { show: { productBy: ['code'] } },
 		},
 	];
 }
@@ -142,7 +136,7 @@ export function readCommonFields(check: FieldChecker, raw: IDataObject, out: IDa
 // ---------------------------------------------------------------------------------------------
 // Derived media items, attribute values, image processing options (Create, Update).
 
-export function derivedMediaItemsField(operations: string[]): INodeProperties {
+export function derivedMediaItemsField(): INodeProperties {
 	return {
 		displayName: 'Derived Media Items',
 		name: 'derivedMediaItems',
@@ -151,7 +145,6 @@ export function derivedMediaItemsField(operations: string[]): INodeProperties {
 		typeOptions: { multipleValues: true },
 		default: {},
 		description: 'Transformations of this media item (e.g. a crop), each with a name and its own URL',
-		displayOptions: show(operations),
 		options: [
 			{
 				displayName: 'Derived Media Item',
@@ -190,7 +183,7 @@ export function readDerivedMediaItems(check: FieldChecker, raw: unknown): IDataO
 	});
 }
 
-export function attributeValuesField(operations: string[]): INodeProperties {
+export function attributeValuesField(): INodeProperties {
 	return {
 		displayName: 'Attribute Values',
 		name: 'attributeValues',
@@ -199,7 +192,6 @@ export function attributeValuesField(operations: string[]): INodeProperties {
 		typeOptions: { multipleValues: true },
 		default: {},
 		description: 'Values of the media item’s attributes, each for an attribute definition given by ID or code',
-		displayOptions: show(operations),
 		options: [
 			{
 				displayName: 'Attribute Value',
@@ -308,7 +300,7 @@ export function readAttributeValues(check: FieldChecker, raw: unknown): IDataObj
 	});
 }
 
-export function processingOptionsField(operations: string[], extra: Record<string, unknown[]> = {}): INodeProperties {
+export function processingOptionsField(show?: Record<string, string[]>): INodeProperties {
 	return {
 		displayName: 'Image Processing Options',
 		name: 'processingOptions',
@@ -316,7 +308,7 @@ export function processingOptionsField(operations: string[], extra: Record<strin
 		placeholder: 'Add processing option',
 		default: {},
 		description: 'Extra processing CommerceConnect applies to images only',
-		displayOptions: show(operations, extra),
+		...(show ? { displayOptions: { show } } : {}),
 		options: [
 			{
 				displayName: 'Apply Background',

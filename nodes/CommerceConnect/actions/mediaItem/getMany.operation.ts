@@ -1,38 +1,22 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
+import { returnAllOrLimit } from '../../../shared/description';
 import { PageLoop } from '../../../shared/paging';
 import { MAX_LIST_PAGES } from '../../transport';
 import { ASSOCIATED_FIELDS, FieldChecker, type ListQuery, MAX_PER_PAGE, type MediaItem } from '../../model';
 import type { RunContext } from '../context';
-import { show } from './fields';
 
-const OP = ['getMany'];
+const displayOptions = { show: { resource: ['mediaItem'], operation: ['getMany'] } };
 
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-		displayOptions: show(OP),
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: show(OP, { returnAll: [false] }),
-	},
+const properties: INodeProperties[] = [
+	...returnAllOrLimit(),
 	{
 		displayName: 'Filters',
 		name: 'filters',
 		type: 'collection',
 		placeholder: 'Add filter',
 		default: {},
-		displayOptions: show(OP),
 		options: [
 			{
 				displayName: 'Created After',
@@ -70,7 +54,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		displayOptions: show(OP),
 		options: [
 			{
 				displayName: 'Include',
@@ -86,6 +69,8 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** Reads the list filters of Get Many (times checked as ISO 8601, ranges in order). */
 export function readListFilters(this: IExecuteFunctions, itemIndex: number): ListQuery {

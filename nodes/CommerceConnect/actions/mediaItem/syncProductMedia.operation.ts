@@ -1,25 +1,24 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { asNodeError } from '../../../shared/transport/errors';
 import { FieldChecker, type MediaItem, type MediaItemType } from '../../model';
 import type { RunContext } from '../context';
-import { MEDIA_ITEM_TYPE_OPTIONS, productFields, readProductId, show } from './fields';
+import { MEDIA_ITEM_TYPE_OPTIONS, productFields, readProductId } from './fields';
 import { ProductMediaIndex, hasTag } from './sync/mediaIndex';
 import { type WantedMedia, createFields, planSync, readWantedList } from './sync/plan';
 
-const OP = ['syncProductMedia'];
+const displayOptions = { show: { resource: ['mediaItem'], operation: ['syncProductMedia'] } };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName:
 			'Makes the product’s media items that carry the sync tag equal to the wanted list: creates, updates and deletes only those, never other media. Running it again with the same list changes nothing.',
 		name: 'syncNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: show(OP),
 	},
-	...productFields(OP),
+	...productFields(),
 	{
 		displayName: 'Sync Tag',
 		name: 'syncTag',
@@ -29,7 +28,6 @@ export const description: INodeProperties[] = [
 		placeholder: 'sync:supplier-hit',
 		description:
 			'Tag that marks the media items this sync owns. Use one tag per source (e.g. per supplier); media without it are left alone.',
-		displayOptions: show(OP),
 	},
 	{
 		displayName: 'Wanted Media',
@@ -44,7 +42,6 @@ export const description: INodeProperties[] = [
 			},
 			{ name: 'Enter Manually', value: 'manual', description: 'Enter each media item below' },
 		],
-		displayOptions: show(OP),
 	},
 	{
 		displayName: 'Media List',
@@ -53,8 +50,8 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		description:
-			'The media the product should have: a list of objects with a URL each (description, position, primary, tags and type optional; other keys are ignored). Only an explicit [] removes all synced media; an empty value is refused.',
-		displayOptions: show(OP, { mediaSource: ['list'] }),
+			'The media the product should have: a list of objects with a URL each (description, position, primary, tags, type optional). Only an explicit [] removes all synced media; an empty value is refused.',
+		displayOptions: { show: { mediaSource: ['list'] } },
 	},
 	{
 		displayName: 'Media',
@@ -63,7 +60,7 @@ export const description: INodeProperties[] = [
 		placeholder: 'Add media',
 		typeOptions: { multipleValues: true, sortable: true },
 		default: {},
-		displayOptions: show(OP, { mediaSource: ['manual'] }),
+		displayOptions: { show: { mediaSource: ['manual'] } },
 		options: [
 			{
 				displayName: 'Media',
@@ -109,7 +106,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		displayOptions: show(OP),
 		options: [
 			{
 				displayName: 'New Media Type',
@@ -141,11 +137,13 @@ export const description: INodeProperties[] = [
 				type: 'dateTime',
 				default: '',
 				description:
-					'If every synced media item was created after this time (e.g. when you started syncing), the run reads only media items created since then: fewer requests for a large catalogue. Items created earlier are not seen.',
+					'If every synced media item was created after this time (e.g. when syncing began), only media created since are read: fewer requests. Older items are not seen.',
 			},
 		],
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 interface SyncInput {
 	syncTag: string;

@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { FieldChecker, type MediaItemType } from '../../model';
 import type { RunContext } from '../context';
@@ -16,14 +17,13 @@ import {
 	readCommonFields,
 	readDerivedMediaItems,
 	readProcessingOptions,
-	show,
 	tagsOption,
 } from './fields';
 
-const OP = ['update'];
+const displayOptions = { show: { resource: ['mediaItem'], operation: ['update'] } };
 
-export const description: INodeProperties[] = [
-	mediaItemIdField(OP),
+const properties: INodeProperties[] = [
+	mediaItemIdField(),
 	{
 		displayName: 'Update Fields',
 		name: 'updateFields',
@@ -31,7 +31,6 @@ export const description: INodeProperties[] = [
 		placeholder: 'Add field',
 		default: {},
 		description: 'Only the fields you add are sent; the others keep their values',
-		displayOptions: show(OP),
 		options: [
 			{
 				displayName: 'Associated Code',
@@ -93,10 +92,12 @@ export const description: INodeProperties[] = [
 			},
 		],
 	},
-	derivedMediaItemsField(OP),
-	attributeValuesField(OP),
-	processingOptionsField(OP),
+	derivedMediaItemsField(),
+	attributeValuesField(),
+	processingOptionsField(),
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** The `media_item` of an update: exactly the fields the user set, all checked. */
 export function readUpdateFields(this: IExecuteFunctions, itemIndex: number): { id: number; item: IDataObject } {

@@ -1,5 +1,5 @@
 import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { BINARY_ENCODING } from 'n8n-workflow';
+import { BINARY_ENCODING, updateDisplayOptions } from 'n8n-workflow';
 
 import { FieldChecker } from '../../model';
 import { buildMultipart } from '../../transport/multipart';
@@ -11,13 +11,12 @@ import {
 	productFields,
 	readCommonFields,
 	readProductId,
-	show,
 	tagsOption,
 } from './fields';
 
-const OP = ['upload'];
+const displayOptions = { show: { resource: ['mediaItem'], operation: ['upload'] } };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Input Binary Field',
 		name: 'binaryPropertyName',
@@ -25,16 +24,14 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: 'data',
 		hint: 'The name of the input binary field containing the file to upload',
-		displayOptions: show(OP),
 	},
-	...productFields(OP),
+	...productFields(),
 	{
 		displayName: 'Additional Fields',
 		name: 'additionalFields',
 		type: 'collection',
 		placeholder: 'Add field',
 		default: {},
-		displayOptions: show(OP),
 		options: [
 			descriptionOption,
 			{
@@ -51,6 +48,8 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 interface UploadFile {
 	fileName: string;

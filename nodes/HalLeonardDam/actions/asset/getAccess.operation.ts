@@ -1,15 +1,15 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import type { DamClient } from '../../transport';
 import { readAssetId } from '../common';
 
-const show = { resource: ['asset'], operation: ['getAccess'] };
-
 /** Largest file downloaded into n8n. */
 export const MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024;
 
-export const description: INodeProperties[] = [
+const displayOptions = { show: { resource: ['asset'], operation: ['getAccess'] } };
+
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Asset ID',
 		name: 'assetId',
@@ -18,7 +18,6 @@ export const description: INodeProperties[] = [
 		required: true,
 		placeholder: '1234',
 		description: 'The DAM asset ID',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Country Code',
@@ -27,7 +26,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'US',
 		description: 'Two-letter ISO code of the country the asset would be sold in. Empty means US, as the DAM assumes.',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Download File',
@@ -35,7 +33,6 @@ export const description: INodeProperties[] = [
 		type: 'boolean',
 		default: false,
 		description: 'Whether to download the file at the FileURL into the item as binary data (up to 200 MB)',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Put Output File in Field',
@@ -44,9 +41,11 @@ export const description: INodeProperties[] = [
 		default: 'data',
 		required: true,
 		description: 'The name of the binary field to put the file in',
-		displayOptions: { show: { ...show, download: [true] } },
+		displayOptions: { show: { download: [true] } },
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /**
  * AssetAccessRequest: the read-only check whether the vendor may use an asset, with the file's

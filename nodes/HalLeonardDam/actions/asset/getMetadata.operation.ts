@@ -1,5 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { type Day, DEFAULT_DAM_TIME_ZONE, splitRange, todayIn } from '../../days';
 import { metadataJson } from '../../model';
@@ -7,9 +7,9 @@ import type { DamClient } from '../../transport';
 import { CHUNK_DAYS } from '../../trigger/source';
 import { REQUEST_TYPES, dateField, readAssetId, readRange, requestTypeCode } from '../common';
 
-const show = { resource: ['asset'], operation: ['getMetadata'] };
+const displayOptions = { show: { resource: ['asset'], operation: ['getMetadata'] } };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Request Type',
 		name: 'requestType',
@@ -17,7 +17,6 @@ export const description: INodeProperties[] = [
 		options: REQUEST_TYPES,
 		default: 'all',
 		description: 'Which kind of metadata to return',
-		displayOptions: { show },
 	},
 	{
 		displayName: 'Select By',
@@ -30,22 +29,20 @@ export const description: INodeProperties[] = [
 		],
 		default: 'dateRange',
 		description: 'The DAM takes a date range or a list of asset IDs, never both',
-		displayOptions: { show },
 	},
-	dateField(
-		'startDate',
-		'Start Date',
-		{ ...show, selectBy: ['dateRange'] },
-		true,
-		'First day to include (a DAM day; the time of day is ignored)',
-	),
-	dateField(
-		'stopDate',
-		'Stop Date',
-		{ ...show, selectBy: ['dateRange'] },
-		false,
-		'Day to stop before (exclusive). Leave empty for the DAM’s current date. Ranges over 3 months are split into several requests.',
-	),
+	{
+		...dateField('startDate', 'Start Date', true, 'First day to include (a DAM day; the time of day is ignored)'),
+		displayOptions: { show: { selectBy: ['dateRange'] } },
+	},
+	{
+		...dateField(
+			'stopDate',
+			'Stop Date',
+			false,
+			'Day to stop before (exclusive). Leave empty for the DAM’s current date. Ranges over 3 months are split into several requests.',
+		),
+		displayOptions: { show: { selectBy: ['dateRange'] } },
+	},
 	{
 		displayName: 'Asset IDs',
 		name: 'assetIds',
@@ -54,9 +51,11 @@ export const description: INodeProperties[] = [
 		required: true,
 		placeholder: '1234, 1412, 35854',
 		description: 'DAM asset IDs separated by commas, spaces or new lines, or a list from an expression',
-		displayOptions: { show: { ...show, selectBy: ['assetIds'] } },
+		displayOptions: { show: { selectBy: ['assetIds'] } },
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** AssetMetadataRequest: one output item per asset or package record. */
 export async function execute(this: IExecuteFunctions, client: DamClient, itemIndex: number): Promise<IDataObject[]> {

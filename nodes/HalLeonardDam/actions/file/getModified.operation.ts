@@ -1,12 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { modifiedFileJson } from '../../model';
 import type { DamClient } from '../../transport';
 import { FILE_TYPES, dateField, fileTypeValue, readRange } from '../common';
 
-const show = { resource: ['file'], operation: ['getModified'] };
+const displayOptions = { show: { resource: ['file'], operation: ['getModified'] } };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'File Type',
 		name: 'fileType',
@@ -14,17 +15,17 @@ export const description: INodeProperties[] = [
 		options: [...FILE_TYPES],
 		default: 'pdf',
 		description: 'Type of the files to list (the DAM supports PDF only today)',
-		displayOptions: { show },
 	},
-	dateField('startDate', 'Start Date', show, true, 'First day to include (a DAM day; the time of day is ignored)'),
+	dateField('startDate', 'Start Date', true, 'First day to include (a DAM day; the time of day is ignored)'),
 	dateField(
 		'stopDate',
 		'Stop Date',
-		show,
 		false,
 		'Day to stop before: files modified on this day are not included. Leave empty for everything up to now.',
 	),
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** ModifiedFileRequest: one output item per file whose LastModified day is in the range. */
 export async function execute(this: IExecuteFunctions, client: DamClient, itemIndex: number): Promise<IDataObject[]> {

@@ -1,12 +1,12 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import type { PantherMediaClient } from '../../transport';
 import { requireMediaId } from '../common';
 
-const show = { show: { resource: ['media'], operation: ['downloadPreview'] } };
+const displayOptions = { show: { resource: ['media'], operation: ['downloadPreview'] } };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Media ID',
 		name: 'mediaId',
@@ -15,7 +15,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: '2345',
 		description: 'The PantherMedia media ID whose preview to download',
-		displayOptions: show,
 	},
 	{
 		displayName: 'Put Output File in Field',
@@ -24,9 +23,10 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: 'data',
 		hint: 'The name of the output binary field to put the file in',
-		displayOptions: show,
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** download-image-preview: the watermarked preview as binary data, with its MIME type and file name. */
 export async function execute(

@@ -1,4 +1,5 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { LANGUAGES } from '../../model';
 import type { PantherMediaClient } from '../../transport';
@@ -9,9 +10,9 @@ export const INFO_BATCH = 50;
 /** Ids one input item may ask for. */
 export const MAX_INFO_IDS = 1000;
 
-const show = { show: { resource: ['media'], operation: ['getInfo'] } };
+const displayOptions = { show: { resource: ['media'], operation: ['getInfo'] } };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Media IDs',
 		name: 'mediaIds',
@@ -21,7 +22,6 @@ export const description: INodeProperties[] = [
 		placeholder: '2345, 55563',
 		description:
 			'One or more PantherMedia media IDs, separated by commas, or an array mapped from the input with an expression',
-		displayOptions: show,
 	},
 	{
 		displayName: 'Options',
@@ -29,7 +29,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		displayOptions: show,
 		options: [
 			{
 				displayName: 'Include Articles',
@@ -57,6 +56,8 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** get-media-info: one item per requested id, in the order asked; ids PantherMedia does not return come back with found = false. */
 export async function execute(

@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { returnAllOrLimit } from '../../../shared/description';
 import { parseDateInput, toIsoSeconds } from '../../../shared/dates';
 import { PageLoop } from '../../../shared/paging';
 import { EVENT_TYPES, MAX_POLL_LIMIT, type PollItem } from '../../model';
@@ -8,16 +9,15 @@ import type { PantherMediaClient } from '../../transport';
 import { formatPantherDate } from '../../transport/signature';
 import { requireInt, requireMediaId } from '../common';
 
-const show = { show: { resource: ['media'], operation: ['poll'] } };
+const displayOptions = { show: { resource: ['media'], operation: ['poll'] } };
 
-export const description: INodeProperties[] = [
+const properties: INodeProperties[] = [
 	{
 		displayName:
 			'Poll is not available for partner media: it lists PantherMedia’s own media only. PantherMedia shows changes a few days after they happen.',
 		name: 'pollNotice',
 		type: 'notice',
 		default: '',
-		displayOptions: show,
 	},
 	{
 		displayName: 'Type',
@@ -30,7 +30,6 @@ export const description: INodeProperties[] = [
 			{ name: 'Deleted', value: 'deleted', description: 'Media removed' },
 		],
 		description: 'Which changes to list',
-		displayOptions: show,
 	},
 	{
 		displayName: 'Since',
@@ -45,7 +44,6 @@ export const description: INodeProperties[] = [
 				description: 'From a media ID on; media ID 1 with type New is PantherMedia’s initial import',
 			},
 		],
-		displayOptions: show,
 	},
 	{
 		displayName: 'Since Date',
@@ -54,7 +52,7 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		description: 'List changes at or after this time (UTC when no offset is given)',
-		displayOptions: { show: { resource: ['media'], operation: ['poll'], sinceMode: ['date'] } },
+		displayOptions: { show: { sinceMode: ['date'] } },
 	},
 	{
 		displayName: 'Since Media ID',
@@ -63,32 +61,15 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '1',
 		description: 'List media from this ID on. Use 1 with type New for a full initial import.',
-		displayOptions: { show: { resource: ['media'], operation: ['poll'], sinceMode: ['mediaId'] } },
+		displayOptions: { show: { sinceMode: ['mediaId'] } },
 	},
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-		displayOptions: show,
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: MAX_POLL_LIMIT },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { resource: ['media'], operation: ['poll'], returnAll: [false] } },
-	},
+	...returnAllOrLimit({ maxLimit: MAX_POLL_LIMIT }),
 	{
 		displayName: 'Options',
 		name: 'pollOptions',
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		displayOptions: show,
 		options: [
 			{
 				displayName: 'Continue After (Next Page ID)',
@@ -109,6 +90,8 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /**
  * Pages Return All reads at most: ten million rows at the largest page size, far beyond any

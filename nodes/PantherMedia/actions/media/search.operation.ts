@@ -1,16 +1,16 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { LANGUAGES, SEARCH_EXTRA_INFO } from '../../model';
 import type { PantherMediaClient, SearchParams } from '../../transport';
 import { requireInt, requireLanguage } from '../common';
 
-const show = { show: { resource: ['media'], operation: ['search'] } };
-
 /** Largest result page search returns. */
 export const MAX_SEARCH_LIMIT = 100;
 
-export const description: INodeProperties[] = [
+const displayOptions = { show: { resource: ['media'], operation: ['search'] } };
+
+const properties: INodeProperties[] = [
 	{
 		displayName: 'Query',
 		name: 'query',
@@ -18,7 +18,6 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: 'woman -man',
 		description: 'Keywords or an image number. Words after a minus (-) are excluded; OR is not supported.',
-		displayOptions: show,
 	},
 	{
 		displayName: 'Page',
@@ -27,7 +26,6 @@ export const description: INodeProperties[] = [
 		typeOptions: { minValue: 1 },
 		default: 1,
 		description: 'Which page of results, from 1',
-		displayOptions: show,
 	},
 	{
 		displayName: 'Limit',
@@ -36,7 +34,6 @@ export const description: INodeProperties[] = [
 		typeOptions: { minValue: 1, maxValue: MAX_SEARCH_LIMIT },
 		default: 50,
 		description: 'Max number of results to return',
-		displayOptions: show,
 	},
 	{
 		displayName: 'Options',
@@ -44,7 +41,6 @@ export const description: INodeProperties[] = [
 		type: 'collection',
 		placeholder: 'Add option',
 		default: {},
-		displayOptions: show,
 		options: [
 			{
 				displayName: 'Extra Info',
@@ -73,6 +69,8 @@ export const description: INodeProperties[] = [
 		],
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** search (v1.2): one item per media found on the requested page. */
 export async function execute(

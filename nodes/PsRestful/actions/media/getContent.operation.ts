@@ -1,12 +1,15 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import type { MediaContent } from '../../model';
 import type { PsRestfulClient } from '../../transport';
 import { contentOptions, outputField, readContentOptions, requireProductId, supplierField } from '../common';
 import { readSupplier } from './getModifiedSince.operation';
 
-export const description: INodeProperties[] = [
-	supplierField('getContent'),
+const displayOptions = { show: { resource: ['media'], operation: ['getContent'] } };
+
+const properties: INodeProperties[] = [
+	supplierField(),
 	{
 		displayName: 'Product ID',
 		name: 'productId',
@@ -15,11 +18,12 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: '5989',
 		description: 'The supplier’s product ID. IDs containing "/" are supported.',
-		displayOptions: { show: { resource: ['media'], operation: ['getContent'] } },
 	},
-	outputField(['getContent']),
-	contentOptions(['getContent']),
+	outputField(),
+	contentOptions(),
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** getMediaContent for one product. */
 export async function execute(

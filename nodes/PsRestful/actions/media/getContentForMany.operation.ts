@@ -1,14 +1,17 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { mapPrefix } from '../../../shared/concurrency';
+import { clampInteger } from '../../../shared/numbers';
 import type { PsRestfulClient } from '../../transport';
 import { contentOptions, outputField, readContentOptions, refuseDotSegment, supplierField } from '../common';
 import { shapeOutput } from './getContent.operation';
 import { readSupplier } from './getModifiedSince.operation';
 
-export const description: INodeProperties[] = [
-	supplierField('getContentForMany'),
+const displayOptions = { show: { resource: ['media'], operation: ['getContentForMany'] } };
+
+const properties: INodeProperties[] = [
+	supplierField(),
 	{
 		displayName: 'Product IDs',
 		name: 'productIds',
@@ -17,9 +20,8 @@ export const description: INodeProperties[] = [
 		default: '',
 		placeholder: '5989, 6234, 7891',
 		description: 'Product IDs separated by commas or new lines, or an array mapped from the input with an expression',
-		displayOptions: { show: { resource: ['media'], operation: ['getContentForMany'] } },
 	},
-	outputField(['getContentForMany']),
+	outputField(),
 	{
 		displayName: 'Requests in Parallel',
 		name: 'concurrency',
@@ -27,7 +29,6 @@ export const description: INodeProperties[] = [
 		typeOptions: { minValue: 1, maxValue: 20 },
 		default: 10,
 		description: 'How many products are fetched at the same time',
-		displayOptions: { show: { resource: ['media'], operation: ['getContentForMany'] } },
 	},
 	{
 		displayName: 'Quota Reserve',
@@ -37,10 +38,11 @@ export const description: INodeProperties[] = [
 		default: 5,
 		description:
 			'Stop before PSRESTful’s daily quota falls to this many calls; products not fetched are returned with fetched = false so a later run can take them',
-		displayOptions: { show: { resource: ['media'], operation: ['getContentForMany'] } },
 	},
-	contentOptions(['getContentForMany']),
+	contentOptions(),
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** getMediaContent for a list of products, in parallel within a bound, stopping before the quota runs out. */
 export async function execute(
@@ -59,8 +61,8 @@ export async function execute(
 	for (const id of ids) refuseDotSegment.call(this, id, 'Product ID', itemIndex);
 	const filters = readContentOptions.call(this, itemIndex);
 	const output = this.getNodeParameter('output', itemIndex, 'media') as string;
-	const concurrency = Math.max(1, Math.min(20, Number(this.getNodeParameter('concurrency', itemIndex, 10))));
-	const reserve = Math.max(0, Number(this.getNodeParameter('quotaReserve', itemIndex, 5)));
+	const concurrency = clampInteger(this.getNodeParameter('concurrency', itemIndex, 10), { min: 1, max: 20 }, 10);
+	const reserve = clampInteger(this.getNodeParameter('quotaReserve', itemIndex, 5), { min: 0, max: Infinity }, 5);
 
 	const result = await mapPrefix(
 		ids,

@@ -1,11 +1,14 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
 import { parseDateInput } from '../../../shared/dates';
 import type { PsRestfulClient } from '../../transport';
 import { refuseDotSegment, supplierField } from '../common';
 
-export const description: INodeProperties[] = [
-	supplierField('getModifiedSince'),
+const displayOptions = { show: { resource: ['media'], operation: ['getModifiedSince'] } };
+
+const properties: INodeProperties[] = [
+	supplierField(),
 	{
 		displayName: 'Since',
 		name: 'since',
@@ -13,9 +16,10 @@ export const description: INodeProperties[] = [
 		required: true,
 		default: '',
 		description: 'Return products whose media changed on or after this time (UTC when no offset is given)',
-		displayOptions: { show: { resource: ['media'], operation: ['getModifiedSince'] } },
 	},
 ];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** getMediaDateModified: one output item per product. */
 export async function execute(

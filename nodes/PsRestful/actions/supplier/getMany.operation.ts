@@ -1,30 +1,16 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { updateDisplayOptions } from 'n8n-workflow';
 
+import { returnAllOrLimit } from '../../../shared/description';
 import { PageLoop } from '../../../shared/paging';
 import { MAX_SUPPLIER_PAGES, SUPPLIER_PAGE_SIZE } from '../../methods/loadOptions';
 import type { PsRestfulClient } from '../../transport';
 
-const show = { show: { resource: ['supplier'], operation: ['getMany'] } };
+const displayOptions = { show: { resource: ['supplier'], operation: ['getMany'] } };
 
-export const description: INodeProperties[] = [
-	{
-		displayName: 'Return All',
-		name: 'returnAll',
-		type: 'boolean',
-		default: false,
-		description: 'Whether to return all results or only up to a given limit',
-		displayOptions: show,
-	},
-	{
-		displayName: 'Limit',
-		name: 'limit',
-		type: 'number',
-		typeOptions: { minValue: 1 },
-		default: 50,
-		description: 'Max number of results to return',
-		displayOptions: { show: { ...show.show, returnAll: [false] } },
-	},
-];
+const properties: INodeProperties[] = [...returnAllOrLimit()];
+
+export const description = updateDisplayOptions(displayOptions, properties);
 
 /** The PSRESTful supplier list, one item per supplier. */
 export async function execute(

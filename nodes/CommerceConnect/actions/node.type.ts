@@ -1,0 +1,7 @@
+/**
+ * The resources of the CommerceConnect node and the operations of each, as its parameters name them. The
+ * router's table is typed by it, and test/shared/routers.test.ts holds the description to it.
+ */
+export type CommerceConnectMap = {
+	mediaItem: 'create' | 'upload' | 'update' | 'delete' | 'deleteByFilter' | 'getMany' | 'syncProductMedia';
+};

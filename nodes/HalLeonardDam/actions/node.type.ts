@@ -1,0 +1,8 @@
+/**
+ * The resources of the Hal Leonard DAM node and the operations of each, as its parameters name them. The
+ * router's table is typed by it, and test/shared/routers.test.ts holds the description to it.
+ */
+export type HalLeonardDamMap = {
+	file: 'getModified';
+	asset: 'getMetadata' | 'getAccess';
+};
