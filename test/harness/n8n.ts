@@ -21,7 +21,7 @@ import type {
 	INodeExecutionData,
 	INodeParameters,
 	INodeProperties,
-	INodePropertyOptions,
+	INodeListSearchResult,
 	INodeType,
 	INodeTypes,
 	IVersionedNodeType,
@@ -372,15 +372,31 @@ export async function executeNode(
 	return { output, hints: (context as unknown as { hints: NodeExecutionHint[] }).hints ?? [] };
 }
 
-/** Calls a node's load-options method, as the editor does to fill a dropdown. */
-export async function loadOptions(setup: NodeSetup, method: string): Promise<INodePropertyOptions[]> {
+/**
+ * A node's canvas subtitle as the editor shows it: the description's subtitle expression, resolved
+ * against the node's parameters with their defaults filled in.
+ */
+export function nodeSubtitle(setup: NodeSetup): string {
+	const type = nodeTypeByName(setup.type) as INodeType;
+	const node = buildNode(setup);
+	node.parameters =
+		NodeHelpers.getNodeParameters(type.description.properties, setup.parameters, true, false, node, type.description) ??
+		{};
+	const workflow = buildWorkflow(node, {});
+	return String(
+		workflow.expression.getSimpleParameterValue(node, type.description.subtitle ?? '', 'internal', {}) ?? '',
+	);
+}
+
+/** Calls a node's list-search method, as the editor does to fill a resource locator's list. */
+export async function listSearch(setup: NodeSetup, method: string, filter?: string): Promise<INodeListSearchResult> {
 	const node = buildNode(setup);
 	const workflow = buildWorkflow(node, {});
 	const context = new LoadOptionsContext(workflow, node, additionalData(setup.credentials ?? {}), 'parameters');
 	const type = nodeTypeByName(setup.type) as INodeType;
-	const fn = type.methods?.loadOptions?.[method];
-	if (!fn) throw new Error(`${setup.type} has no loadOptions.${method}`);
-	return await fn.call(context);
+	const fn = type.methods?.listSearch?.[method];
+	if (!fn) throw new Error(`${setup.type} has no listSearch.${method}`);
+	return await fn.call(context, filter);
 }
 
 /** Makes a binary input item through n8n's binary-data service (filesystem mode). */

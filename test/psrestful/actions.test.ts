@@ -1,7 +1,7 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
-import { executeNode, loadOptions, testCredential } from '../harness/n8n';
+import { executeNode, listSearch, testCredential } from '../harness/n8n';
 import { PsRestfulMock } from '../../sandbox/psrestful';
 
 describe('PSRESTful node', () => {
@@ -320,16 +320,44 @@ describe('PSRESTful node', () => {
 			expect(output[0]).toHaveLength(3);
 		});
 
-		it('fills the supplier dropdown, sorted by name', async () => {
-			const options = await loadOptions(
-				{ type: 'psRestful', parameters: {}, credentials: credentials() },
-				'getSuppliers',
+		it('lists the suppliers for the Supplier field, sorted by name, filtered by what the user types', async () => {
+			const setup = { type: 'psRestful', parameters: {}, credentials: credentials() };
+			expect(await listSearch(setup, 'searchSuppliers')).toEqual({
+				results: [
+					{ name: 'Hit Promotional Products (HIT)', value: 'HIT' },
+					{ name: 'No Modified-Since Supplier (NOMOD)', value: 'NOMOD' },
+					{ name: 'PCNA (PCNA)', value: 'PCNA' },
+				],
+			});
+			expect(await listSearch(setup, 'searchSuppliers', 'pcn')).toEqual({
+				results: [{ name: 'PCNA (PCNA)', value: 'PCNA' }],
+			});
+		});
+
+		it('reads the supplier of a resource locator in either mode, and of an older workflow’s plain code', async () => {
+			for (const supplierCode of [
+				{ __rl: true, mode: 'list', value: 'HIT' },
+				{ __rl: true, mode: 'code', value: 'HIT' },
+				'HIT',
+			]) {
+				mock.server.resetLog();
+				await run({ resource: 'media', operation: 'getModifiedSince', supplierCode, since: '2024-01-01T00:00:00Z' });
+				expect(mock.server.requests.at(-1)!.path).toMatch(/\/suppliers\/HIT\/media-modified-since/);
+			}
+		});
+
+		it('refuses an empty supplier before any request', async () => {
+			mock.server.resetLog();
+			const error = await caught(() =>
+				run({
+					resource: 'media',
+					operation: 'getModifiedSince',
+					supplierCode: { __rl: true, mode: 'list', value: '' },
+					since: '2024-01-01T00:00:00Z',
+				}),
 			);
-			expect(options).toEqual([
-				{ name: 'Hit Promotional Products (HIT)', value: 'HIT' },
-				{ name: 'No Modified-Since Supplier (NOMOD)', value: 'NOMOD' },
-				{ name: 'PCNA (PCNA)', value: 'PCNA' },
-			]);
+			expect(error.message).toBe('Supplier is empty');
+			expect(mock.server.requests).toHaveLength(0);
 		});
 	});
 

@@ -1,7 +1,7 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
-import { PollHarness, ensureBinaryData, executeNode, loadOptions, logLines } from '../harness/n8n';
+import { PollHarness, ensureBinaryData, executeNode, listSearch, logLines } from '../harness/n8n';
 import { CommerceConnectMock } from '../../sandbox/commerceconnect';
 import { HalLeonardMock } from '../../sandbox/halleonard';
 import { PantherMediaMock } from '../../sandbox/panthermedia';
@@ -278,7 +278,7 @@ describe('PSRESTful: lists that lie, and ids that are path segments', () => {
 			JSON.stringify({ count: 1e9, page: 1, page_size: 600, total_pages: totalPages, suppliers });
 		mock.server.injectFault({ kind: 'malformed', body: answer(1e9) }, { times: 100_000 });
 		const dropdown = await caught(() =>
-			loadOptions({ type: 'psRestful', parameters: {}, credentials: credentials() }, 'getSuppliers'),
+			listSearch({ type: 'psRestful', parameters: {}, credentials: credentials() }, 'searchSuppliers'),
 		);
 		expect(dropdown.message).toMatch(/claims 1000000000 pages of the supplier list, more than the 100/);
 		mock.server.clearFaults();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 import { recordSleeps } from '../harness/assertions';
-import { PollHarness, executeNode, loadOptions, testCredential } from '../harness/n8n';
+import { PollHarness, executeNode, listSearch, testCredential } from '../harness/n8n';
 import { freePort } from '../commerceconnect/helpers';
 import { HostileServer, type SecretTable, secretTable } from './hostile';
 
@@ -9,7 +9,7 @@ import { HostileServer, type SecretTable, secretTable } from './hostile';
  * PSRESTful: the API key (X-API-Key header) never appears in an error message, description,
  * error response, context, cause, Continue-On-Fail item, credential-test result or log line —
  * whatever the server answers, even when it echoes the whole request back, on every entry point:
- * the action node's operations, the supplier dropdown, the trigger and the credential test.
+ * the action node's operations, the supplier list, the trigger and the credential test.
  * The key holds characters that URL, JSON and XML encoding change, so those forms are checked too.
  */
 describe('PSRESTful: no secret in any error', () => {
@@ -72,9 +72,10 @@ describe('PSRESTful: no secret in any error', () => {
 				run: action({ resource: 'supplier', operation: 'getMany', returnAll: true }),
 			},
 			{
-				name: 'the supplier dropdown',
+				name: 'the supplier list',
 				kind: 'throws',
-				run: (url) => loadOptions({ type: 'psRestful', parameters: {}, credentials: credentials(url) }, 'getSuppliers'),
+				run: (url) =>
+					listSearch({ type: 'psRestful', parameters: {}, credentials: credentials(url) }, 'searchSuppliers'),
 			},
 			{
 				name: 'the trigger',

@@ -62,7 +62,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '9',
+		placeholder: 'e.g. 1043',
 		description: 'The numeric ID of the product',
 		displayOptions: { show: { attachTo: ['product'], productBy: ['id'] } },
 	},
@@ -92,7 +92,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '3',
+		placeholder: 'e.g. 312',
 		displayOptions: { show: { attachTo: ['NpcEntity'], entityBy: ['id'] } },
 	},
 	{
@@ -117,7 +117,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '1',
+		placeholder: 'e.g. 57',
 		displayOptions: { show: { attachTo: ['Category'] } },
 	},
 	{
