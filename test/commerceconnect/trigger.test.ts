@@ -2,8 +2,9 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { PAD_MS, SETTLE_MS, entryVersion } from '../../nodes/CommerceConnect/trigger/source';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
+import { useFreshMock } from '../harness/servers';
 import { CommerceConnectMock } from '../../sandbox/commerceconnect';
 import type { MockRequest } from '../../sandbox/server';
 
@@ -11,25 +12,15 @@ type Out = INodeExecutionData[][] | null;
 
 describe('CommerceConnect Trigger', () => {
 	let mock: CommerceConnectMock;
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-
-	beforeEach(async () => {
-		mock = new CommerceConnectMock();
-		baseUrl = await mock.start();
-		sleeps = recordSleeps();
-	});
-	afterEach(async () => {
-		sleeps.restore();
-		await mock.stop();
-	});
+	const baseUrl = useFreshMock(() => (mock = new CommerceConnectMock()));
+	useRecordedSleeps();
 
 	function trigger(parameters: Record<string, unknown> = {}, behaviour: { durableCursors?: boolean } = {}) {
 		return new PollHarness(
 			{
 				type: 'commerceConnectTrigger',
 				parameters: { event: 'updated', ...parameters } as never,
-				credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl } },
+				credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl: baseUrl() } },
 			},
 			behaviour,
 		);
@@ -191,7 +182,7 @@ describe('CommerceConnect Trigger', () => {
 		const seen = new Set<number>();
 		for (let page = 1; page <= 3; page++) {
 			const answer = await fetch(
-				`${baseUrl}/api/v2/media_items?page=${page}&per_page=100&updated_time_from=${from}&updated_time_to=${from}`,
+				`${baseUrl()}/api/v2/media_items?page=${page}&per_page=100&updated_time_from=${from}&updated_time_to=${from}`,
 				{
 					headers: { authorization: mock.authorization },
 				},

@@ -3,9 +3,10 @@ import { createHmac } from 'node:crypto';
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
 import { nodeTypes } from '../harness/registry';
+import { useFreshMock } from '../harness/servers';
 import { PantherMediaMock, billionLaughs, rfcDate } from '../../sandbox/panthermedia';
 
 const HOUR = 3600_000;
@@ -15,25 +16,15 @@ const parseRfc = (text: string) => Date.parse(text.replace(' UTC', ' GMT'));
 
 describe('PantherMedia Trigger', () => {
 	let mock: PantherMediaMock;
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-
-	beforeEach(async () => {
-		mock = new PantherMediaMock({ seed: false });
-		baseUrl = await mock.start();
-		sleeps = recordSleeps();
-	});
-	afterEach(async () => {
-		sleeps.restore();
-		await mock.stop();
-	});
+	const baseUrl = useFreshMock(() => (mock = new PantherMediaMock({ seed: false })));
+	useRecordedSleeps();
 
 	function trigger(parameters: Record<string, unknown>, behaviour: { durableCursors?: boolean } = {}) {
 		return new PollHarness(
 			{
 				type: 'pantherMediaTrigger',
 				parameters: { events: ['new'], ...parameters } as never,
-				credentials: { pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl } },
+				credentials: { pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl: baseUrl() } },
 			},
 			behaviour,
 		);

@@ -1,30 +1,23 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { PsRestfulMock } from '../../sandbox/psrestful';
 
 describe('PSRESTful Trigger', () => {
 	const mock = new PsRestfulMock();
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
 	let supplierIndex = 0;
-
-	beforeAll(async () => {
-		baseUrl = await mock.start();
+	const baseUrl = useMock(mock, {
+		reset: () => {
+			// Every test gets its own supplier and a quiet minute, so earlier changes cannot leak in.
+			mock.server.advance(60_000);
+			mock.quota = undefined;
+			mock.indexLagMs = 0;
+		},
 	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		// Every test gets its own supplier and a quiet minute, so earlier changes cannot leak in.
-		mock.server.advance(60_000);
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		mock.quota = undefined;
-		mock.indexLagMs = 0;
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
+	useRecordedSleeps();
 
 	function newSupplier(): string {
 		const code = `S${++supplierIndex}`;
@@ -33,7 +26,7 @@ describe('PSRESTful Trigger', () => {
 	}
 
 	const credentials = () => ({
-		psRestfulApi: { apiKey: mock.apiKey, baseUrl, environment: 'PROD', cultureName: 'us_en' },
+		psRestfulApi: { apiKey: mock.apiKey, baseUrl: baseUrl(), environment: 'PROD', cultureName: 'us_en' },
 	});
 
 	/** A trigger polled as fast as the test likes (the one-hour default minimum interval is tested on its own). */

@@ -6,8 +6,9 @@ import {
 	configureAnswerWorker,
 	resetAnswerWorker,
 } from '../../nodes/shared/answerWorker';
-import { recordSleeps } from '../harness/assertions';
+import { useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, executeNode, logLines, testCredential } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { HalLeonardMock } from '../../sandbox/halleonard';
 import { PantherMediaMock } from '../../sandbox/panthermedia';
 import { type MockReply, type MockRequest, MockServer } from '../../sandbox/server';
@@ -48,10 +49,6 @@ class RewritingProxy {
 	readonly server = new MockServer(async (request) => await this.forward(request));
 
 	constructor(private readonly target: () => string) {}
-
-	async start(): Promise<string> {
-		return await this.server.start();
-	}
 
 	private async forward(request: MockRequest): Promise<MockReply> {
 		const query = request.query.toString();
@@ -339,29 +336,19 @@ function comparable(value: unknown): string {
 }
 
 describe('Hostile XML answers through the PantherMedia and Hal Leonard DAM nodes', () => {
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => {
-		await trap.start();
-		await pm.start();
-		await dam.start();
-		await pmProxy.start();
-		await damProxy.start();
+	for (const server of [trap, pm, dam, pmProxy.server, damProxy.server]) useMock(server);
+	useRecordedSleeps();
+	beforeAll(() => {
 		for (const id of ['6001', '6002']) pm.addMedia({ id, at: Date.UTC(2024, 0, 2), title: `Panther ${id}` });
 		pm.server.advance(5 * 24 * 3600 * 1000); // past PantherMedia's publication lag
 		dam.putFile('1234', 'HL_DDS_0000000000074222.pdf', 16776); // 2015/12/7
 		dam.putAsset({ assetId: '1000', kind: 'asset', title: 'Für Elise', day: 16776 });
 		dam.putAsset({ assetId: '2000', kind: 'package', title: 'Klavierstücke', day: 16777 });
 	});
-	afterAll(async () => {
-		for (const server of [pmProxy.server, damProxy.server, pm.server, dam.server, trap]) await server.stop();
-	});
 	beforeEach(() => {
-		trap.resetLog();
 		pmProxy.rewrite = undefined;
 		damProxy.rewrite = undefined;
-		sleeps = recordSleeps();
 	});
-	afterEach(() => sleeps.restore());
 
 	const cases = providers.flatMap((provider) =>
 		provider.entries.flatMap((entry) =>
