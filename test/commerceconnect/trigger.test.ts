@@ -3,6 +3,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 import { PAD_MS, SETTLE_MS, entryVersion } from '../../nodes/CommerceConnect/trigger/source';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
 import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { useRealClock } from '../harness/clock';
 import { PollHarness, logLines } from '../harness/n8n';
 import { useFreshMock } from '../harness/servers';
 import { CommerceConnectMock } from '../../sandbox/commerceconnect';
@@ -14,6 +15,7 @@ describe('CommerceConnect Trigger', () => {
 	let mock: CommerceConnectMock;
 	const baseUrl = useFreshMock(() => (mock = new CommerceConnectMock()));
 	useRecordedSleeps();
+	const realClock = useRealClock();
 
 	function trigger(parameters: Record<string, unknown> = {}, behaviour: { durableCursors?: boolean } = {}) {
 		return new PollHarness(
@@ -50,6 +52,7 @@ describe('CommerceConnect Trigger', () => {
 	}
 
 	it('starts from now on the server’s clock, then emits each new or changed item once', async () => {
+		realClock.stop(); // the server's clock at a request's arrival and in its answer's Date header agree
 		const old = mock.seed({ url: 'https://cdn.example.com/old.jpg', product_id: 9, description: 'v1' });
 		mock.server.advance(seconds(30));
 		const harness = trigger();
@@ -99,6 +102,7 @@ describe('CommerceConnect Trigger', () => {
 	});
 
 	it('splits a busy window into time slices that each fit one page, with one frozen upper bound', async () => {
+		realClock.stop(); // the bound below is compared with the first request's arrival: no time passes between
 		const start = mock.now() - seconds(600);
 		const items = Array.from({ length: 250 }, (_, i) =>
 			mock.seed(
@@ -254,6 +258,7 @@ describe('CommerceConnect Trigger', () => {
 	});
 
 	it('waits for the settle lag before paging a burst that is only seconds old', async () => {
+		realClock.stop(); // the burst stays two seconds old however long the machine takes to poll
 		const harness = trigger({ syncOptions: { lookbackMinutes: 0, maxItemsPerPoll: 1000 } });
 		await harness.poll();
 		mock.server.advance(seconds(1));

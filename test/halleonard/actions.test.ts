@@ -8,6 +8,7 @@ import { HalLeonardDam } from '../../nodes/HalLeonardDam/HalLeonardDam.node';
 import { formatDamDate, isoDay, todayIn } from '../../nodes/HalLeonardDam/days';
 import { damDocument } from '../../nodes/HalLeonardDam/transport/document';
 import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { useRealClock } from '../harness/clock';
 import { ensureBinaryData, executeNode, logLines, registerTestNodeType, testCredential } from '../harness/n8n';
 import { useMock } from '../harness/servers';
 import { HalLeonardMock, fileBytes } from '../../sandbox/halleonard';
@@ -305,6 +306,8 @@ describe('Hal Leonard DAM node', () => {
 	});
 
 	describe('Asset → Get Metadata', () => {
+		const realClock = useRealClock();
+
 		it('returns assets and packages changed in a range, deletions marked, reference lists left out', async () => {
 			const { output } = await run(metadataByRange('2015-12-01', '2016-01-31'));
 			expect(output[0].map((i) => [i.json.event, i.json.assetId, i.json.kind, i.json.deleted])).toEqual([
@@ -390,6 +393,7 @@ describe('Hal Leonard DAM node', () => {
 		});
 
 		it('splits a long range with no Stop Date up to tomorrow, and leaves a short one to the DAM', async () => {
+			realClock.stop(); // the node's today and the test's are one day, even at Chicago's midnight
 			const today = todayIn('America/Chicago', Date.now());
 			await run(metadataByRange(isoDay(today - 200)));
 			const sent = mock.received.map(
