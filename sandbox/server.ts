@@ -62,6 +62,13 @@ export class MockServer {
 	/** Added to every answer, in ms. */
 	latencyMs = 0;
 
+	/**
+	 * Simulated time every answer takes, in ms: the clock moves on by this much per request instead
+	 * of the answer waiting. With the test's real clock stopped, a poll's time budget then runs out
+	 * after the same requests on any machine, however busy.
+	 */
+	answerTimeMs = 0;
+
 	/** Server clock offset from the local clock, in ms (negative: the server runs behind). */
 	clockOffsetMs = 0;
 
@@ -219,6 +226,7 @@ export class MockServer {
 		res.on('close', () => this.inFlight--);
 
 		if (this.latencyMs > 0) await this.delay(this.latencyMs);
+		if (this.answerTimeMs > 0) this.advance(this.answerTimeMs);
 		const fault = this.takeFault(request);
 		if (fault) {
 			this.faultsApplied[fault.kind] = (this.faultsApplied[fault.kind] ?? 0) + 1;

@@ -26,7 +26,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const { N8nClient, nodeOutput } = require('./lib/client');
-const { ensureSandboxCredentials, importExamples, startSandbox } = require('./lib/demo');
+const { ensureSandboxCredentials, importExamples, sandboxAddresses, startSandbox } = require('./lib/demo');
 const { ensureRuntime } = require('./lib/install');
 const { startN8n, stopAll, userFolderFor } = require('./lib/n8n-process');
 const { preparePackage } = require('./lib/package');
@@ -71,10 +71,7 @@ async function main() {
 	const identityFile = path.join(userFolder, 'sandbox.json');
 	sandbox = await startSandbox({ identity: readJson(identityFile, undefined) });
 	fs.writeFileSync(identityFile, `${JSON.stringify(sandbox.identity(), null, 2)}\n`, { mode: 0o600 });
-	const urls = sandbox.urls();
-	log(
-		`Sandboxes: PSRESTful ${urls.psrestful}, PantherMedia ${urls.panthermedia}, Hal Leonard DAM ${urls.halleonard}, CommerceConnect ${urls.commerceconnect}`,
-	);
+	log(`Sandboxes: ${sandboxAddresses(sandbox)}`);
 
 	const n8n = await startN8n({
 		install,

@@ -1,7 +1,8 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { requestTimeouts } from '../../nodes/shared/transport/http';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { useFreshMock } from '../harness/servers';
 import { CommerceConnectMock, type StoredItem } from '../../sandbox/commerceconnect';
 import { json, runNode } from './helpers';
 
@@ -9,22 +10,16 @@ const TAG = 'sync:hit';
 
 describe('CommerceConnect node → Sync Product Media', () => {
 	let mock: CommerceConnectMock;
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
 	const timeouts = { ...requestTimeouts };
-
-	beforeEach(async () => {
-		mock = new CommerceConnectMock();
-		baseUrl = await mock.start();
+	const baseUrl = useFreshMock(() => (mock = new CommerceConnectMock()));
+	useRecordedSleeps();
+	beforeEach(() => {
 		// A catalogue larger than one page: 260 media items of other products.
 		for (let i = 0; i < 260; i++)
 			mock.seed({ url: `https://cdn.example.com/other/${i}.jpg`, product_id: 9, tag_list: i % 3 === 0 ? [TAG] : [] });
-		sleeps = recordSleeps();
 	});
-	afterEach(async () => {
-		sleeps.restore();
+	afterEach(() => {
 		Object.assign(requestTimeouts, timeouts);
-		await mock.stop();
 	});
 
 	const sync = (
@@ -34,7 +29,7 @@ describe('CommerceConnect node → Sync Product Media', () => {
 	) =>
 		runNode(
 			mock,
-			baseUrl,
+			baseUrl(),
 			{
 				operation: 'syncProductMedia',
 				productBy: 'id',
@@ -349,7 +344,7 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		mock.onList = deleteOneDuringPage2();
 		const seen: number[] = [];
 		for (let page = 1; page <= 3; page++) {
-			const answer = await fetch(`${baseUrl}/api/v2/media_items?page=${page}&per_page=100`, {
+			const answer = await fetch(`${baseUrl()}/api/v2/media_items?page=${page}&per_page=100`, {
 				headers: { authorization: mock.authorization },
 			});
 			seen.push(...((await answer.json()) as { entries: Array<{ id: number }> }).entries.map((e) => e.id));

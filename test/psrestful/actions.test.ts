@@ -1,28 +1,17 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { executeNode, listSearch, testCredential } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { PsRestfulMock } from '../../sandbox/psrestful';
 
 describe('PSRESTful node', () => {
 	const mock = new PsRestfulMock();
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-
-	beforeAll(async () => {
-		baseUrl = await mock.start();
-	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		mock.quota = undefined;
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
+	const baseUrl = useMock(mock, { reset: () => (mock.quota = undefined) });
+	const sleeps = useRecordedSleeps();
 
 	const credentials = (apiKey = mock.apiKey) => ({
-		psRestfulApi: { apiKey, baseUrl, environment: 'STAGING', cultureName: 'en-US' },
+		psRestfulApi: { apiKey, baseUrl: baseUrl(), environment: 'STAGING', cultureName: 'en-US' },
 	});
 
 	async function run(
@@ -43,7 +32,7 @@ describe('PSRESTful node', () => {
 
 	describe('credential test', () => {
 		it('passes with the right key, sending it as X-API-Key to the supplier list', async () => {
-			const result = await testCredential('psRestfulApi', { apiKey: mock.apiKey, baseUrl: `${baseUrl}/` });
+			const result = await testCredential('psRestfulApi', { apiKey: mock.apiKey, baseUrl: `${baseUrl()}/` });
 			expect(result).toEqual({ status: 'OK', message: 'Connection successful: PSRESTful accepted the API key' });
 			const request = mock.server.requests.at(-1)!;
 			expect(request.path).toBe('/extra/v2/suppliers');
@@ -51,7 +40,7 @@ describe('PSRESTful node', () => {
 		});
 
 		it('fails with a message that says what to fix when the key is wrong', async () => {
-			const result = await testCredential('psRestfulApi', { apiKey: 'wrong-key-123', baseUrl });
+			const result = await testCredential('psRestfulApi', { apiKey: 'wrong-key-123', baseUrl: baseUrl() });
 			expect(result.status).toBe('Error');
 			// PSRESTful's own words, then what to do.
 			expect(result.message).toMatch(

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { recordSleeps } from '../harness/assertions';
 import { PollHarness, executeNode, listSearch, testCredential } from '../harness/n8n';
-import { freePort } from '../commerceconnect/helpers';
 import { HostileServer, type SecretTable, secretTable } from './hostile';
 
 /**
@@ -15,17 +13,6 @@ import { HostileServer, type SecretTable, secretTable } from './hostile';
 describe('PSRESTful: no secret in any error', () => {
 	const hostile = new HostileServer();
 	const apiKey = `ps-${randomBytes(16).toString('hex')}+/=&"<`;
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => {
-		baseUrl = await hostile.start();
-	});
-	afterAll(async () => await hostile.stop());
-	beforeEach(() => {
-		hostile.reset();
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
 
 	const credentials = (url: string) => ({ psRestfulApi: { apiKey, baseUrl: url } });
 	const action = (parameters: Record<string, unknown>) => (url: string, options: { continueOnFail?: boolean }) =>
@@ -40,7 +27,6 @@ describe('PSRESTful: no secret in any error', () => {
 		hostile,
 		secrets: () => [apiKey],
 		sentSecret: () => apiKey,
-		freePort,
 		entryPoints: [
 			{
 				name: 'Get Content',
@@ -127,5 +113,5 @@ describe('PSRESTful: no secret in any error', () => {
 		],
 	};
 
-	secretTable(table, () => baseUrl);
+	secretTable(table);
 });
