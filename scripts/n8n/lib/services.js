@@ -238,7 +238,9 @@ async function startService({ name, command, args, account, logFile, port, cwd, 
 		if ((await canConnect(port)) && (!ready || ready(service.logText()))) return service;
 		if (Date.now() > deadline) {
 			await service.stop({ graceMs: 5000 });
-			throw new Error(`${name} did not accept connections within ${timeoutMs / 1000} s; see ${logFile}\n${tail(service.logText())}`);
+			throw new Error(
+				`${name} did not accept connections within ${timeoutMs / 1000} s; see ${logFile}\n${tail(service.logText())}`,
+			);
 		}
 		await sleep(200);
 	}
@@ -268,4 +270,14 @@ function runAs(command, args, { account, input, cwd, env }) {
 	return result.stdout;
 }
 
-module.exports = { SERVICE_USER, serviceAccount, ownedFolder, ownedFile, startService, runAs, canConnect, isRoot };
+module.exports = {
+	ServiceProcess,
+	SERVICE_USER,
+	serviceAccount,
+	ownedFolder,
+	ownedFile,
+	startService,
+	runAs,
+	canConnect,
+	isRoot,
+};
