@@ -75,7 +75,7 @@ function queueEnvironment({ pg, redis, encryptionKey, durable = false }) {
 class QueueCluster {
 	/**
 	 * @param {{
-	 *   install: Install, runtime: { version: string } & Record<string, unknown>, profile: string,
+	 *   install: Install, runtime: { version: string, installDir: string } & Record<string, unknown>, profile: string,
 	 *   workers?: number, concurrency?: number, durable?: boolean, env?: Record<string, string>,
 	 *   workerEnv?: Record<string, string>, quiet?: boolean, port?: number,
 	 * }} options
@@ -253,6 +253,31 @@ class QueueCluster {
 			for (const match of text.matchAll(/Worker started execution (\d+)/g)) byExecution.set(match[1], worker.name);
 		}
 		return byExecution;
+	}
+
+	/**
+	 * A read of n8n's PostgreSQL database (for tests and probes), with the `pg` driver of the
+	 * installed n8n runtime: rows as objects.
+	 * @param {string} sql
+	 * @param {unknown[]} [params]
+	 * @returns {Promise<Array<Record<string, unknown>>>}
+	 */
+	async query(sql, params = []) {
+		const pg = /** @type {NonNullable<QueueCluster['pg']>} */ (this.pg);
+		const { Client } = require(path.join(String(this.runtime.installDir), 'node_modules', 'pg'));
+		const client = new Client({
+			host: pg.host,
+			port: pg.port,
+			user: pg.user,
+			password: pg.password,
+			database: pg.database,
+		});
+		await client.connect();
+		try {
+			return (await client.query(sql, params)).rows;
+		} finally {
+			await client.end();
+		}
 	}
 
 	/**
