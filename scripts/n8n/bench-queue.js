@@ -135,11 +135,20 @@ async function runVariant(variant, { install, runtime, products, latency }) {
 		const wallMs = Date.now() - started;
 		sandbox.psrestful.server.latencyMs = 0;
 		sandbox.commerceconnect.server.latencyMs = 0;
-		// n8n's list answers at most 100 executions a page, with the total count.
-		const page = await client.request('GET', '/rest/executions', {
-			query: { filter: { workflowId: syncing.id }, limit: '1' },
-		});
-		const executions = Number(page.count ?? 0);
+		// Executions of the syncing workflow: counted in the database (queue mode; the REST list
+		// pages by 100 and may still count a just-finished run as running), or through the REST API.
+		let executions;
+		if (cluster) {
+			const [row] = await cluster.query('SELECT count(*)::int AS n FROM execution_entity WHERE "workflowId" = $1', [
+				syncing.id,
+			]);
+			executions = Number(row.n);
+		} else {
+			const page = await client.request('GET', '/rest/executions', {
+				query: { filter: { workflowId: syncing.id }, limit: '1' },
+			});
+			executions = Number(page.count ?? 0);
+		}
 		/** @type {Array<{ name: string, peak: number }>} */
 		const memory = [];
 		/** @type {Record<string, number>} */

@@ -211,12 +211,9 @@ async function runPoll<T>(
 				maxItems: settings.maxItemsPerPoll,
 				deadline: settings.deadline,
 				now,
+				logger: host.logger,
 			})
 		: undefined;
-	if (recheck?.ran)
-		host.logger.info(
-			`${source.name} trigger: re-check pass emitted ${recheck.emitted} change(s) again${recheck.note ? `; unfinished (${recheck.note}), continuing next poll` : ''}`,
-		);
 
 	// Build the complete new state, then replace the saved one in a single assignment.
 	const next: SyncState = { ...state, streams: { ...state.streams }, rr: state.rr + 1 };

@@ -1,4 +1,4 @@
-import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, Logger } from 'n8n-workflow';
 
 import { configHash } from './state';
 import type { Candidate, Checkpoint, ReadContext, SyncSource } from './types';
@@ -64,6 +64,7 @@ export interface RecheckInput<T> {
 	maxItems: number;
 	deadline: number;
 	now: number;
+	logger: Logger;
 }
 
 export interface RecheckResult {
@@ -129,6 +130,9 @@ export async function runRecheck<T>(input: RecheckInput<T>): Promise<RecheckResu
 			break; // cap, budget, quota or an error: the rest waits for the next poll
 		}
 	}
+	input.logger.info(
+		`${source.name} trigger: re-check pass emitted ${emitted} change(s) again${complete ? '' : `; unfinished (${note}), continuing next poll`}`,
+	);
 	if (complete) {
 		// The next window starts where the main cursor is now.
 		return { state: { v: 1, cfg, at: now, marks: marksNow() }, emitted, ran: true };
