@@ -105,10 +105,13 @@ function prepareExample(workflow, { credentials, typePrefix = 'n8n-nodes-media-s
 /** First runs that show the sandbox's seed data at once (see test/sandbox/sandbox.ts). */
 function sandboxFirstRuns(now = Date.now()) {
 	const yesterday = new Date(now - 86_400_000).toISOString().slice(0, 10);
+	// The DAM's days are US Central days: until 05:00/06:00 UTC its "yesterday" (the seed files'
+	// day) is two UTC days ago.
+	const twoDaysAgo = new Date(now - 2 * 86_400_000).toISOString().slice(0, 10);
 	return {
 		psRestfulTrigger: { firstRun: 'date', startDate: '2024-01-01T00:00:00' },
 		pantherMediaTrigger: { firstRun: 'date', startDate: `${yesterday}T00:00:00` },
-		halLeonardDamTrigger: { firstRun: 'date', startDate: `${yesterday}T00:00:00` },
+		halLeonardDamTrigger: { firstRun: 'date', startDate: `${twoDaysAgo}T00:00:00` },
 		commerceConnectTrigger: { firstRun: 'now' },
 	};
 }
