@@ -26,8 +26,9 @@ const OWNER = { email: 'bench@media-sync.test', firstName: 'Bench', lastName: 'M
 const SUPPLIER = 'BENCH';
 
 /**
- * @typedef {{ name: string, label: string, queue: boolean, workers: number, split: boolean }} Variant
- * @typedef {{ variant: Variant, wallMs: number, executions: number, psRequests: number, ccRequests: number,
+ * @typedef {{ name: string, label: string, queue: boolean, workers: number, split: boolean, batch?: number }} Variant
+ * @typedef {{ variant: Variant, wallMs: number, executions: number, failed: number, synced: number,
+ *   psRequests: number, ccRequests: number,
  *   memory: Array<{ name: string, peak: number }>, firstExecutionOn?: Record<string, number> }} Result
  */
 
@@ -42,6 +43,14 @@ const VARIANTS = [
 		queue: true,
 		workers: 2,
 		split: true,
+	},
+	{
+		name: 'queue-2-batch',
+		label: 'queue mode, 2 workers, one execution per 100 products',
+		queue: true,
+		workers: 2,
+		split: true,
+		batch: 100,
 	},
 ];
 
@@ -108,7 +117,14 @@ async function runVariant(variant, { install, runtime, products, latency }) {
 		const client = new N8nClient(url);
 		await client.ensureOwner(OWNER);
 		const credentials = await ensureSandboxCredentials(client, sandbox);
-		const workflows = buildWorkflows({ credentials, typePrefix, split: variant.split, products, url });
+		const workflows = buildWorkflows({
+			credentials,
+			typePrefix,
+			split: variant.split,
+			batch: variant.batch,
+			products,
+			url,
+		});
 		const created = [];
 		for (const workflow of workflows) created.push(await client.createWorkflow(workflow));
 		// The receiving sub-workflow first, so its webhook is registered when the trigger fires.
@@ -127,12 +143,32 @@ async function runVariant(variant, { install, runtime, products, latency }) {
 					.filter((/** @type {any} */ item) => item.tag_list.includes('psrestful-bench'))
 					.map((/** @type {any} */ item) => item.product_id),
 			).size;
+		// Done when every product is in CommerceConnect — or, for split runs, when every execution
+		// has ended (a run that failed leaves its products out; the table says how many).
 		const deadline = started + 30 * 60_000;
-		while (synced() < products) {
+		const expected = variant.split ? Math.ceil(products / (variant.batch ?? 1)) : 1;
+		const receiving = variant.split ? created[1] : created[0];
+		const endedRuns = async () => {
+			if (!cluster) return { total: 0, failed: 0 };
+			const [row] = await cluster.query(
+				`SELECT count(*) FILTER (WHERE status IN ('success','error','crashed','canceled'))::int AS total, count(*) FILTER (WHERE status <> 'success')::int AS failed FROM execution_entity WHERE "workflowId" = $1`,
+				[receiving.id],
+			);
+			return { total: Number(row.total), failed: Number(row.failed) };
+		};
+		let ended = { total: 0, failed: 0 };
+		for (;;) {
+			if (synced() >= products) break;
+			if (variant.split) {
+				ended = await endedRuns();
+				if (ended.total >= expected) break;
+			}
 			if (Date.now() > deadline) throw new Error(`${variant.label}: ${synced()} of ${products} products after 30 min`);
-			await new Promise((resolve) => setTimeout(resolve, 200));
+			await new Promise((resolve) => setTimeout(resolve, 500));
 		}
 		const wallMs = Date.now() - started;
+		if (variant.split) ended = await endedRuns();
+		const syncedProducts = synced();
 		sandbox.psrestful.server.latencyMs = 0;
 		sandbox.commerceconnect.server.latencyMs = 0;
 		// Executions of the syncing workflow: counted in the database (queue mode; the REST list
@@ -165,6 +201,8 @@ async function runVariant(variant, { install, runtime, products, latency }) {
 			variant,
 			wallMs,
 			executions,
+			failed: ended.failed,
+			synced: syncedProducts,
 			psRequests: sandbox.psrestful.server.requests.length,
 			ccRequests: sandbox.commerceconnect.server.requests.length,
 			memory,
@@ -180,9 +218,9 @@ async function runVariant(variant, { install, runtime, products, latency }) {
 /**
  * Example 1 for the benchmark supplier; with `split`, the trigger's workflow posts each product to
  * a second workflow's webhook (one execution per product, which the main enqueues for the workers).
- * @param {{ credentials: any, typePrefix: string, split: boolean, products: number, url: string }} options
+ * @param {{ credentials: any, typePrefix: string, split: boolean, batch?: number, products: number, url: string }} options
  */
-function buildWorkflows({ credentials, typePrefix, split, products, url }) {
+function buildWorkflows({ credentials, typePrefix, split, batch, products, url }) {
 	const trigger = {
 		psRestfulTrigger: {
 			supplierCode: SUPPLIER,
@@ -221,6 +259,36 @@ function buildWorkflows({ credentials, typePrefix, split, products, url }) {
 		},
 	});
 	one.connections = { 'PSRESTful Trigger': { main: [[{ node: 'Post to Sync', type: 'main', index: 0 }]] } };
+	if (batch) {
+		// Batches: Loop Over Items (batch) → Aggregate into { items } → one POST per batch → loop.
+		one.name = `Bench: PSRESTful → one execution per ${batch} products`;
+		const post = one.nodes.find((/** @type {any} */ node) => node.name === 'Post to Sync');
+		post.parameters.jsonBody = '={{ JSON.stringify({ items: $json.items }) }}';
+		one.nodes.push(
+			{
+				id: 'f0b0a0c0-0000-4000-8000-000000000003',
+				name: 'Loop Over Items',
+				type: 'n8n-nodes-base.splitInBatches',
+				typeVersion: 3,
+				position: [200, 0],
+				parameters: { batchSize: batch, options: {} },
+			},
+			{
+				id: 'f0b0a0c0-0000-4000-8000-000000000004',
+				name: 'Aggregate',
+				type: 'n8n-nodes-base.aggregate',
+				typeVersion: 1,
+				position: [400, 0],
+				parameters: { aggregate: 'aggregateAllItemData', destinationFieldName: 'items', options: {} },
+			},
+		);
+		one.connections = {
+			'PSRESTful Trigger': { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
+			'Loop Over Items': { main: [[], [{ node: 'Aggregate', type: 'main', index: 0 }]] },
+			Aggregate: { main: [[{ node: 'Post to Sync', type: 'main', index: 0 }]] },
+			'Post to Sync': { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
+		};
+	}
 	const receiver = {
 		name: 'Bench: Sync Product Media per product (webhook)',
 		nodes: [
@@ -233,16 +301,33 @@ function buildWorkflows({ credentials, typePrefix, split, products, url }) {
 				webhookId: 'f0b0a0c0-0000-4000-8000-00000000000a',
 				parameters: { httpMethod: 'POST', path, responseMode: 'onReceived', options: {} },
 			},
+			...(batch
+				? [
+						{
+							id: 'f0b0a0c0-0000-4000-8000-000000000005',
+							name: 'Split Out',
+							type: 'n8n-nodes-base.splitOut',
+							typeVersion: 1,
+							position: [200, 0],
+							parameters: { fieldToSplitOut: 'body.items', options: {} },
+						},
+					]
+				: []),
 			{
 				...sync,
 				parameters: {
 					...sync.parameters,
-					productCode: '={{ $json.body.productId }}',
-					mediaList: '={{ $json.body.media }}',
+					productCode: batch ? '={{ $json.productId }}' : '={{ $json.body.productId }}',
+					mediaList: batch ? '={{ $json.media }}' : '={{ $json.body.media }}',
 				},
 			},
 		],
-		connections: { Webhook: { main: [[{ node: 'Sync Product Media', type: 'main', index: 0 }]] } },
+		connections: batch
+			? {
+					Webhook: { main: [[{ node: 'Split Out', type: 'main', index: 0 }]] },
+					'Split Out': { main: [[{ node: 'Sync Product Media', type: 'main', index: 0 }]] },
+				}
+			: { Webhook: { main: [[{ node: 'Sync Product Media', type: 'main', index: 0 }]] } },
 		settings: { executionOrder: 'v1' },
 	};
 	return [one, receiver];
@@ -259,13 +344,13 @@ function printTable(results, { products, latency }) {
 		`Queue-mode benchmark: ${products} changed PSRESTful products → Sync Product Media, ${latency} ms provider latency`,
 	);
 	console.log(
-		'| Setup | Wall time (first poll → PIM complete) | Executions | Executions/s | Products/s | PSRESTful requests | CommerceConnect requests | Peak RSS per process (MB) | Executions per worker |',
+		'| Setup | Wall time (first poll → done) | Products synced | Executions (failed) | Executions/s | Products/s | PSRESTful requests | CommerceConnect requests | Peak RSS per process (MB) | Executions per worker |',
 	);
-	console.log('|---|---|---|---|---|---|---|---|---|');
+	console.log('|---|---|---|---|---|---|---|---|---|---|');
 	for (const r of results) {
 		const s = r.wallMs / 1000;
 		console.log(
-			`| ${r.variant.label} | ${s.toFixed(1)} s | ${r.executions} | ${(r.executions / s).toFixed(2)} | ${(products / s).toFixed(1)} | ${r.psRequests} | ${r.ccRequests} | ${r.memory.map((m) => `${m.name} ${mb(m.peak)}`).join(', ')} | ${
+			`| ${r.variant.label} | ${s.toFixed(1)} s | ${r.synced} | ${r.executions} (${r.failed}) | ${(r.executions / s).toFixed(2)} | ${(r.synced / s).toFixed(1)} | ${r.psRequests} | ${r.ccRequests} | ${r.memory.map((m) => `${m.name} ${mb(m.peak)}`).join(', ')} | ${
 				Object.entries(r.firstExecutionOn ?? {})
 					.map(([w, n]) => `${w} ${n}`)
 					.join(', ') || '—'
