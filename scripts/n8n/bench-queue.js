@@ -25,6 +25,12 @@ const { log, parseArgs } = require('./lib/util');
 const OWNER = { email: 'bench@media-sync.test', firstName: 'Bench', lastName: 'Mark', password: 'Bench-media-sync-1' };
 const SUPPLIER = 'BENCH';
 
+/** @typedef {import('./lib/client').Credential} Credential */
+/** @typedef {import('./lib/client').WorkflowJson} WorkflowJson */
+/** @typedef {import('./lib/client').WorkflowNodeJson} WorkflowNodeJson */
+/** @typedef {import('./lib/install').Install} Install */
+/** @typedef {import('./lib/runtimes').Runtime} Runtime */
+
 /**
  * @typedef {{ name: string, label: string, queue: boolean, workers: number, split: boolean, batch?: number }} Variant
  * @typedef {{ variant: Variant, wallMs: number, executions: number, failed: number, synced: number,
@@ -74,7 +80,7 @@ async function main() {
 
 /**
  * @param {Variant} variant
- * @param {{ install: any, runtime: any, products: number, latency: number }} options
+ * @param {{ install: Install, runtime: Runtime, products: number, latency: number }} options
  * @returns {Promise<Result>}
  */
 async function runVariant(variant, { install, runtime, products, latency }) {
@@ -140,8 +146,8 @@ async function runVariant(variant, { install, runtime, products, latency }) {
 		const synced = () =>
 			new Set(
 				[...sandbox.commerceconnect.items.values()]
-					.filter((/** @type {any} */ item) => item.tag_list.includes('psrestful-bench'))
-					.map((/** @type {any} */ item) => item.product_id),
+					.filter((item) => item.tag_list.includes('psrestful-bench'))
+					.map((item) => item.product_id),
 			).size;
 		// Done when every product is in CommerceConnect — or, for split runs, when every execution
 		// has ended (a run that failed leaves its products out; the table says how many).
@@ -218,7 +224,8 @@ async function runVariant(variant, { install, runtime, products, latency }) {
 /**
  * Example 1 for the benchmark supplier; with `split`, the trigger's workflow posts each product to
  * a second workflow's webhook (one execution per product, which the main enqueues for the workers).
- * @param {{ credentials: any, typePrefix: string, split: boolean, batch?: number, products: number, url: string }} options
+ * @param {{ credentials: Record<string, Credential>, typePrefix: string, split: boolean, batch?: number, products: number, url: string }} options
+ * @returns {WorkflowJson[]}
  */
 function buildWorkflows({ credentials, typePrefix, split, batch, products, url }) {
 	const trigger = {
@@ -235,14 +242,14 @@ function buildWorkflows({ credentials, typePrefix, split, batch, products, url }
 		firstRun: trigger,
 		name: 'Bench: PSRESTful → Sync Product Media',
 	});
-	const sync = one.nodes.find((/** @type {any} */ node) => node.name === 'Sync Product Media');
-	sync.parameters.syncTag = 'psrestful-bench';
+	const sync = nodeNamed(one, 'Sync Product Media');
+	sync.parameters = { ...sync.parameters, syncTag: 'psrestful-bench' };
 	if (!split) return [one];
 
 	const path = 'bench-sync-product';
 	// The trigger's workflow: one POST per product to the webhook (HTTP Request sends one per item).
 	one.name = 'Bench: PSRESTful → one execution per product';
-	one.nodes = one.nodes.filter((/** @type {any} */ node) => node.name !== 'Sync Product Media');
+	one.nodes = one.nodes.filter((node) => node.name !== 'Sync Product Media');
 	one.nodes.push({
 		id: 'f0b0a0c0-0000-4000-8000-000000000001',
 		name: 'Post to Sync',
@@ -262,8 +269,8 @@ function buildWorkflows({ credentials, typePrefix, split, batch, products, url }
 	if (batch) {
 		// Batches: Loop Over Items (batch) → Aggregate into { items } → one POST per batch → loop.
 		one.name = `Bench: PSRESTful → one execution per ${batch} products`;
-		const post = one.nodes.find((/** @type {any} */ node) => node.name === 'Post to Sync');
-		post.parameters.jsonBody = '={{ JSON.stringify({ items: $json.items }) }}';
+		const post = nodeNamed(one, 'Post to Sync');
+		post.parameters = { ...post.parameters, jsonBody: '={{ JSON.stringify({ items: $json.items }) }}' };
 		one.nodes.push(
 			{
 				id: 'f0b0a0c0-0000-4000-8000-000000000003',
@@ -289,6 +296,7 @@ function buildWorkflows({ credentials, typePrefix, split, batch, products, url }
 			'Post to Sync': { main: [[{ node: 'Loop Over Items', type: 'main', index: 0 }]] },
 		};
 	}
+	/** @type {WorkflowJson} */
 	const receiver = {
 		name: 'Bench: Sync Product Media per product (webhook)',
 		nodes: [
@@ -331,6 +339,18 @@ function buildWorkflows({ credentials, typePrefix, split, batch, products, url }
 		settings: { executionOrder: 'v1' },
 	};
 	return [one, receiver];
+}
+
+/**
+ * A node of a workflow by its name (the examples' names are fixed).
+ * @param {WorkflowJson} workflow
+ * @param {string} name
+ * @returns {WorkflowNodeJson}
+ */
+function nodeNamed(workflow, name) {
+	const node = workflow.nodes.find((candidate) => candidate.name === name);
+	if (!node) throw new Error(`${workflow.name}: no node "${name}"`);
+	return node;
 }
 
 /**

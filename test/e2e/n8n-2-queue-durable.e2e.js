@@ -37,8 +37,7 @@ describe('n8n 2.x in queue mode with durable poll cursors', () => {
 			for (const { summary, execution } of await env.takeFinished(workflow.id, known)) {
 				expect({ id: summary.id, status: summary.status }).toEqual({ id: summary.id, status: 'success' });
 				expect(env.c.executionsByWorker().get(summary.id)).toMatch(/^worker-/);
-				const items = /** @type {Array<Record<string, unknown>>} */ (emitted(execution, 'PSRESTful Trigger'));
-				keys.push(...psRestfulKeys(items));
+				keys.push(...psRestfulKeys(emitted(execution, 'PSRESTful Trigger')));
 			}
 			if (keys.length > 0) break;
 			if (Date.now() > deadline) throw new Error(`no new emission within ${NEXT_POLL_MS / 1000} s`);

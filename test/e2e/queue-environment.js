@@ -16,9 +16,12 @@ const OWNER = { email: 'e2e@media-sync.test', firstName: 'End', lastName: 'ToEnd
 /** Executions of a workflow that are over, in the words of n8n 2.x. */
 const DONE = ['success', 'error', 'crashed', 'canceled'];
 
-/**
- * @typedef {{ id: string, status: string, finished?: boolean, workflowId?: string, startedAt?: string }} ExecutionSummary
- */
+/** @typedef {import('../../scripts/n8n/lib/client').Credential} Credential */
+/** @typedef {import('../../scripts/n8n/lib/client').Execution} Execution */
+/** @typedef {import('../../scripts/n8n/lib/client').ExecutionSummary} ExecutionSummary */
+/** @typedef {import('../../scripts/n8n/lib/demo').FirstRuns} FirstRuns */
+/** @typedef {import('../../scripts/n8n/lib/demo').ImportedExample} ImportedExample */
+/** @typedef {import('../../scripts/n8n/lib/demo').Sandbox} Sandbox */
 
 class QueueE2eEnvironment {
 	/**
@@ -32,12 +35,13 @@ class QueueE2eEnvironment {
 		this.workerCount = workers;
 		/** @type {QueueCluster | undefined} */
 		this.cluster = undefined;
-		/** @type {any} */
-		this.sandbox = undefined;
 		/** @type {N8nClient | undefined} */
 		this.client = undefined;
-		/** @type {any} credentials by type, as ensureSandboxCredentials made them */
+		/** @type {Record<string, Credential>} by credential type, as ensureSandboxCredentials made them */
 		this.credentials = {};
+		// Set by start(), and used by the tests only after it: declared for the type checker alone
+		// (this statement creates nothing).
+		/** @type {Sandbox} */ this.sandbox;
 	}
 
 	async start() {
@@ -56,7 +60,7 @@ class QueueE2eEnvironment {
 		// `npm run test:e2e` builds once before the suite; each process installs the packed dist/.
 		await this.cluster.start({ build: false });
 		await this.connect();
-		this.credentials = await ensureSandboxCredentials(this.client, this.sandbox);
+		this.credentials = await ensureSandboxCredentials(this.api, this.sandbox);
 		return this;
 	}
 
@@ -87,8 +91,9 @@ class QueueE2eEnvironment {
 	}
 
 	/**
-	 * @param {string[] | undefined} files
-	 * @param {Record<string, Record<string, unknown>>} [firstRun] per trigger type, e.g. extra syncOptions
+	 * @param {string[] | undefined} files  default: all examples
+	 * @param {FirstRuns} [firstRun] per trigger type, e.g. extra syncOptions
+	 * @returns {Promise<ImportedExample[]>}
 	 */
 	async importExamples(files, firstRun) {
 		return await importExamples(this.api, {
@@ -147,9 +152,12 @@ class QueueE2eEnvironment {
 	 * Finished executions of a workflow not in `known` (marked known), decoded, oldest first.
 	 * @param {string} workflowId
 	 * @param {Set<string>} known
+	 * @returns {Promise<Array<{ summary: ExecutionSummary, execution: Execution }>>}
 	 */
 	async takeFinished(workflowId, known) {
-		const fresh = (await this.list(workflowId)).filter((e) => DONE.includes(e.status) && !known.has(e.id)).reverse();
+		const fresh = (await this.list(workflowId))
+			.filter((e) => DONE.includes(e.status ?? '') && !known.has(e.id))
+			.reverse();
 		const decoded = [];
 		for (const summary of fresh) {
 			known.add(summary.id);

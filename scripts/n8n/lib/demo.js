@@ -20,7 +20,7 @@ const { REPO } = require('./runtimes');
 
 /**
  * Trigger parameters to set, by trigger type name without the package prefix.
- * @typedef {Record<string, Record<string, string>>} FirstRuns
+ * @typedef {Record<string, Record<string, unknown>>} FirstRuns
  */
 
 /**

@@ -34,7 +34,7 @@ async function runQueueDemo(args) {
 	const changeEveryMs = Math.max(10, Number(args['change-every'] ?? 60)) * 1000;
 	/** @type {NodeJS.Timeout[]} */
 	const timers = [];
-	/** @type {any} */
+	/** @type {import('./demo').Sandbox | undefined} */
 	let sandbox;
 	/** @type {QueueCluster | undefined} */
 	let cluster;
@@ -108,9 +108,10 @@ async function runQueueDemo(args) {
 		log('Ctrl-C stops everything this started; data is kept for the next run (--fresh starts over).');
 		log('');
 
+		const activeSandbox = sandbox;
 		timers.push(
 			setInterval(() => {
-				const tick = sandbox.tick();
+				const tick = activeSandbox.tick();
 				log(`Sandbox round ${tick.round}: ${tick.changes.join('; ')}`);
 			}, changeEveryMs),
 		);
@@ -142,7 +143,7 @@ async function report(client, cluster, workflows, seen) {
 	for (const workflow of workflows) {
 		const executions = await client.listExecutions({ workflowId: workflow.id, limit: 20 });
 		for (const summary of executions.slice().reverse()) {
-			if (seen.has(summary.id) || !['success', 'error', 'crashed', 'canceled'].includes(summary.status)) continue;
+			if (seen.has(summary.id) || !['success', 'error', 'crashed', 'canceled'].includes(summary.status ?? '')) continue;
 			seen.add(summary.id);
 			const execution = await client.getExecution(summary.id);
 			const runData = execution.data?.resultData?.runData ?? {};

@@ -40,10 +40,19 @@ const DURABLE_CURSORS = {
 };
 
 /**
- * @typedef {{ runtime: { version: string, env: Record<string, string> }, node: { bin: string, v: string }, n8nBin: string }} Install
+ * @typedef {import('./install').Install} Install
+ * @typedef {import('./runtimes').Runtime} Runtime
  * @typedef {Awaited<ReturnType<typeof startN8n>>} N8n
  * @typedef {{ port: number, userFolder: string, n8n?: N8n, name: string }} Member
  * @typedef {{ rss: number, peak: number }} Memory
+ */
+
+/**
+ * The part of the `pg` driver's client (the one n8n's runtime installs) that query() uses.
+ * @typedef {object} PgClient
+ * @property {() => Promise<void>} connect
+ * @property {(sql: string, params: unknown[]) => Promise<{ rows: Array<Record<string, unknown>> }>} query
+ * @property {() => Promise<void>} end
  */
 
 /**
@@ -75,7 +84,7 @@ function queueEnvironment({ pg, redis, encryptionKey, durable = false }) {
 class QueueCluster {
 	/**
 	 * @param {{
-	 *   install: Install, runtime: { version: string, installDir: string } & Record<string, unknown>, profile: string,
+	 *   install: Install, runtime: Runtime, profile: string,
 	 *   workers?: number, concurrency?: number, durable?: boolean, env?: Record<string, string>,
 	 *   workerEnv?: Record<string, string>, quiet?: boolean, port?: number,
 	 * }} options
@@ -103,7 +112,7 @@ class QueueCluster {
 		this.quiet = quiet;
 		this.say = quiet ? () => {} : log;
 		this.fixedPort = port;
-		this.base = userFolderFor(/** @type {any} */ (runtime), profile);
+		this.base = userFolderFor(runtime, profile);
 		/** @type {Member | undefined} */
 		this.main = undefined;
 		/** @type {Member[]} */
@@ -231,8 +240,11 @@ class QueueCluster {
 		return worker.n8n;
 	}
 
+	/** The main's URL (editor and REST API); the cluster must have started. */
 	get url() {
-		return /** @type {N8n} */ (this.main?.n8n).url;
+		const n8n = this.main?.n8n;
+		if (!n8n) throw new Error('the queue cluster has no main yet: call start() first');
+		return n8n.url;
 	}
 
 	/** Every n8n process with its name. */
@@ -264,7 +276,8 @@ class QueueCluster {
 	 */
 	async query(sql, params = []) {
 		const pg = /** @type {NonNullable<QueueCluster['pg']>} */ (this.pg);
-		const { Client } = require(path.join(String(this.runtime.installDir), 'node_modules', 'pg'));
+		/** @type {{ Client: new (config: object) => PgClient }} */
+		const { Client } = require(path.join(this.runtime.installDir, 'node_modules', 'pg'));
 		const client = new Client({
 			host: pg.host,
 			port: pg.port,
