@@ -2,7 +2,7 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { RECHECK_KEY } from '../../nodes/shared/sync/recheck';
 import { STATE_KEY } from '../../nodes/shared/sync/state';
-import { PollHarness } from '../harness/n8n';
+import { PollHarness, logLines } from '../harness/n8n';
 import { PsRestfulMock } from '../../sandbox/psrestful';
 
 /**
@@ -152,4 +152,124 @@ describe('Re-check pass (self-healing after a lost execution)', () => {
 		advance(60_000);
 		expect(summary(await harness.poll())).toEqual(['Q1 (re-check)']);
 	});
+
+	/**
+	 * Ways the saved re-check state can be broken (hand edits, another node's or another version's
+	 * state), what the poll then says, and whether the window survives.
+	 */
+	const DROPPED = /the saved re-check state .*; it was dropped and the re-check window starts now/;
+	const CORRUPT: Array<{
+		name: string;
+		corrupt: (state: IDataObject) => unknown;
+		warning?: RegExp;
+		keepsWindow: boolean;
+	}> = [
+		{ name: 'the state saved as a string', corrupt: () => 'recheck was here', warning: DROPPED, keepsWindow: false },
+		{ name: 'the state as a list', corrupt: () => [1, 2, 3], warning: DROPPED, keepsWindow: false },
+		{ name: 'another format', corrupt: (s) => ({ ...s, v: 2 }), warning: DROPPED, keepsWindow: false },
+		{
+			name: 'another node’s state (other settings)',
+			corrupt: (s) => ({ ...s, cfg: 'someone-else' }),
+			warning: DROPPED,
+			keepsWindow: false,
+		},
+		{
+			name: 'no start of the window',
+			corrupt: (s) => ({ ...s, at: 'yesterday' }),
+			warning: DROPPED,
+			keepsWindow: false,
+		},
+		{
+			name: 'positions saved as a string',
+			corrupt: (s) => ({ ...s, marks: 'nowhere' }),
+			warning: DROPPED,
+			keepsWindow: false,
+		},
+		{
+			name: 'a mark that is no checkpoint',
+			corrupt: (s) => ({ ...s, marks: { media: { wm: 'soon', floor: null } } }),
+			warning: /the saved re-check state holds the mark of stream "media" with no usable position/,
+			keepsWindow: false,
+		},
+		{
+			name: 'a start of the window in the future',
+			corrupt: (s) => ({ ...s, at: Date.now() + 400 * 24 * 3600_000 }),
+			warning: /the saved re-check state starts its window in the future \(.*\); the window starts now/,
+			keepsWindow: false,
+		},
+		{
+			name: 'a mark of another provider’s stream',
+			corrupt: (s) => ({ ...s, marks: { ...(s.marks as IDataObject), photos: { page: 3 } } }),
+			warning: /the saved re-check state holds the mark of an unknown stream "photos"/,
+			keepsWindow: true,
+		},
+		{
+			name: 'an unfinished pass that cannot be read (its completed streams saved as a number)',
+			corrupt: (s) => ({ ...s, cont: { media: 'half-way' }, done: 42 }),
+			warning:
+				/the saved re-check state holds the unfinished pass of stream "media" with no usable position(.|\n)*unreadable list of completed streams/,
+			keepsWindow: true,
+		},
+		{
+			name: 'numbers saved as text',
+			corrupt: (s) => ({ ...s, at: String(s.at), marks: numbersAsText(s.marks) }),
+			keepsWindow: true,
+		},
+		{
+			name: 'a 5 MB blob beside the state',
+			corrupt: (s) => ({ ...s, blob: 'x'.repeat(5 * 1024 * 1024) }),
+			keepsWindow: true,
+		},
+	];
+
+	it.each(CORRUPT)(
+		'never fails a poll on a corrupt saved re-check state, and says what it did: $name',
+		async ({ corrupt, warning, keepsWindow }) => {
+			const supplier = newSupplier();
+			const harness = trigger(supplier, { recheckMinutes: 10 });
+			await harness.poll();
+			advance(60_000);
+			mock.modify(supplier, 'K1');
+			expect(summary(await harness.poll())).toEqual(['K1']);
+
+			// The saved re-check state is corrupted, then n8n restarts and reads it.
+			const nodeKey = Object.keys(harness.saved).find((k) => k.startsWith('node:'))!;
+			const saved = harness.saved[nodeKey] as IDataObject;
+			const original = JSON.parse(JSON.stringify(saved[RECHECK_KEY])) as IDataObject;
+			expect(original).toMatchObject({ v: 1, marks: { media: expect.any(Object) } });
+			saved[RECHECK_KEY] = corrupt(original) as IDataObject;
+			harness.restart();
+			logLines.length = 0;
+
+			advance(11 * 60_000);
+			const out = await harness.poll(); // never throws
+			const warned = logLines.filter((l) => l.level === 'warn').map((l) => l.message);
+			if (warning) expect(warned.join('\n')).toMatch(warning);
+			else expect(warned).toEqual([]);
+			// What could be used was kept: the change emitted before the restart comes again. Otherwise
+			// the window starts over and nothing (certainly no garbage) is emitted.
+			if (keepsWindow) expect(summary(out)).toEqual(['K1 (re-check)']);
+			else expect(out).toBeNull();
+
+			// The next save is the trigger's own, small, well-formed re-check state…
+			advance(60_000);
+			mock.modify(supplier, 'K2');
+			expect(summary(await harness.poll())).toEqual(['K2']);
+			const next = harness.memoryState[RECHECK_KEY] as IDataObject;
+			expect(JSON.stringify(next).length).toBeLessThan(1024);
+			expect(next).toMatchObject({ v: 1, cfg: original.cfg, at: expect.any(Number) });
+			expect(Object.keys(next.marks as IDataObject)).toEqual(['media']);
+			// …and the pass works again: K2 comes once more within the next interval.
+			advance(11 * 60_000);
+			expect(summary(await harness.poll())).toContain('K2 (re-check)');
+		},
+	);
 });
+
+function numbersAsText(value: unknown): unknown {
+	if (typeof value === 'number') return String(value);
+	if (Array.isArray(value)) return value.map(numbersAsText);
+	if (value && typeof value === 'object')
+		return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, numbersAsText(v)]));
+	return value;
+}

@@ -228,6 +228,7 @@ async function runPoll<T>(
 				deadline: settings.deadline,
 				now,
 				logger: host.logger,
+				settingsChanged: reset === 'config',
 			})
 		: undefined;
 

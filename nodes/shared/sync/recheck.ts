@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData, Logger } from 'n8n-workflow';
 
+import { inFuture, numberOf, record } from './restore';
 import { configHash } from './state';
 import type { Candidate, Checkpoint, ReadContext, SyncSource } from './types';
 
@@ -65,6 +66,11 @@ export interface RecheckInput<T> {
 	deadline: number;
 	now: number;
 	logger: Logger;
+	/**
+	 * Whether the main state was just dropped because the trigger's settings changed (the engine
+	 * said so already): a re-check state of the old settings is then dropped without a warning.
+	 */
+	settingsChanged?: boolean;
 }
 
 export interface RecheckResult {
@@ -89,7 +95,9 @@ export function emittedKey(key: string, version: string | undefined): string {
 export async function runRecheck<T>(input: RecheckInput<T>): Promise<RecheckResult> {
 	const { source, intervalMs, cursors, now } = input;
 	const cfg = configHash(source.configKey);
-	const saved = validState(input.saved, cfg);
+	const { state: saved, problems } = loadRecheckState(input.saved, source, cfg, input.settingsChanged ?? false);
+	// Saved state is user-editable data: what cannot be used is dropped, loudly, never a reason to fail the poll.
+	for (const problem of problems) input.logger.warn(`${source.name} trigger: the saved re-check state ${problem}`);
 	const marksNow = (): Record<string, Checkpoint> => {
 		const marks: Record<string, Checkpoint> = {};
 		for (const stream of source.streams) {
@@ -140,14 +148,92 @@ export async function runRecheck<T>(input: RecheckInput<T>): Promise<RecheckResu
 	return { state, emitted, ran: true, note };
 }
 
-function validState(raw: unknown, cfg: string): RecheckState | undefined {
-	if (raw === null || typeof raw !== 'object') return undefined;
-	const saved = raw as Partial<RecheckState>;
-	if (saved.v !== 1 || saved.cfg !== cfg || typeof saved.at !== 'number' || !Number.isFinite(saved.at))
-		return undefined;
-	if (saved.marks === null || typeof saved.marks !== 'object') return undefined;
-	// A private deep copy: the saved object is never mutated (n8n keeps a failed poll's static data).
-	return JSON.parse(JSON.stringify(saved)) as RecheckState;
+export interface LoadedRecheckState {
+	/** A validated, private copy of the saved state; undefined: the window starts now. */
+	state?: RecheckState;
+	/** What was wrong with the saved state and what was done about it, for a warning each. */
+	problems: string[];
+}
+
+/**
+ * Reads the saved re-check state into a fresh, validated copy, as `loadState` does for the main
+ * state: the saved object is never mutated, only the known fields are read (anything else under
+ * the key is dropped at the next save), and every checkpoint goes through the source's own
+ * `restore` (repaired where the meaning is clear, each repair reported). A state that cannot be
+ * used at all is dropped and the window starts now; a stream whose mark cannot be used is not
+ * re-checked in this window; an unfinished pass that cannot be continued starts again from the
+ * marks (emitting again is what the pass does anyway).
+ */
+export function loadRecheckState<T>(
+	raw: unknown,
+	source: Pick<SyncSource<T>, 'streams' | 'restore'>,
+	cfg: string,
+	settingsChanged = false,
+): LoadedRecheckState {
+	const problems: string[] = [];
+	const dropped = (problem: string): LoadedRecheckState => ({
+		problems: [...problems, `${problem}; it was dropped and the re-check window starts now`],
+	});
+	if (raw === undefined || raw === null) return { problems }; // first poll with the option on
+	const saved = record(raw);
+	if (!saved) return dropped(`is not an object but ${Array.isArray(raw) ? 'a list' : `a ${typeof raw}`}`);
+	if (saved.v !== 1) return dropped('has an unknown format');
+	if (saved.cfg !== cfg) {
+		// After a change of settings the engine has said so; otherwise the state is another node's.
+		return settingsChanged ? { problems } : dropped('belongs to other settings (or another node)');
+	}
+	const report = (problem: string) => problems.push(problem);
+	let at = numberOf(saved.at);
+	if (at === undefined) return dropped('holds no usable start of its window');
+	if (inFuture(at)) {
+		// Such a window would never end: no pass would ever run.
+		report(`starts its window in the future (${new Date(at).toISOString()}); the window starts now`);
+		at = Date.now();
+	}
+	const savedMarks = record(saved.marks);
+	if (!savedMarks) return dropped('holds no usable positions');
+
+	const restoreAll = (label: string, entries: Record<string, unknown>, onUnusable: string) => {
+		const restored: Record<string, Checkpoint> = {};
+		for (const [stream, checkpoint] of Object.entries(entries)) {
+			if (!source.streams.includes(stream)) {
+				report(`holds ${label} of an unknown stream "${stream}"; it was dropped`);
+				continue;
+			}
+			const cp = source.restore(stream, checkpoint, (problem) =>
+				report(`holds ${label} of stream "${stream}" where ${problem}`),
+			);
+			if (cp) restored[stream] = cp;
+			else report(`holds ${label} of stream "${stream}" with no usable position; ${onUnusable}`);
+		}
+		return restored;
+	};
+	const state: RecheckState = {
+		v: 1,
+		cfg,
+		at,
+		marks: restoreAll('the mark', savedMarks, 'that stream is not re-checked in this window'),
+	};
+	if (saved.cont !== undefined) {
+		// An unfinished pass: continued where each stream got, skipping the streams it completed.
+		const cont = record(saved.cont);
+		if (!cont) report('holds an unreadable unfinished pass; the pass starts again from the window’s start');
+		state.cont = cont
+			? restoreAll('the unfinished pass', cont, 'that stream is re-checked again from the window’s start')
+			: {};
+		if (cont && saved.done !== undefined) {
+			if (!Array.isArray(saved.done)) {
+				report('holds an unreadable list of completed streams; every stream is re-checked again');
+				state.done = [];
+			} else {
+				const done = saved.done.filter((s): s is string => typeof s === 'string' && source.streams.includes(s));
+				if (done.length < saved.done.length)
+					report('lists unknown streams as completed; they were dropped from the list');
+				state.done = [...new Set(done)];
+			}
+		}
+	}
+	return { state, problems };
 }
 
 /** Reads one stream from `start` until it is caught up, emitting every change not yet emitted in this poll. */
