@@ -75,9 +75,12 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 
 	/**
 	 * Workflow 1's new finished executions: all must be successful, or (`allow`) end as given —
-	 * except one benign failure: Sync Product Media refuses to write when another execution is
-	 * changing the same product's media at that moment ("kept changing while they were read"); the
-	 * two then ran at once (a re-emission next to the first emission) and the other one wins.
+	 * except one benign failure: two executions syncing the same product at once (a re-emission
+	 * next to the first emission), where the other one wins. The loser either refuses to write
+	 * because the product's media changed while it read them ("kept changing while they were
+	 * read"), or finds a media item both planned to delete already deleted by the other (a 404,
+	 * "Couldn't find MediaItem with 'id'=…": Sync Product Media takes a 404 for "already deleted"
+	 * only after a retry of its own). The checks of the PIM afterwards show the winner's result.
 	 * Their first emissions and re-emissions are recorded. Resolves with the first emissions, sorted.
 	 */
 	const collect = async ({
@@ -94,7 +97,9 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 		for (;;) {
 			for (const { summary, execution } of await env.takeFinished(id, /** @type {Set<string>} */ (known.get(id)))) {
 				const error = String(execution.data?.resultData?.error?.message ?? '');
-				const benign = summary.status === 'error' && /kept changing while they were read/.test(error);
+				const benign =
+					summary.status === 'error' &&
+					/kept changing while they were read|Couldn't find MediaItem with 'id'=/.test(error);
 				if (benign)
 					console.log(`queue e2e: execution ${summary.id} met a concurrent run of the same product: ${error}`);
 				expect({
@@ -263,11 +268,10 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 		process.kill(-pid, 'SIGKILL'); // the worker and its task runner, as an OOM kill or a node failure would
 		await victim.n8n?.exited;
 		cc.server.latencyMs = 0;
-		// A supervisor (systemd, Kubernetes) starts it again; at start-up n8n's event-log recovery
-		// finds the execution it was running and marks it crashed.
-		await env.c.startWorker(victim);
 
-		// The PIM is wrong now: the product still has its old media.
+		// The PIM is wrong now: the product still has its old media. (Checked before the worker is
+		// started again: on a loaded machine its start can outlast the next re-check pass, which the
+		// surviving worker then runs — the healing this test waits for below.)
 		const wanted = (env.sandbox.psrestful.catalogue.get('HIT')?.get(String(product))?.media ?? []).map((m) => m.url);
 		expect(wanted.length).toBeGreaterThan(0);
 		const synced = () =>
@@ -276,6 +280,10 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 				.map((item) => item.url)
 				.sort();
 		expect(synced()).not.toEqual(wanted.slice().sort());
+
+		// A supervisor (systemd, Kubernetes) starts it again; at start-up n8n's event-log recovery
+		// finds the execution it was running and marks it crashed.
+		await env.c.startWorker(victim);
 
 		// n8n marks the execution crashed (the restarted worker's event-log recovery) and, once Bull's
 		// stalled-job check failed its job, error ("failed to be processed too many times") — and
