@@ -25,7 +25,7 @@ const { PROVIDER_LIST } = require('../../../sandbox/providers');
 
 /**
  * Trigger parameters to set, by trigger type name without the package prefix.
- * @typedef {Record<string, Record<string, string>>} FirstRuns
+ * @typedef {Record<string, Record<string, unknown>>} FirstRuns
  */
 
 /**
