@@ -56,3 +56,40 @@ export async function mapPrefix<I, R>(
 	}
 	return { results, stopReason: results.length < inputs.length ? stopReason : undefined };
 }
+
+/**
+ * At most `limit` holders at once; the others wait in arrival order. A released slot goes to the
+ * longest waiter directly, so a late arrival cannot overtake it.
+ */
+export class Semaphore {
+	private active = 0;
+
+	private readonly waiting: Array<() => void> = [];
+
+	constructor(readonly limit: number) {
+		if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`A semaphore needs a limit ≥ 1, not ${limit}`);
+	}
+
+	/** Holders right now. */
+	get inUse(): number {
+		return this.active;
+	}
+
+	/** Waits for a slot; call the returned function once to give it back. */
+	async acquire(): Promise<() => void> {
+		if (this.active < this.limit) {
+			this.active++;
+		} else {
+			// The releasing holder hands its slot over: `active` stays as it is.
+			await new Promise<void>((resolve) => this.waiting.push(resolve));
+		}
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			const next = this.waiting.shift();
+			if (next) next();
+			else this.active--;
+		};
+	}
+}
