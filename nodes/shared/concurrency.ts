@@ -93,3 +93,48 @@ export class Semaphore {
 		};
 	}
 }
+
+/** Shared by tasks that stop together: set when one of them failed. */
+export interface StopSignal {
+	stopped: boolean;
+}
+
+export interface UntilFailureResult<R> {
+	/** By input index: the result of each input that finished; undefined for the others. */
+	results: Array<R | undefined>;
+	/** The first failure, if there was one. */
+	error?: unknown;
+	failed: boolean;
+}
+
+/**
+ * Runs `task` over `inputs` with at most `limit` in flight until one fails (here, or in a
+ * sibling sharing `signal`): then nothing new starts, and the tasks in flight are waited for, so
+ * the caller knows everything that happened. Unlike {@link mapPrefix}, results after a failure
+ * are kept: they are writes that were made.
+ */
+export async function mapUntilFailure<I, R>(
+	inputs: readonly I[],
+	limit: number,
+	task: (input: I, index: number) => Promise<R>,
+	signal: StopSignal = { stopped: false },
+): Promise<UntilFailureResult<R>> {
+	const results: Array<R | undefined> = new Array(inputs.length);
+	let next = 0;
+	let failed = false;
+	let error: unknown;
+	const worker = async () => {
+		while (!signal.stopped && next < inputs.length) {
+			const index = next++;
+			try {
+				results[index] = await task(inputs[index], index);
+			} catch (caught) {
+				if (!failed) error = caught;
+				failed = true;
+				signal.stopped = true;
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, inputs.length)) }, worker));
+	return { results, failed, ...(failed ? { error } : {}) };
+}

@@ -12,10 +12,19 @@ import type { ProductMediaIndex } from './mediaItem/sync/mediaIndex';
 export class RunContext {
 	readonly client: CommerceConnectClient;
 
+	/** Requests of this run at once, at most; an operation may run one item's requests side by side up to it. */
+	concurrency = 1;
+
 	private index?: Promise<ProductMediaIndex>;
 
 	constructor(private readonly ctx: IExecuteFunctions) {
 		this.client = new CommerceConnectClient(ctx);
+	}
+
+	/** Lets this run send up to `limit` requests at once (Options → Concurrency). Before the first request. */
+	useConcurrency(limit: number): void {
+		this.concurrency = limit;
+		this.client.http.limitInFlight(limit);
 	}
 
 	/** The ID of the product with this code; a clear error when there is none or several. */

@@ -1,12 +1,14 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { type UntilFailureResult, mapUntilFailure } from '../../../shared/concurrency';
 import { asNodeError } from '../../../shared/transport/errors';
 import { FieldChecker, type MediaItem, type MediaItemType } from '../../model';
 import type { RunContext } from '../context';
 import { MEDIA_ITEM_TYPE_OPTIONS, productFields, readProductId } from './fields';
+import { concurrencyFrom, concurrencyOption, keys } from './parallel';
 import { ProductMediaIndex, hasTag } from './sync/mediaIndex';
-import { type WantedMedia, createFields, planSync, readWantedList } from './sync/plan';
+import { type PlannedUpdate, type WantedMedia, createFields, planSync, readWantedList } from './sync/plan';
 
 const displayOptions = { show: { resource: ['mediaItem'], operation: ['syncProductMedia'] } };
 
@@ -107,6 +109,7 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add option',
 		default: {},
 		options: [
+			concurrencyOption,
 			{
 				displayName: 'New Media Type',
 				name: 'mediaItemType',
@@ -227,6 +230,14 @@ interface Change extends IDataObject {
 	url: string;
 }
 
+/** Items for one product run in input order: the second sees what the first did. */
+export const parallel = {
+	concurrency: concurrencyFrom('syncOptions'),
+	async key(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<string> {
+		return keys.product((await readProductId.call(this, run, itemIndex)).productId);
+	},
+};
+
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const input = readInput.call(this, itemIndex);
 	const { productId, productCode } = await readProductId.call(this, run, itemIndex);
@@ -245,52 +256,76 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 			},
 		);
 	}
-	const changes: Change[] = [];
-	const warnings: string[] = [];
-	try {
-		// Updates and creates first, deletes last: the product is never left without its media midway.
-		for (const update of plan.update) {
-			const updated = await run.client.update(update.item.id, update.fields);
-			index.put({ ...update.item, ...updated });
-			changes.push({
-				action: 'updated',
-				id: update.item.id,
-				url: update.wanted.url,
-				fields: Object.keys(update.fields),
-			});
+	// Updates and creates first, deletes last: the product is never left without its media midway.
+	// Updates run side by side; creates one after another in list order, because CommerceConnect
+	// orders a product's media by creation (sort_order) where no position says otherwise.
+	const signal = { stopped: false };
+	const update = async ({ item, wanted, fields }: PlannedUpdate): Promise<Change> => {
+		const updated = await run.client.update(item.id, fields);
+		index.put({ ...item, ...updated });
+		return { action: 'updated', id: item.id, url: wanted.url, fields: Object.keys(fields) };
+	};
+	const create = async (media: WantedMedia): Promise<{ change: Change; warnings: string[] }> => {
+		const created = await run.client.create(createFields(media, productId, input.syncTag, input.defaultType));
+		index.put(created);
+		const warnings: string[] = [];
+		if (created.url !== undefined && created.url !== media.url) {
+			warnings.push(
+				`CommerceConnect stored media item ${created.id} under another URL (${String(created.url)}); the next run cannot match it to ${media.url} and will create it again.`,
+			);
 		}
-		for (const media of plan.create) {
-			const created = await run.client.create(createFields(media, productId, input.syncTag, input.defaultType));
-			index.put(created);
-			changes.push({ action: 'created', id: created.id, url: media.url });
-			if (created.url !== undefined && created.url !== media.url) {
-				warnings.push(
-					`CommerceConnect stored media item ${created.id} under another URL (${String(created.url)}); the next run cannot match it to ${media.url} and will create it again.`,
-				);
-			}
-			if (Array.isArray(created.tag_list) && !hasTag(created, input.syncTag)) {
-				warnings.push(
-					`CommerceConnect did not keep the sync tag on media item ${created.id}; the next run will not see it as synced.`,
-				);
-			}
+		if (Array.isArray(created.tag_list) && !hasTag(created, input.syncTag)) {
+			warnings.push(
+				`CommerceConnect did not keep the sync tag on media item ${created.id}; the next run will not see it as synced.`,
+			);
 		}
-		if (plan.remove.length > 0 && input.wanted.length === 0) {
+		return { change: { action: 'created', id: created.id, url: media.url }, warnings };
+	};
+	let updates: UntilFailureResult<Change>;
+	let creates: UntilFailureResult<{ change: Change; warnings: string[] }>;
+	if (run.concurrency > 1) {
+		[updates, creates] = await Promise.all([
+			mapUntilFailure(plan.update, run.concurrency, update, signal),
+			mapUntilFailure(plan.create, 1, create, signal),
+		]);
+	} else {
+		updates = await mapUntilFailure(plan.update, 1, update, signal);
+		creates = await mapUntilFailure(plan.create, 1, create, signal);
+	}
+	let deletes: UntilFailureResult<Change[]> = { results: [], failed: false };
+	if (!signal.stopped && plan.remove.length > 0) {
+		if (input.wanted.length === 0) {
 			// Nothing is wanted: one request removes every synced item of the product.
-			await run.client.deleteByFilter(productId, [input.syncTag]);
-			index.removeTagged(productId, input.syncTag);
-			for (const item of plan.remove) changes.push({ action: 'deleted', id: item.id, url: String(item.url ?? '') });
+			deletes = await mapUntilFailure([plan.remove], 1, async (items) => {
+				await run.client.deleteByFilter(productId, [input.syncTag]);
+				index.removeTagged(productId, input.syncTag);
+				return items.map((item): Change => ({ action: 'deleted', id: item.id, url: String(item.url ?? '') }));
+			});
 		} else {
-			for (const item of plan.remove) {
-				await run.client.remove(item.id);
-				index.remove(productId, item.id);
-				changes.push({ action: 'deleted', id: item.id, url: String(item.url ?? '') });
-			}
+			deletes = await mapUntilFailure(
+				plan.remove,
+				run.concurrency,
+				async (item) => {
+					await run.client.remove(item.id);
+					index.remove(productId, item.id);
+					return [{ action: 'deleted', id: item.id, url: String(item.url ?? '') } as Change];
+				},
+				signal,
+			);
 		}
-	} catch (error) {
+	}
+
+	// In plan order, whatever order the answers came in.
+	const done = <R>(result: UntilFailureResult<R>) => result.results.filter((r): r is R => r !== undefined);
+	const changes: Change[] = [...done(updates), ...done(creates).map((c) => c.change), ...done(deletes).flat()];
+	const warnings = done(creates).flatMap((c) => c.warnings);
+	const failure = [updates, creates, deletes].find((result) => result.failed);
+	if (failure) {
+		const error = failure.error;
 		if (changes.length > 0 && error && typeof error === 'object' && 'description' in error) {
-			const done = summary(changes);
+			const counts = summary(changes);
 			(error as { description: string | null }).description =
-				`${String((error as { description?: unknown }).description ?? '')} Before this failure the sync of product ${productId} had ${done.created} created, ${done.updated} updated and ${done.deleted} deleted; running it again completes it.`.trim();
+				`${String((error as { description?: unknown }).description ?? '')} Before this failure the sync of product ${productId} had ${counts.created} created, ${counts.updated} updated and ${counts.deleted} deleted; running it again completes it.`.trim();
 		}
 		throw asNodeError(this.getNode(), error, itemIndex);
 	}
