@@ -20,6 +20,11 @@ export const operations: OperationTable<RunContext, CommerceConnectMap> = {
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const run = new RunContext(this);
-	const out = await routeOperations(this, run, operations, { onConcurrency: (limit) => run.useConcurrency(limit) });
-	return [out];
+	try {
+		const out = await routeOperations(this, run, operations, { onConcurrency: (limit) => run.useConcurrency(limit) });
+		return [out];
+	} finally {
+		// Static data is saved with the execution whether it failed or not: assigned once, here.
+		run.finish();
+	}
 }

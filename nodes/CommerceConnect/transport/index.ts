@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { PageLoop } from '../../shared/paging';
-import { ProviderClient, baseUrlOf } from '../../shared/transport/client';
+import { ProviderClient, baseUrlOf, endpointKey } from '../../shared/transport/client';
 import { MediaSyncApiError, asNodeError } from '../../shared/transport/errors';
 import {
 	type ApiRequest,
@@ -57,7 +57,7 @@ export const MAX_LIST_PAGES = 20_000;
  * CommerceConnect API v2 calls, each one request through the shared transport (retries,
  * timeouts, size caps, sanitized errors). One client per node run, so lookups are cached per run.
  */
-export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
+export class CommerceConnectClient extends ProviderClient<{ baseUrl: string; email: string }> {
 	/** Product-code lookups of this run, as promises: items running side by side share one lookup. */
 	private readonly productIds = new Map<string, Promise<number[]>>();
 
@@ -65,7 +65,7 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
 		super(ctx, COMMERCECONNECT_PROFILE, options);
 	}
 
-	protected readSettings(credentials: IDataObject): { baseUrl: string } {
+	protected readSettings(credentials: IDataObject): { baseUrl: string; email: string } {
 		const method = String(credentials.authMethod || 'staticToken');
 		if (!AUTH_METHODS.includes(method)) {
 			// Say it before sending anything (the credential's authenticate would refuse it too).
@@ -75,7 +75,13 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
 				{ description: `Edit the credential and choose one of: ${AUTH_METHODS.join(', ')}.` },
 			);
 		}
-		return { baseUrl: baseUrlOf(credentials.baseUrl, DEFAULT_BASE_URL) };
+		return { baseUrl: baseUrlOf(credentials.baseUrl, DEFAULT_BASE_URL), email: String(credentials.email ?? '') };
+	}
+
+	/** Whose data this client reads: base URL and account, as state kept between runs is keyed. */
+	async accountKey(): Promise<string> {
+		const { baseUrl, email } = await this.settings();
+		return endpointKey(baseUrl, email);
 	}
 
 	/** The credential's base URL, without trailing slashes. */

@@ -7,7 +7,8 @@ import { FieldChecker, type MediaItem, type MediaItemType } from '../../model';
 import type { RunContext } from '../context';
 import { MEDIA_ITEM_TYPE_OPTIONS, productFields, readProductId } from './fields';
 import { concurrencyFrom, concurrencyOption, keys } from './parallel';
-import { ProductMediaIndex, hasTag } from './sync/mediaIndex';
+import { DEFAULT_FULL_SCAN_HOURS, type IndexScope } from './sync/keptIndex';
+import { hasTag } from './sync/mediaIndex';
 import { type PlannedUpdate, type WantedMedia, createFields, planSync, readWantedList } from './sync/plan';
 
 const displayOptions = { show: { resource: ['mediaItem'], operation: ['syncProductMedia'] } };
@@ -111,6 +112,24 @@ const properties: INodeProperties[] = [
 		options: [
 			concurrencyOption,
 			{
+				displayName: 'Full Scan Every (Hours)',
+				name: 'fullScanHours',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: DEFAULT_FULL_SCAN_HOURS,
+				description:
+					'Between full scans, runs read only what changed since the last run (an index kept in the workflow). 0 reads every media item on every run.',
+			},
+			{
+				displayName: 'Max Share to Delete (%)',
+				name: 'maxDeletePercent',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 100,
+				description:
+					'Refuse to run for a product when its wanted list would delete more than this share of its synced media at once (a list that suddenly came back short). 100 allows any deletion.',
+			},
+			{
 				displayName: 'New Media Type',
 				name: 'mediaItemType',
 				type: 'options',
@@ -124,15 +143,6 @@ const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description: 'Whether entries without a position get their place in the list (1, 2, 3…) as position',
-			},
-			{
-				displayName: 'Max Share to Delete (%)',
-				name: 'maxDeletePercent',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 100 },
-				default: 100,
-				description:
-					'Refuse to run for a product when its wanted list would delete more than this share of its synced media at once (a list that suddenly came back short). 100 allows any deletion.',
 			},
 			{
 				displayName: 'Synced Media Created After',
@@ -201,19 +211,27 @@ function readInput(this: IExecuteFunctions, itemIndex: number): SyncInput {
 	return { syncTag, wanted, defaultType, maxDeletePercent };
 }
 
-/** What the index of this run must hold: every sync tag of the run's items, and the earliest created-after bound. */
-function scanScope(this: IExecuteFunctions): { tags: Set<string>; createdFrom?: number } {
+/**
+ * What the index of this run must hold: every sync tag of the run's items, and the earliest
+ * created-after bound; and the shortest Full Scan Every of the items.
+ */
+function scanScope(this: IExecuteFunctions): IndexScope {
 	const tags = new Set<string>();
 	let createdFrom: number | undefined;
 	let unbounded = false;
+	let fullScanHours = DEFAULT_FULL_SCAN_HOURS;
 	const items = this.getInputData();
 	for (let i = 0; i < items.length; i++) {
 		if (this.getNodeParameter('operation', i, '') !== 'syncProductMedia') continue;
 		const check = new FieldChecker(this.getNode(), i);
 		try {
 			tags.add(readSyncTag(check, this.getNodeParameter('syncTag', i)));
-			const after = (this.getNodeParameter('syncOptions', i, {}) as IDataObject).createdAfter;
-			const bound = check.optionalTime(after, 'Synced Media Created After');
+			const options = this.getNodeParameter('syncOptions', i, {}) as IDataObject;
+			const bound = check.optionalTime(options.createdAfter, 'Synced Media Created After');
+			if (options.fullScanHours !== undefined) {
+				const hours = Number(options.fullScanHours);
+				fullScanHours = Math.min(fullScanHours, Number.isFinite(hours) && hours > 0 ? hours : 0);
+			}
 			if (bound === undefined) unbounded = true;
 			else createdFrom = createdFrom === undefined ? bound : Math.min(createdFrom, bound);
 		} catch {
@@ -221,7 +239,7 @@ function scanScope(this: IExecuteFunctions): { tags: Set<string>; createdFrom?: 
 			unbounded = true;
 		}
 	}
-	return { tags, createdFrom: unbounded ? undefined : createdFrom };
+	return { tags, createdFrom: unbounded ? undefined : createdFrom, fullScanEveryMs: fullScanHours * 3_600_000 };
 }
 
 interface Change extends IDataObject {
@@ -241,7 +259,7 @@ export const parallel = {
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const input = readInput.call(this, itemIndex);
 	const { productId, productCode } = await readProductId.call(this, run, itemIndex);
-	const index = await run.mediaIndex(async () => await ProductMediaIndex.scan(run.client, scanScope.call(this)));
+	const index = await run.mediaIndex(() => scanScope.call(this));
 
 	const existing = index.tagged(productId, input.syncTag);
 	const plan = planSync(existing, input.wanted, input.syncTag);
@@ -299,6 +317,7 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 			deletes = await mapUntilFailure([plan.remove], 1, async (items) => {
 				await run.client.deleteByFilter(productId, [input.syncTag]);
 				index.removeTagged(productId, input.syncTag);
+				run.deletedTagged(productId, input.syncTag);
 				return items.map((item): Change => ({ action: 'deleted', id: item.id, url: String(item.url ?? '') }));
 			});
 		} else {
@@ -308,6 +327,7 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 				async (item) => {
 					await run.client.remove(item.id);
 					index.remove(productId, item.id);
+					run.deleted(item.id);
 					return [{ action: 'deleted', id: item.id, url: String(item.url ?? '') } as Change];
 				},
 				signal,
