@@ -159,7 +159,7 @@ describe('CommerceConnect Sync Product Media: index kept between runs', () => {
 		const result = await h.execute([wantedOf(1000, ['a', 'b'])]);
 		expect(scanOf(result)).toMatchObject({
 			mode: 'full',
-			reason: '1 media items were deleted in CommerceConnect since the last run',
+			reason: '1 media item was deleted in CommerceConnect since the last run',
 		});
 		expect(result.output[0][0].json).toMatchObject({ created: 1, unchanged: 1 });
 		expect(synced(1000)).toEqual(['a.jpg', 'b.jpg']);
@@ -217,7 +217,7 @@ describe('CommerceConnect Sync Product Media: index kept between runs', () => {
 		const after = await h.execute([wantedOf(1000, ['a', 'old', 'late'])]);
 		expect(scanOf(after)).toMatchObject({
 			mode: 'full',
-			reason: '1 media items appeared late in CommerceConnect since the last run',
+			reason: '1 media item was made visible late by CommerceConnect (created before the last run)',
 		});
 		// ...and the duplicate removed, keeping the older item.
 		expect(after.output[0][0].json).toMatchObject({ deleted: 1, unchanged: 3 });

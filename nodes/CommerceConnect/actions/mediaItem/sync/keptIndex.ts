@@ -223,9 +223,11 @@ export class KeptIndex {
 }
 
 function deletedReason(expected: number, found: number): string {
+	const n = Math.abs(expected - found);
+	const items = n === 1 ? '1 media item was' : `${n} media items were`;
 	return found < expected
-		? `${expected - found} media items were deleted in CommerceConnect since the last run`
-		: `${found - expected} media items appeared late in CommerceConnect since the last run`;
+		? `${items} deleted in CommerceConnect since the last run`
+		: `${items} made visible late by CommerceConnect (created before the last run)`;
 }
 
 /** The start of the second before `now`: every item created up to it was created in a second that has passed. */
