@@ -96,6 +96,16 @@ export class MockServer {
 	 */
 	consumeBody?: (req: IncomingMessage, path: string) => Promise<unknown> | undefined;
 
+	/**
+	 * Test hook, awaited when a request has arrived (and counts as in flight), before latency,
+	 * faults and the handler: a test holds answers back, e.g. until a number of requests are in
+	 * flight at once.
+	 */
+	hold?: (request: MockRequest) => Promise<void> | void;
+
+	/** Test hook: called when a request arrives; what it returns is called when its answer is done. */
+	track?: (request: MockRequest) => (() => void) | void;
+
 	/** Count of faults applied, by kind. */
 	readonly faultsApplied: Record<string, number> = {};
 
@@ -223,7 +233,12 @@ export class MockServer {
 		this.requests.push(request);
 		this.inFlight++;
 		this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-		res.on('close', () => this.inFlight--);
+		const untrack = this.track?.(request);
+		res.on('close', () => {
+			this.inFlight--;
+			untrack?.();
+		});
+		if (this.hold) await this.hold(request);
 
 		if (this.latencyMs > 0) await this.delay(this.latencyMs);
 		if (this.answerTimeMs > 0) this.advance(this.answerTimeMs);

@@ -71,12 +71,17 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		const total = visible();
 		const first = await sync({ mediaList: wanted });
 
-		expect(writes()).toEqual([
-			`PUT /api/v2/media_items/${seeded.a.id} {"media_item":{"description":"new","is_primary":true}}`,
+		// The update runs alongside the creates, which run one after another in list order; the
+		// delete comes last.
+		const update = `PUT /api/v2/media_items/${seeded.a.id} {"media_item":{"description":"new","is_primary":true}}`;
+		const creates = [
 			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":300,"url":"https://cdn.example.com/300/c.jpg","description":"C","position":2,"tag_list":["${TAG}"]}}`,
 			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":300,"url":"https://cdn.example.com/300/d.jpg","tag_list":["${TAG}","back"]}}`,
-			`DELETE /api/v2/media_items/${seeded.b.id}`,
-		]);
+		];
+		expect(writes().slice(0, 3).sort()).toEqual([update, ...creates].sort());
+		expect(writes().filter((w) => w.startsWith('POST'))).toEqual(creates);
+		expect(writes()[3]).toBe(`DELETE /api/v2/media_items/${seeded.b.id}`);
+		expect(writes()).toHaveLength(4);
 		const [report] = json(first);
 		expect(report).toMatchObject({ productId: 300, syncTag: TAG, created: 2, updated: 1, deleted: 1, unchanged: 0 });
 		expect(report.changes).toEqual([

@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { IDataObject, IHttpRequestMethods, IHttpRequestOptions, INode, Logger } from 'n8n-workflow';
 
 import { plausibleOffset } from '../clock';
+import { Semaphore } from '../concurrency';
 import type { SkippedRecord } from '../skipped';
 import { MalformedResponseError, ProviderFailure } from './answerErrors';
 import { type ApiFailure, MediaSyncApiError, asNodeError, excerpt, sanitizeFailure } from './errors';
@@ -90,6 +91,12 @@ export interface ClientOptions {
 	/** Epoch ms after which no new attempt or backoff starts (the poll budget). */
 	deadline?: number;
 	itemIndex?: number;
+	/**
+	 * Attempts of this client on the wire at once, at most (see {@link ApiClient.limitInFlight}).
+	 * Unset: no limit, and no shared pause after a Retry-After (a caller that sends one request at
+	 * a time needs neither).
+	 */
+	maxInFlight?: number;
 }
 
 export interface ClientStats {
@@ -127,9 +134,15 @@ export class ApiClient {
 
 	private readonly policy: RetryPolicy;
 
-	private secrets: string[] | undefined;
+	private secrets: Promise<string[]> | undefined;
 
 	private clockWarned = false;
+
+	/** Slots for attempts on the wire, when requests of this client run side by side. */
+	private slots?: Semaphore;
+
+	/** Epoch ms before which no attempt starts: the latest Retry-After the server gave any request. */
+	private pausedUntil = 0;
 
 	constructor(
 		private readonly ctx: HttpContext,
@@ -137,6 +150,18 @@ export class ApiClient {
 		private readonly options: ClientOptions = {},
 	) {
 		this.policy = { ...DEFAULT_RETRY_POLICY, ...profile.retry };
+		if (options.maxInFlight !== undefined) this.limitInFlight(options.maxInFlight);
+	}
+
+	/**
+	 * Lets callers send requests side by side (an action node running its items in parallel):
+	 * at most `limit` attempts of this client are on the wire at once, the others wait for a
+	 * slot; a backoff between attempts holds no slot. A Retry-After the server gives one request
+	 * then holds back every request of this client, not only the one it answered, so parallel
+	 * requests do not keep knocking while the server asked to wait. Call it before the first request.
+	 */
+	limitInFlight(limit: number): void {
+		this.slots = new Semaphore(Math.max(1, Math.floor(limit)));
 	}
 
 	/** Server time now, as far as the plausible Date headers seen so far tell. */
@@ -164,14 +189,12 @@ export class ApiClient {
 
 	/** Secret credential values, for redaction. Loaded once. */
 	async secretsToRedact(): Promise<string[]> {
-		if (!this.secrets) {
-			const credentials = (await this.ctx.getCredentials(
-				this.profile.credentialType,
-				this.options.itemIndex,
-			)) as Record<string, unknown>;
-			this.secrets = secretValues(credentials, this.profile.secretFields);
-		}
-		return this.secrets;
+		// One read for requests that start side by side; a failed read is tried again by the next.
+		this.secrets ??= this.ctx
+			.getCredentials(this.profile.credentialType, this.options.itemIndex)
+			.then((credentials) => secretValues(credentials as Record<string, unknown>, this.profile.secretFields));
+		this.secrets.catch(() => (this.secrets = undefined));
+		return await this.secrets;
 	}
 
 	/**
@@ -181,24 +204,71 @@ export class ApiClient {
 	 */
 	async send<T>(request: ApiRequest, parse: (response: RawResponse) => T | Promise<T>): Promise<T> {
 		const secrets = await this.secretsToRedact();
-		const sendDeadline = this.sendDeadline(request);
+		// Counted from the first attempt's start, so time spent waiting for a slot is not charged to it.
+		let sendDeadline: number | undefined;
+		// The pause (see limitInFlight) this request has waited out already: its own backoff after
+		// the Retry-After that set it counts, so no request waits for one pause twice.
+		const waited = { until: 0 };
 		let attempt = 0;
 		for (;;) {
 			attempt++;
-			const outcome = await this.attempt(request, parse, secrets, sendDeadline);
+			const outcome = await this.inSlot(waited, async () => {
+				sendDeadline ??= this.sendDeadline(request);
+				return await this.attempt(request, parse, secrets, sendDeadline);
+			});
 			if (outcome.ok) return outcome.value;
 
 			const failure = sanitizeFailure(outcome.failure, secrets);
-			const delay = this.retryDelay(request, outcome, attempt, sendDeadline);
+			const pausedUntil = this.holdBackAfter(failure);
+			const delay = this.retryDelay(request, outcome, attempt, sendDeadline!);
 			if (delay === undefined) {
-				throw new MediaSyncApiError(this.ctx.getNode(), failure, { itemIndex: this.options.itemIndex });
+				throw new MediaSyncApiError(this.ctx.getNode(), failure, {
+					itemIndex: this.options.itemIndex,
+					attempts: attempt,
+				});
 			}
+			if (pausedUntil !== undefined) waited.until = Math.max(waited.until, pausedUntil);
 			this.stats.retries++;
 			this.ctx.logger.warn(
 				`${this.profile.name}: ${failure.kind === 'http' ? `HTTP ${failure.httpCode}` : failure.kind} while trying to ${request.operation}; attempt ${attempt + 1} of ${this.policy.maxAttempts} in ${delay} ms`,
 			);
 			await timing.sleep(delay);
 		}
+	}
+
+	/**
+	 * Runs one attempt in a slot (when requests run side by side), after the pause the server
+	 * asked for, unless this request has waited for that pause already (`waited`).
+	 */
+	private async inSlot<T>(waited: { until: number }, attempt: () => Promise<T>): Promise<T> {
+		if (!this.slots) return await attempt();
+		const release = await this.slots.acquire();
+		try {
+			const until = this.pausedUntil;
+			if (until > waited.until) {
+				waited.until = until;
+				const pause = until - Date.now();
+				if (pause > 0) await timing.sleep(pause);
+			}
+			return await attempt();
+		} finally {
+			release();
+		}
+	}
+
+	/**
+	 * A Retry-After the transport honours holds back every request of this client until it has
+	 * passed. Returns the end of that pause, when the failure set one.
+	 */
+	private holdBackAfter(failure: ApiFailure): number | undefined {
+		const wait = failure.retryAfterMs;
+		if (!this.slots || wait === undefined || wait <= 0 || wait > this.policy.maxRetryAfterMs) return undefined;
+		const until = Date.now() + wait;
+		if (until > this.pausedUntil) {
+			this.pausedUntil = until;
+			this.warn(`asked to wait ${Math.ceil(wait / 1000)} s (Retry-After): no request of this run starts before then`);
+		}
+		return until;
 	}
 
 	private attemptTimeout(request: ApiRequest): number {
