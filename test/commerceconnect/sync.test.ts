@@ -115,6 +115,40 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		expect(json(second)[0]).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 3, changes: [] });
 	});
 
+	it('a media item another run deleted first counts as deleted: the PIM is as wanted, no error', async () => {
+		const seeded = seedProduct300();
+		// The item to delete is gone when the DELETE arrives (a concurrent run of the same sync
+		// won): CommerceConnect answers 404 on the first attempt.
+		mock.server.injectFault(
+			{
+				kind: 'status',
+				status: 404,
+				body: JSON.stringify({ error: `Couldn't find MediaItem with 'id'=${seeded.b.id}` }),
+			},
+			{
+				times: 1,
+				// The other run's delete lands just before this one's.
+				match: (r) => r.method === 'DELETE' && mock.items.delete(seeded.b.id),
+			},
+		);
+		const [report] = json(await sync({ mediaList: wanted }));
+		expect(report).toMatchObject({ created: 2, updated: 1, deleted: 1 });
+		expect(report.changes).toContainEqual({
+			action: 'deleted',
+			id: seeded.b.id,
+			url: 'https://cdn.example.com/300/b.jpg',
+		});
+		expect(
+			productMedia(300)
+				.filter((i) => i.tag_list.includes(TAG))
+				.map((i) => i.url),
+		).toEqual([
+			'https://cdn.example.com/300/a.jpg',
+			'https://cdn.example.com/300/c.jpg',
+			'https://cdn.example.com/300/d.jpg',
+		]);
+	});
+
 	it('scans once for all input items: N products cost ceil(total / 100) + 2 list requests', async () => {
 		const total = visible();
 		const input = [9, 257, 300].map((product) => ({

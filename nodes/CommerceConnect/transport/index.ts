@@ -195,9 +195,14 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string; ema
 
 	/**
 	 * `DELETE /api/v2/media_items/:id`. Retried like any idempotent request; a 404 after an
-	 * earlier attempt of the same call means that attempt deleted it, and counts as done.
+	 * earlier attempt of the same call means that attempt deleted it, and counts as done. With
+	 * `missingIsDone`, any 404 counts as done: a caller that wants the item gone (Sync Product
+	 * Media) has what it wants when another run deleted it first.
 	 */
-	async remove(id: number): Promise<{ id: number; alreadyDeleted: boolean; response: IDataObject }> {
+	async remove(
+		id: number,
+		options: { missingIsDone?: boolean } = {},
+	): Promise<{ id: number; alreadyDeleted: boolean; response: IDataObject }> {
 		try {
 			const response = await this.http.send(
 				{
@@ -213,7 +218,11 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string; ema
 		} catch (error) {
 			// The attempts of this request, not the client's request count: other requests of the run
 			// may be on the wire at the same time.
-			if (error instanceof MediaSyncApiError && error.attempts > 1 && error.apiFailure.httpCode === 404) {
+			if (
+				error instanceof MediaSyncApiError &&
+				(error.attempts > 1 || options.missingIsDone === true) &&
+				error.apiFailure.httpCode === 404
+			) {
 				return { id, alreadyDeleted: true, response: {} };
 			}
 			throw asNodeError(this.ctx.getNode(), error);

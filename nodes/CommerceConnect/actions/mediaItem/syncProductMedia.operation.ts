@@ -325,7 +325,8 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 				plan.remove,
 				run.concurrency,
 				async (item) => {
-					await run.client.remove(item.id);
+					// Gone already (another run of the same sync deleted it first) is what this wants.
+					await run.client.remove(item.id, { missingIsDone: true });
 					index.remove(productId, item.id);
 					run.deleted(item.id);
 					return [{ action: 'deleted', id: item.id, url: String(item.url ?? '') } as Change];
