@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
+import { FILL, MAX_SLICE_PAGES } from '../nodes/CommerceConnect/trigger/source';
 import { isoDay } from '../nodes/HalLeonardDam/days';
 import { STATE_KEY, type SyncState } from '../nodes/shared/sync/state';
 import { PollHarness } from '../test/harness/n8n';
@@ -264,35 +265,54 @@ function commerceConnect() {
 				let fits = 0;
 				let entries = 0;
 				let tooFull = 0;
-				let paged = 0;
+				let pagedSlices = 0;
+				let pages = 0;
 				let repeats = 0;
+				const lists = requests.filter((q) => q.path === '/api/v2/media_items');
+				const bounds = (r: MockRequest) => `${r.query.get('updated_time_from')}|${r.query.get('updated_time_to')}`;
+				const totalOf = (r: MockRequest) =>
+					countIn(Date.parse(r.query.get('updated_time_from')!), Date.parse(r.query.get('updated_time_to')!));
+				// A slice was paged when a page after the first was asked for, or its first page twice
+				// while it held a page or more (the answer that gave its count, then page 1).
+				const firstPages = new Map<string, number>();
+				for (const r of lists)
+					if (r.query.get('updated_time_to') !== null && r.query.get('page') === '1' && r.query.get('per_page') !== '1')
+						firstPages.set(bounds(r), (firstPages.get(bounds(r)) ?? 0) + 1);
+				const paged = new Set(
+					lists
+						.filter((r) => r.query.get('updated_time_to') !== null)
+						.filter((r) => r.query.get('page') !== '1' || (totalOf(r) >= 100 && (firstPages.get(bounds(r)) ?? 0) > 1))
+						.map(bounds),
+				);
 				const seen = new Set<string>();
-				for (const r of requests.filter((q) => q.path === '/api/v2/media_items')) {
+				for (const r of lists) {
 					const query = r.query.toString();
-					if (seen.has(query)) repeats++;
+					const repeated = seen.has(query);
 					seen.add(query);
-					const to = r.query.get('updated_time_to');
-					if (to === null) {
-						open++;
-						continue;
-					}
-					if (r.query.get('per_page') === '1') {
-						checks++;
-						continue;
-					}
-					const total = countIn(Date.parse(r.query.get('updated_time_from')!), Date.parse(to));
-					if (r.query.get('page') !== '1') paged++;
-					else if (total > 100) tooFull++;
+					if (r.query.get('updated_time_to') === null) open++;
+					else if (r.query.get('per_page') === '1') checks++;
+					else if (paged.has(bounds(r))) {
+						if (r.query.get('page') === '1' && !seen.has(`count|${bounds(r)}`)) {
+							seen.add(`count|${bounds(r)}`);
+							pagedSlices++;
+						} else {
+							pages++;
+							if (repeated && (r.query.get('page') !== '1' || seen.has(`page1|${bounds(r)}`))) repeats++;
+							if (r.query.get('page') === '1') seen.add(`page1|${bounds(r)}`);
+						}
+					} else if (totalOf(r) >= 100) tooFull++;
 					else {
+						if (repeated) repeats++;
 						fits++;
-						entries += total;
+						entries += totalOf(r);
 					}
 				}
 				return (
-					`${open} first request(s) of a window without upper bound (when the window holds more than a page, its answer serves only as a count), ` +
-					`${fits} time slices that fit one page (${fits ? (entries / fits).toFixed(0) : 0} entries of 100 on average; slices aim at 60), ` +
-					`${tooFull} slices too full for a page (asked again narrower), ${paged} further pages and ${checks} count checks of one-second slices; ` +
-					`${repeats} of these repeat an earlier query (a slice re-read by the next poll when it held more than the rest of the per-poll cap)`
+					`${open} first request(s) of a window without upper bound (when the window holds more than a page, its answer gives the server's clock and a count), ` +
+					`${fits} slices that fit one page (${fits ? (entries / fits).toFixed(0) : 0} entries on average; they aim at ${Math.floor(100 * FILL)}), ` +
+					`${pagedSlices} slices paged under a count check (${pages} pages and ${checks} count checks; a paged slice costs its pages + 2: the answer that gave its count before the pages, and the check after the last), ` +
+					`${tooFull} slices too full for a page and not paged (asked again narrower: the walk to where the changes are, or more than ${MAX_SLICE_PAGES} pages); ` +
+					`${repeats} of these repeat a page or slice already read (re-read by the next poll when it held more than the rest of the per-poll cap)`
 				);
 			},
 			stop: async () => await mock.stop(),
@@ -388,7 +408,7 @@ describe('requests per sync', () => {
 			'  - Hal Leonard DAM: ranges are unpaged; a range holding more than the per-poll cap is asked again by the next poll, which skips what it emitted (small state), so ceil(files in the range / cap) requests per range.',
 		);
 		report(
-			'  - CommerceConnect: offset pages shift while items change, so the trigger never pages a window by offset: it reads time slices that fit one page (see the breakdown above).',
+			`  - CommerceConnect: offset pages shift while items change, so the trigger never pages an open window by offset: it reads time slices sized from the density seen, each either one page or paged under a count check (a past slice can only lose items; pages + 2 requests); the extra requests are the window's first request, each paged slice's count and check, and the narrower re-asks (see the breakdown above).`,
 		);
 		report(`  load average at end: ${loadAverage()}`);
 	});

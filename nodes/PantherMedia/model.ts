@@ -84,23 +84,71 @@ export interface SearchPage {
 /** Reads `Thu, 02 Aug 2012 05:54:55 UTC` (also GMT / +0000, or an ISO date), as epoch ms. */
 export function parsePantherDate(text: string | undefined): number | undefined {
 	if (!text) return undefined;
+	const fast = canonicalDate(text);
+	if (fast !== undefined) return fast;
 	const value = text.trim();
-	const rfc =
-		/^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(UTC|GMT|Z|[+-]0000)?$/.exec(
-			value,
-		);
+	const rfc = RFC_DATE.exec(value);
 	if (rfc) {
-		const month = MONTHS.indexOf(rfc[2].charAt(0).toUpperCase() + rfc[2].slice(1).toLowerCase());
-		if (month < 0) return undefined;
-		const [day, year, hour, minute, second] = [rfc[1], rfc[3], rfc[4], rfc[5], rfc[6] ?? '0'].map(Number);
-		if (day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
-		const ms = Date.UTC(year, month, day, hour, minute, second);
-		return new Date(ms).getUTCDate() === day ? ms : undefined;
+		// A poll page has 10,000 of these: no arrays or Date objects per date.
+		const month = MONTHS[rfc[2].toLowerCase()];
+		if (month === undefined) return undefined;
+		const day = Number(rfc[1]);
+		const year = Number(rfc[3]);
+		const hour = Number(rfc[4]);
+		const minute = Number(rfc[5]);
+		const second = rfc[6] === undefined ? 0 : Number(rfc[6]);
+		if (day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return undefined;
+		return Date.UTC(year, month, day, hour, minute, second);
 	}
 	return toEpochMs(value);
 }
 
-const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+/**
+ * The layout PantherMedia writes, `Thu, 02 Aug 2012 05:54:55 UTC` (29 characters), read by
+ * position: a poll page has 10,000 dates and this is several times faster than the pattern
+ * below. Anything else, or a date this layout cannot hold, is left to the pattern (undefined).
+ */
+function canonicalDate(text: string): number | undefined {
+	if (text.length !== 29 || text.charCodeAt(3) !== 0x2c || !text.endsWith(' UTC')) return undefined;
+	const digits = (at: number, count: number): number => {
+		let value = 0;
+		for (let i = at; i < at + count; i++) {
+			const d = text.charCodeAt(i) - 0x30;
+			if (d < 0 || d > 9) return NaN;
+			value = value * 10 + d;
+		}
+		return value;
+	};
+	const letter = (at: number) => /[A-Za-z]/.test(text[at]);
+	const separators = text[4] === ' ' && text[7] === ' ' && text[11] === ' ' && text[16] === ' ';
+	if (!separators || text[19] !== ':' || text[22] !== ':' || !(letter(0) && letter(1) && letter(2))) return undefined;
+	const month = MONTHS[text.slice(8, 11).toLowerCase()];
+	const day = digits(5, 2);
+	const year = digits(12, 4);
+	const hour = digits(17, 2);
+	const minute = digits(20, 2);
+	const second = digits(23, 2);
+	// NaN (a non-digit) fails every comparison.
+	const valid = year >= 0 && day >= 1 && day <= daysIn(year, month ?? 0) && hour <= 23 && minute <= 59 && second <= 59;
+	if (month === undefined || !valid) return undefined;
+	return Date.UTC(year, month, day, hour, minute, second);
+}
+
+const RFC_DATE =
+	/^(?:[A-Za-z]{3},\s*)?(\d{1,2})\s+([A-Za-z]{3})\s+(\d{4})\s+(\d{2}):(\d{2})(?::(\d{2}))?\s*(UTC|GMT|Z|[+-]0000)?$/;
+
+/** Month index by lower-case English abbreviation. */
+const MONTHS: Readonly<Record<string, number>> = Object.assign(
+	Object.create(null) as Record<string, number>,
+	Object.fromEntries(
+		['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'].map((m, i) => [m, i]),
+	),
+);
+
+function daysIn(year: number, month: number): number {
+	if (month === 1) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+	return month === 3 || month === 5 || month === 8 || month === 10 ? 30 : 31;
+}
 
 /** Problems found while reading an answer; the transport turns them into "malformed answer". */
 export class AnswerShapeError extends Error {
@@ -110,9 +158,10 @@ export class AnswerShapeError extends Error {
 	}
 }
 
-function attr(element: unknown, name: string): string | undefined {
+/** An attribute's text; `key` is the parser's name for it (`@_` + the attribute's name). */
+function attr(element: unknown, key: `@_${string}`): string | undefined {
 	if (!element || typeof element !== 'object') return undefined;
-	const value = (element as Record<string, unknown>)[`@_${name}`];
+	const value = (element as Record<string, unknown>)[key];
 	return value === undefined || value === null ? undefined : String(value);
 }
 
@@ -132,9 +181,9 @@ export function readPollPage(rsp: Record<string, unknown>): PollPage {
 	const out: PollItem[] = [];
 	const skipped: PollPage['skipped'] = [];
 	list.forEach((media, index) => {
-		const id = attr(media, 'id')?.trim();
-		const dateText = attr(media, 'date');
-		const nextPageId = attr(media, 'next_page_id')?.trim();
+		const id = attr(media, '@_id')?.trim();
+		const dateText = attr(media, '@_date');
+		const nextPageId = attr(media, '@_next_page_id')?.trim();
 		const date = parsePantherDate(dateText);
 		if (!id) skipped.push({ record: index + 1, problem: 'it has no media id' });
 		else if (date === undefined)
@@ -143,8 +192,8 @@ export function readPollPage(rsp: Record<string, unknown>): PollPage {
 		else out.push({ id, date, nextPageId });
 	});
 	return {
-		type: attr(items, 'type') ?? '',
-		total: count(attr(items, 'total')),
+		type: attr(items, '@_type') ?? '',
+		total: count(attr(items, '@_total')),
 		items: out,
 		rows: list.length,
 		skipped,
@@ -223,7 +272,7 @@ export function readSearchPage(rsp: Record<string, unknown>): SearchPage {
 		typeof items === 'object' && items !== null ? (items as Record<string, unknown>).media : undefined,
 	);
 	return {
-		total: count(attr(items, 'total')),
+		total: count(attr(items, '@_total')),
 		items: list.map((raw, index) => {
 			const media = plainRecord(raw);
 			if (typeof media.id !== 'string' || !media.id)

@@ -1,6 +1,8 @@
 import { TextDecoder } from 'node:util';
 
-import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
+
+import { checkWellFormed } from './xmlWellFormed';
 
 /**
  * XML for untrusted provider answers (PantherMedia, Hal Leonard DAM), hardened:
@@ -10,8 +12,8 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
  * - tag and attribute values are never coerced: an id "0123" stays the string "0123";
  * - attributes are kept (prefix `@_`); elements named by the caller are always arrays, so a
  *   one-element list does not collapse into an object;
- * - the body size is capped before parsing and the document is validated, so a truncated or
- *   malformed answer is an error, never a half-read list;
+ * - the body size is capped before parsing and the document is checked to be well-formed
+ *   (./xmlWellFormed.ts), so a truncated or malformed answer is an error, never a half-read list;
  * - elements nest at most {@link MAX_XML_DEPTH} levels deep: a deeper document (100,000 levels
  *   is a few hundred KB) is refused with an error naming the limit, and nothing that walks the
  *   result recursively (readers, fingerprints) can overflow the stack;
@@ -94,13 +96,14 @@ export function parseXml(body: Buffer | string, options: XmlParseOptions = {}): 
 	const text = typeof body === 'string' ? body : decodeBytes(body, detectCharset(body, options.headerCharset));
 	if (text.trim() === '') throw new XmlError('the answer is empty');
 
-	const valid = XMLValidator.validate(text, { allowBooleanAttributes: false });
-	if (valid !== true) {
-		throw new XmlError(`not well-formed XML (${valid.err.msg.replace(/\s+/g, ' ')} at line ${valid.err.line})`);
-	}
+	const maxDepth = options.maxDepth ?? MAX_XML_DEPTH;
+	// The parser itself reads a truncated or unbalanced document without complaint: checked first.
+	const problem = checkWellFormed(text, maxDepth);
+	if (problem?.tooDeep) throw tooDeep(maxDepth);
+	if (problem)
+		throw new XmlError(`not well-formed XML (${problem.message.replace(/\s+/g, ' ')} at line ${problem.line})`);
 
 	const isList = listMatcher(options.arrays ?? []);
-	const maxDepth = options.maxDepth ?? MAX_XML_DEPTH;
 	const parser = new XMLParser({
 		// fast-xml-parser stops past this depth while it builds the tree (iteratively), before the
 		// recursive steps that would overflow the stack on a 100,000-deep document. It counts the
@@ -141,10 +144,14 @@ function listMatcher(arrays: readonly string[]): (name: string, path: unknown) =
 	return (name, path) => names.has(name) || (lastNames.has(name) && paths.has(String(path)));
 }
 
+function tooDeep(maxDepth: number): XmlError {
+	return new XmlError(`the XML nests elements more than ${maxDepth} levels deep, deeper than any answer`);
+}
+
 function rethrowAsXmlError(error: unknown, maxDepth: number): never {
 	const message = error instanceof Error ? error.message : String(error);
 	if (/nested tags/i.test(message) || (error instanceof RangeError && /call stack/i.test(message))) {
-		throw new XmlError(`the XML nests elements more than ${maxDepth} levels deep, deeper than any answer`);
+		throw tooDeep(maxDepth);
 	}
 	throw new XmlError(`could not read the XML: ${message}`);
 }

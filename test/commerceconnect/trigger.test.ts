@@ -170,6 +170,110 @@ describe('CommerceConnect Trigger', () => {
 		expect(tally.duplicates).toBe(0);
 	});
 
+	/** 1,000 items over the last ~17 minutes, a trigger started 20 minutes back with a large cap. */
+	function denseBacklog(count = 1000, maxItemsPerPoll = 5000) {
+		const start = Math.floor((mock.now() - seconds(1200)) / 1000) * 1000;
+		const items = Array.from({ length: count }, (_, i) =>
+			mock.seed(
+				{ url: `https://cdn.example.com/d/${i}.jpg`, product_id: 9, description: 'v1' },
+				start + seconds(60) + i * 1000,
+			),
+		);
+		const harness = trigger({
+			firstRun: 'date',
+			startDate: new Date(start).toISOString(),
+			syncOptions: { maxItemsPerPoll },
+		});
+		return { items, harness };
+	}
+	/** The list requests of a slice (bounded on both sides, not a count check), as "from|to". */
+	const sliceOf = (r: MockRequest) => `${q(r, 'updated_time_from')}|${q(r, 'updated_time_to')}`;
+
+	it('reads a dense window as one slice paged under a count check: pages + 3 requests, each item once', async () => {
+		const { items, harness } = denseBacklog();
+		const tally = new Tally();
+		tally.add(await harness.poll());
+		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
+		expect(tally.duplicates).toBe(0);
+
+		const lists = mock.listRequests();
+		// The window's first request (no upper bound: the server's clock and a count), the slice's
+		// first page as its count before the pages, its 10 pages, the count check after the last.
+		expect(lists).toHaveLength(13);
+		expect(q(lists[0], 'updated_time_to')).toBeNull();
+		const slice = sliceOf(lists[1]);
+		expect(lists.slice(1).every((r) => sliceOf(r) === slice)).toBe(true);
+		expect(lists.slice(1).map((r) => `${q(r, 'page')}/${q(r, 'per_page')}`)).toEqual([
+			'1/100',
+			...Array.from({ length: 10 }, (_, i) => `${i + 1}/100`),
+			'1/1',
+		]);
+		// The slice is in the past: it ends at the window's frozen bound, behind the settle lag.
+		expect(Date.parse(q(lists[1], 'updated_time_to')!)).toBeLessThanOrEqual(lists[0].at - SETTLE_MS + PAD_MS);
+		expect(await harness.poll()).toBeNull();
+	});
+
+	it.each([
+		['edited while a later page is read', 'before', '3'],
+		// Between page 1's SELECT and its COUNT (two queries in Rails): that page's own count already
+		// lacks the item, which is why a slice's count is taken by an earlier request.
+		['edited between the SELECT and the COUNT of page 1', 'between', '1'],
+	] as const)(
+		'narrows a paged slice when an item leaves it meanwhile (%s), and loses nothing',
+		async (_name, phase, page) => {
+			const { items, harness } = denseBacklog();
+			const moved = items[42]; // on page 1 of the slice: every later item shifts one place up
+			let edited = false;
+			let firstPageAnswers = 0;
+			mock.onList = (request, at) => {
+				if (q(request, 'updated_time_to') === null || q(request, 'per_page') === '1') return;
+				if (at === 'before' && q(request, 'page') === '1') firstPageAnswers++;
+				// The slice's first page is answered twice: as its count, then as page 1.
+				const pagedAlready = q(request, 'page') !== '1' || firstPageAnswers >= 2;
+				if (!edited && pagedAlready && at === phase && q(request, 'page') === page) {
+					edited = true;
+					mock.edit(moved.id, { description: 'v2' });
+				}
+			};
+			const tally = new Tally();
+			tally.add(await harness.poll());
+			mock.onList = undefined;
+			expect(edited).toBe(true);
+			// Every item that stayed is emitted (the moved one's first version may be, if its page was
+			// kept before the count changed: it was replaced before the slice was read through).
+			expect(items.filter((i) => i !== moved && !tally.has(i.id, 1))).toEqual([]);
+			expect(tally.duplicates).toBe(0);
+
+			// After the count changed, the slice was not paged on: it was read again in narrower slices
+			// from its start.
+			const lists = mock.listRequests();
+			const slice = sliceOf(lists[1]);
+			// (lists[1] is the slice's first page as its count; the pages follow.)
+			const changed = lists.findIndex((r, i) => i > 1 && sliceOf(r) === slice && q(r, 'page') === page);
+			const after = lists.slice(changed + 1).filter((r) => q(r, 'updated_time_to') !== null);
+			expect(after.length).toBeGreaterThan(0);
+			expect(after.some((r) => sliceOf(r) === slice)).toBe(false);
+			expect(q(after[0], 'updated_time_from')).toBe(q(lists[1], 'updated_time_from'));
+			expect(Date.parse(q(after[0], 'updated_time_to')!)).toBeLessThan(Date.parse(q(lists[1], 'updated_time_to')!));
+
+			// The moved item's new version comes with the next window.
+			mock.server.advance(seconds(10));
+			tally.add(await harness.poll());
+			expect(tally.has(moved.id, 2)).toBe(true);
+			expect(tally.duplicates).toBe(0);
+		},
+	);
+
+	it('with a per-poll cap below a few pages, reads one-page slices only (no paging across polls)', async () => {
+		const { items, harness } = denseBacklog(600, 100);
+		const tally = new Tally();
+		for (let i = 0; i < 12; i++) tally.add(await harness.poll());
+		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
+		expect(tally.duplicates).toBe(0);
+		const bounded = mock.listRequests().filter((r) => q(r, 'updated_time_to') !== null);
+		expect(bounded.every((r) => q(r, 'page') === '1' && q(r, 'per_page') === '100')).toBe(true);
+	});
+
 	it('control: plain offset paging over the same edit skips an item', async () => {
 		const second = Math.floor((mock.now() - seconds(30)) / 1000) * 1000;
 		const burst = Array.from({ length: 250 }, (_, i) =>

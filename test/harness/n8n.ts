@@ -76,6 +76,9 @@ export async function ensureBinaryData(): Promise<void> {
 export type CredentialStore = Record<string, ICredentialDataDecryptedObject>;
 
 export class TestCredentialsHelper extends ICredentialsHelper {
+	/** How many times a credential was decrypted (n8n's getDecrypted), across every helper. */
+	static decryptions = 0;
+
 	constructor(private readonly store: CredentialStore) {
 		super();
 	}
@@ -142,6 +145,7 @@ export class TestCredentialsHelper extends ICredentialsHelper {
 		_nodeCredentials: unknown,
 		type: string,
 	): Promise<ICredentialDataDecryptedObject> {
+		TestCredentialsHelper.decryptions++;
 		const data = this.store[type];
 		if (!data) throw new Error(`No test credentials of type ${type}`);
 		// Defaults of the credential type fill what the test leaves out, as n8n does.

@@ -3,7 +3,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
 import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { useRealClock } from '../harness/clock';
-import { PollHarness, logLines } from '../harness/n8n';
+import { PollHarness, TestCredentialsHelper, logLines } from '../harness/n8n';
 import { useMock } from '../harness/servers';
 import { PsRestfulMock } from '../../sandbox/psrestful';
 
@@ -41,6 +41,22 @@ describe('PSRESTful Trigger', () => {
 	}
 
 	const ids = (out: Awaited<ReturnType<PollHarness['poll']>>) => (out ? out[0].map((i) => i.json.productId) : []);
+
+	it('decrypts its credential once per poll, not once per request (n8n 2.x resolves it in an isolate each time)', async () => {
+		const supplier = newSupplier();
+		const harness = trigger({ supplierCode: supplier, includeMediaContent: true });
+		await harness.poll();
+		for (let i = 0; i < 25; i++) mock.modify(supplier, `D${i}`);
+		mock.server.advance(5_000);
+		mock.server.resetLog();
+		const before = TestCredentialsHelper.decryptions;
+		expect(ids(await harness.poll())).toHaveLength(25);
+		expect(mock.server.requests).toHaveLength(26); // one listing, 25 media requests…
+		expect(mock.server.requests.every((r) => r.headers['x-api-key'] === mock.apiKey)).toBe(true);
+		// …and the credential read by the node and by its client for their settings, and once by the
+		// transport for every request (it was read for each request: 29 times here).
+		expect(TestCredentialsHelper.decryptions - before).toBe(3);
+	});
 
 	it('starts from now: nothing on the first poll, then each new change once', async () => {
 		realClock.stop(); // the distance between a request and the "since" it sent below is the trigger's alone

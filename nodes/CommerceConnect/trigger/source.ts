@@ -25,14 +25,25 @@ import { type CommerceConnectClient, MAX_LIST_PAGES } from '../transport';
  * - the first request of a window asks for everything since its start, without an upper bound;
  *   when that fits in one page (fewer entries than per_page) it is the whole window, read in
  *   one atomic SELECT, and nothing can be skipped;
- * - otherwise the window is split into time slices, each asked for in one request; a slice that
- *   fits one page is complete, a fuller one is split further (the slice length adapts to the
- *   density seen), down to one second;
- * - only a one-second slice that still holds more than a page is paged, and then its count is
- *   taken before the first page, checked on every page and once more after the last: a slice in
- *   the past can only lose items (edits move them to the present), so an unchanged count proves
- *   no item left and no page shifted. A changed count restarts the slice.
+ * - otherwise the window is read in time slices, each sized from the density seen so far (the
+ *   counts of the answers before it). A slice that fits one page is complete in one request;
+ * - a slice in the past can only lose items (edits move them to the present), so it may also be
+ *   paged, holding its count: the count is taken before the first page (the answer that showed
+ *   the slice too full for one page), checked on every page and once more after the last; an
+ *   unchanged count proves no item left and no page shifted. That costs two requests more than
+ *   its pages, so it is done only for slices of several pages ({@link MIN_PAGED_PAGES}) that the
+ *   rest of the per-poll cap can take, and never for more than {@link MAX_SLICE_PAGES} pages;
+ *   a slice between one page and that is asked again narrower, down to one second, which is
+ *   paged whatever its size. A changed count narrows a longer slice (the narrower slices are read
+ *   afresh) and restarts a one-second one.
  * An item that leaves a slice is found again in the next window at its new time.
+ *
+ * Sizing. With `per_page` = 100 the fewest requests for N items are ⌈N / 100⌉. A slice read in
+ * one request costs one request for at most 99 items, so single-page slices aim at
+ * {@link FILL} of a page (a little growth still fits); a paged slice costs its pages + 2, so
+ * paged slices aim at {@link AIM_PAGES} pages, where the two extra requests weigh little.
+ * Either way the length comes from the density of the last answer, over its whole query (the
+ * padding seconds included), and grows at most {@link MAX_GROWTH}-fold at once.
  *
  * Bounds. Whether CommerceConnect's time filters are inclusive is not documented, and list
  * entries carry no timestamps, so every query reaches one second past its slice on both sides;
@@ -50,8 +61,14 @@ export const SETTLE_MS = 5_000;
 export const PAD_MS = 1_000;
 /** "Everything" starts here. */
 export const EVERYTHING_SINCE = Date.UTC(2000, 0, 1);
-/** A slice is aimed at this share of a page, so a little growth still fits. */
-const FILL = 0.6;
+/** A single-page slice is aimed at this share of a page, so a little growth still fits. */
+export const FILL = 0.85;
+/** A paged slice is aimed at this many pages (when the rest of the per-poll cap takes them). */
+export const AIM_PAGES = 40;
+/** A slice is paged only from this many pages: below, two extra requests cost more than slicing. */
+export const MIN_PAGED_PAGES = 5;
+/** A slice longer than one second is never paged beyond this many pages (what a restart can cost). */
+export const MAX_SLICE_PAGES = 100;
 /** Slice length never grows more than this factor at once. */
 const MAX_GROWTH = 8;
 
@@ -239,12 +256,14 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 				// read safely yet. The next poll starts this window with a later bound.
 				return result([], cp, true, start - PAD_MS);
 			}
-			const seconds = (to - start) / 1000 + 1;
+			// The count covers [start − pad, now]: a little more than the window, never less.
+			const seconds = (serverNow - start) / 1000 + 2;
+			const rest = (to - start) / 1000 + 1;
 			const win: CcWindow = {
 				to,
 				at: serverNow,
 				pos: start,
-				span: this.spanFor(seconds, answer.totalEntries, answer.perPage),
+				span: this.spanFor(seconds, answer.totalEntries, answer.perPage, context.maxItems, rest, rest),
 			};
 			return result([], { ...cp, win }, false, this.floorOf(cp, win));
 		}
@@ -259,27 +278,36 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		}
 
 		const end = Math.min(win.pos + (win.span - 1) * 1000, win.to);
+		const seconds = (end - win.pos) / 1000 + 1;
 		const answer = await this.list(win.pos - PAD_MS, end + PAD_MS, 1);
 		if (CommerceConnectSource.complete(answer)) {
 			const fresh = this.fresh(answer.entries, end + PAD_MS + 1000, context);
 			if (fresh.length > context.maxItems)
 				return result(fresh.slice(0, context.maxItems), cp, false, this.floorOf(cp, win));
-			const span = this.grow(win.span, answer.totalEntries, answer.perPage);
+			const span = this.spanFor(
+				seconds + 2,
+				answer.totalEntries,
+				answer.perPage,
+				context.maxItems - fresh.length,
+				(win.to - end) / 1000,
+				win.span * MAX_GROWTH,
+			);
 			const next: CcWindow = { ...win, pos: end + 1000, span };
 			return result(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
 		}
-		if (end > win.pos) {
-			// Too full for one page: a shorter slice.
-			const slice = (end - win.pos) / 1000 + 1;
-			const span = Math.max(
-				1,
-				Math.min(Math.floor(slice / 2), Math.floor((slice * answer.perPage * FILL) / Math.max(1, answer.totalEntries))),
-			);
-			return result([], { ...cp, win: { ...win, span } }, false, this.floorOf(cp, win));
+		if (end === win.pos || this.pageable(answer.totalEntries, answer.perPage, context.maxItems)) {
+			// Page the slice, holding its count (this answer's: taken before the first page is read).
+			// One second with more than a page of items is paged whatever its size.
+			const next: CcWindow = { ...win, pg: { end, total: answer.totalEntries, page: 1 } };
+			return result([], { ...cp, win: next }, false, this.floorOf(cp, next));
 		}
-		// One second with more than a page of items: page it, holding its count.
-		const next: CcWindow = { ...win, pg: { end, total: answer.totalEntries, page: 1 } };
-		return result([], { ...cp, win: next }, false, this.floorOf(cp, next));
+		// Too full for one page, and not worth paging (or too much to page): a shorter slice, sized
+		// from this count.
+		const span = Math.min(
+			Math.max(1, Math.floor(seconds / 2)),
+			this.spanFor(seconds + 2, answer.totalEntries, answer.perPage, context.maxItems, seconds, seconds),
+		);
+		return result([], { ...cp, win: { ...win, span } }, false, this.floorOf(cp, win));
 	}
 
 	private async readPaged(
@@ -295,9 +323,17 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		) => ReadResult<MediaItem>,
 	): Promise<ReadResult<MediaItem>> {
 		const floor = this.floorOf(cp, win);
+		const seconds = (pg.end - win.pos) / 1000 + 1;
 		const restart = (total: number): CcCheckpoint => {
-			// The second changed while it was paged: a new pass from page 1, which may repeat pages.
 			this.loops.delete(pg.end);
+			if (seconds > 1) {
+				// Items left the slice while it was paged: read it again in narrower slices (each
+				// complete in itself, or paged with fewer pages to hold). What was emitted stays
+				// emitted; the re-read is deduped.
+				const narrower: CcWindow = { to: win.to, at: win.at, pos: win.pos, span: Math.max(1, Math.floor(seconds / 2)) };
+				return { ...cp, win: narrower };
+			}
+			// The second changed while it was paged: a new pass from page 1, which may repeat pages.
 			return { ...cp, win: { ...win, pg: { end: pg.end, total, page: 1 } } };
 		};
 		const answer = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, pg.page, MAX_PER_PAGE, this.pagedLoop(pg.end));
@@ -311,7 +347,16 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		// Last page read: the count must still be the one taken before the first page.
 		const check = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, 1, 1);
 		if (check.totalEntries !== pg.total) return result(fresh, restart(check.totalEntries), false, floor);
-		const next: CcWindow = { to: win.to, at: win.at, pos: pg.end + 1000, span: 1 };
+		this.loops.delete(pg.end);
+		const span = this.spanFor(
+			seconds + 2,
+			pg.total,
+			answer.perPage,
+			context.maxItems - fresh.length,
+			(win.to - pg.end) / 1000,
+			seconds * MAX_GROWTH,
+		);
+		const next: CcWindow = { to: win.to, at: win.at, pos: pg.end + 1000, span };
 		return result(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
 	}
 
@@ -320,15 +365,46 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		return Math.min(win.pos, Math.max(cp.floor, win.to - this.options.lookbackMs)) - PAD_MS;
 	}
 
-	/** Slice length (seconds) expected to fill about {@link FILL} of a page, given a count over a length. */
-	private spanFor(seconds: number, count: number, perPage: number): number {
-		if (count <= 0) return Math.max(1, Math.ceil(seconds));
-		return Math.max(1, Math.min(Math.ceil(seconds), Math.floor((seconds * perPage * FILL) / count)));
+	/**
+	 * Whether a slice of `count` items is paged rather than split: several pages, so the two extra
+	 * requests weigh little, and no more than {@link MAX_SLICE_PAGES} (what a restart may cost);
+	 * only while the rest of this poll's cap takes several pages (with a small per-poll cap, every
+	 * slice is one page). A paged slice may be finished by the next poll.
+	 */
+	private pageable(count: number, perPage: number, remaining: number): boolean {
+		const least = MIN_PAGED_PAGES * perPage;
+		return count >= least && count <= MAX_SLICE_PAGES * perPage && remaining >= least;
 	}
 
-	private grow(span: number, count: number, perPage: number): number {
-		const target = count <= 0 ? span * MAX_GROWTH : Math.floor((span * perPage * FILL) / count);
-		return Math.max(1, Math.min(span * MAX_GROWTH, target));
+	/**
+	 * Items a slice is aimed at: {@link AIM_PAGES} pages when the rest of the window is expected
+	 * to hold enough for a paged slice, and the rest of the per-poll cap takes one; else
+	 * {@link FILL} of one page.
+	 */
+	private aim(perPage: number, remaining: number, expected: number): number {
+		const least = MIN_PAGED_PAGES * perPage;
+		return expected >= least && remaining >= least ? AIM_PAGES * perPage : Math.max(1, Math.floor(perPage * FILL));
+	}
+
+	/**
+	 * The next slice length in seconds, from the density of an answer: `count` items over the
+	 * `seconds` its query reached (the padding seconds included), aimed at {@link aim} for the
+	 * `rest` seconds left to read, at most `longest`. Nothing seen: the longest.
+	 */
+	private spanFor(
+		seconds: number,
+		count: number,
+		perPage: number,
+		remaining: number,
+		rest: number,
+		longest: number,
+	): number {
+		const most = Math.max(1, Math.floor(Math.min(longest, rest)));
+		if (count <= 0) return most;
+		const density = count / seconds;
+		// Every query reaches a second beyond both ends of its slice: those seconds count too.
+		const span = Math.floor(this.aim(perPage, remaining, density * rest) / density) - 2;
+		return Math.max(1, Math.min(most, span));
 	}
 
 	/** The entries not emitted yet in this version, as candidates (each id once). */
