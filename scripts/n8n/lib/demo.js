@@ -33,6 +33,14 @@ const { REPO } = require('./runtimes');
  * @property {boolean} active
  */
 
+/** The demo's login, printed by `npm start`. */
+const DEMO_OWNER = {
+	email: 'demo@media-sync.local',
+	firstName: 'Media',
+	lastName: 'Sync',
+	password: 'MediaSync-demo-1',
+};
+
 /** The example workflows, in the order the README describes them. */
 const EXAMPLES = [
 	'1-psrestful-to-commerceconnect.json',
@@ -197,6 +205,7 @@ async function importExamples(
 }
 
 module.exports = {
+	DEMO_OWNER,
 	EXAMPLES,
 	CREDENTIAL_NAMES,
 	startSandbox,
