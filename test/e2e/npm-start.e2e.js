@@ -7,73 +7,19 @@
  * editor's port is free again. A second run goes on with the sandbox's catalogue, so the
  * PantherMedia and Hal Leonard examples sync new changes in its first minutes.
  */
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const { N8nClient, nodeOutput } = require('../../scripts/n8n/lib/client');
 const { DEMO_OWNER } = require('../../scripts/n8n/lib/demo');
 const { userFolderFor } = require('../../scripts/n8n/lib/n8n-process');
-const { REPO, resolveLine } = require('../../scripts/n8n/lib/runtimes');
+const { resolveLine } = require('../../scripts/n8n/lib/runtimes');
 const { isPortFree } = require('../../scripts/n8n/lib/util');
 const { NEXT_POLL_MS } = require('./helpers');
+const { NpmStart } = require('./npm-start-process');
 const { processTree, stillRunning, waitFor } = require('./process-tree');
 
 const PROFILE = 'e2e-npm-start';
-
-/** @typedef {import('./process-tree').ProcessInfo} ProcessInfo */
-
-/**
- * One `npm start` of the end-to-end profile, its output collected.
- */
-class NpmStart {
-	constructor() {
-		this.output = '';
-		// Its own process group, as a service manager starts it; the test signals single pids.
-		this.npm = spawn('npm', ['start', '--', '--no-build', '--profile', PROFILE], {
-			cwd: REPO,
-			detached: true,
-			stdio: ['ignore', 'pipe', 'pipe'],
-			env: { ...process.env, CI: 'true' },
-		});
-		const collect = (/** @type {Buffer} */ chunk) => (this.output += chunk.toString());
-		this.npm.stdout.on('data', collect);
-		this.npm.stderr.on('data', collect);
-		/** @type {Promise<number | null>} */
-		this.exited = new Promise((resolve) => this.npm.once('exit', (code) => resolve(code)));
-	}
-
-	get pid() {
-		return /** @type {number} */ (this.npm.pid);
-	}
-
-	/** @returns {Promise<string>} the editor's URL, once the demo says it is ready */
-	async ready() {
-		const match = await waitFor(
-			() => /Ready after .*? Open (http:\/\/127\.0\.0\.1:\d+)\//.exec(this.output) ?? this.failed(),
-			{ what: 'npm start to be ready', timeoutMs: 240_000 },
-		);
-		return match[1];
-	}
-
-	/** Throws when npm start ended before it was ready. */
-	failed() {
-		if (this.npm.exitCode !== null) throw new Error(`npm start exited early:\n${this.output.slice(-3000)}`);
-		return null;
-	}
-
-	/**
-	 * The processes of the tree, by role.
-	 * @returns {{ script: ProcessInfo, n8n: ProcessInfo, all: ProcessInfo[] }}
-	 */
-	roles() {
-		const all = processTree(this.pid);
-		const script = all.find((info) => info.ppid === this.pid && /scripts\/n8n\/start\.js/.test(info.args));
-		const n8n = all.find((info) => script && info.ppid === script.pid && /n8n\/bin\/n8n start/.test(info.args));
-		if (!script || !n8n) throw new Error(`npm start's processes not found: ${JSON.stringify(all, null, 1)}`);
-		return { script, n8n, all };
-	}
-}
 
 describe('npm start, signalled by pid', () => {
 	const runtime = resolveLine('2.x');
@@ -82,7 +28,7 @@ describe('npm start, signalled by pid', () => {
 
 	afterEach(async () => {
 		// A failed test must not leave a demo running.
-		if (current) for (const info of processTree(current.pid)) killQuietly(info.pid);
+		current?.killAll();
 		current = undefined;
 	});
 
@@ -92,7 +38,7 @@ describe('npm start, signalled by pid', () => {
 	 * @param {(url: string) => Promise<void>} [whileRunning]
 	 */
 	const stopsAfter = async (choose, whileRunning) => {
-		const run = (current = new NpmStart());
+		const run = (current = new NpmStart(PROFILE));
 		const url = await run.ready();
 		const port = Number(new URL(url).port);
 		const { script, n8n, all } = run.roles();
@@ -167,12 +113,3 @@ describe('npm start, signalled by pid', () => {
 		expect(run.output).toMatch(/n8n exited on its own/);
 	});
 });
-
-/** @param {number} pid */
-function killQuietly(pid) {
-	try {
-		process.kill(pid, 'SIGKILL');
-	} catch {
-		// gone already
-	}
-}
