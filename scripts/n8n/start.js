@@ -29,6 +29,7 @@ const { N8nClient, nodeOutput } = require('./lib/client');
 const { DEMO_OWNER: OWNER, ensureSandboxCredentials, importExamples, startSandbox } = require('./lib/demo');
 const { chooseEditorPort, loadSandboxMemory, rememberEditorPort, saveSandboxMemory } = require('./lib/demo-state');
 const { ensureRuntime } = require('./lib/install');
+const { elapsed } = require('./lib/progress');
 const { watchParent } = require('./lib/lifeline');
 const { startN8n, stopAll, userFolderFor } = require('./lib/n8n-process');
 const { preparePackage } = require('./lib/package');
@@ -116,7 +117,9 @@ async function main() {
 
 	const readyIn = Date.now() - started;
 	log('');
-	log(`Ready after ${seconds(readyIn)}. Open ${n8n.url}/ and log in as ${OWNER.email} / ${OWNER.password}`);
+	// A first run (n8n installed first) takes minutes: said as minutes and seconds.
+	const took = readyIn >= 60_000 ? elapsed(readyIn) : seconds(readyIn);
+	log(`Ready after ${took}. Open ${n8n.url}/ and log in as ${OWNER.email} / ${OWNER.password}`);
 	log('What to look at:');
 	log('  - Overview → the four example workflows, active; each trigger polls every minute.');
 	const firstRun = workflows.some((workflow) => workflow.imported);

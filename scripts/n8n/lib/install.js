@@ -157,7 +157,7 @@ async function ensureRuntime(runtime, { force = false, quiet = false } = {}) {
 					`Installing n8n ${runtime.version} into ${runtime.installDir} (npm ci from scripts/n8n/runtime-${runtime.line}; log: ${logFile})`,
 				);
 				say(
-					'  Once per machine and n8n version: about 2,400 packages and 2.6 GB, measured 4–15 minutes on a 2-core machine (mostly download); later runs reuse it.',
+					'  Once per machine and n8n version: about 2,200 packages and 2.6 GB, measured 4–15 minutes on a 2-core machine (download, then compiling sqlite3); later runs reuse it.',
 				);
 				fs.mkdirSync(runtime.installDir, { recursive: true });
 				fs.rmSync(path.join(runtime.installDir, STAMP), { force: true });
