@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * End-to-end tests (`npm run test:e2e`): the package inside real n8n processes (2.x and the last
- * 1.x) against the sandbox servers. The script builds the package and installs the pinned n8n
- * runtimes first; the suite itself stays under 10 minutes.
+ * 1.x) against the sandbox servers, `npm start` signalled by pid, and the editor in a headless
+ * Chromium (browser.e2e.js). The script builds the package, installs the pinned n8n runtimes and
+ * makes sure Chromium is there (scripts/install-chromium.js) first.
  * @type {import('jest').Config}
  */
 module.exports = {

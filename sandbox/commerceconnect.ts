@@ -67,6 +67,17 @@ export interface MultipartPart {
 	sha256?: string;
 }
 
+/** What a later run needs to go on from where this one stopped (see Sandbox.state()); uploads as base64. */
+export interface CommerceConnectState {
+	products: Array<{ id: number; code: string; name: string }>;
+	items: Array<
+		Omit<StoredItem, 'asset'> & { asset?: Omit<NonNullable<StoredItem['asset']>, 'bytes'> & { base64: string } }
+	>;
+	changes: MockChange[];
+	nextId: number;
+	sortCounter: number;
+}
+
 type ListPhase = 'before' | 'between';
 
 const MEDIA_TYPES = ['ImageMediaItem', 'VideoMediaItem', 'FileMediaItem'];
@@ -149,6 +160,33 @@ export class CommerceConnectMock {
 
 	async stop(): Promise<void> {
 		await this.server.stop();
+	}
+
+	exportState(): CommerceConnectState {
+		return {
+			products: this.products.map((product) => ({ ...product })),
+			items: [...this.items.values()].map(({ asset, ...item }) =>
+				asset ? { ...item, asset: { ...withoutBytes(asset), base64: asset.bytes.toString('base64') } } : item,
+			),
+			changes: [...this.changes],
+			nextId: this.nextId,
+			sortCounter: this.sortCounter,
+		};
+	}
+
+	/** Replaces the products, media items and their history with saved ones; new ids go on after the last. */
+	importState(state: CommerceConnectState): void {
+		this.products.splice(0, this.products.length, ...state.products);
+		this.items.clear();
+		for (const { asset, ...item } of state.items) {
+			const stored: StoredItem = asset
+				? { ...item, asset: { ...withoutBase64(asset), bytes: Buffer.from(asset.base64, 'base64') } }
+				: item;
+			this.items.set(stored.id, stored);
+		}
+		this.changes.splice(0, this.changes.length, ...state.changes);
+		this.nextId = state.nextId;
+		this.sortCounter = state.sortCounter;
 	}
 
 	get authorization(): string {
@@ -893,4 +931,16 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 
 function delay(ms: number): Promise<void> {
 	return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function withoutBytes<T extends { bytes: Buffer }>(asset: T): Omit<T, 'bytes'> {
+	const copy: Partial<T> = { ...asset };
+	delete copy.bytes;
+	return copy as Omit<T, 'bytes'>;
+}
+
+function withoutBase64<T extends { base64: string }>(asset: T): Omit<T, 'base64'> {
+	const copy: Partial<T> = { ...asset };
+	delete copy.base64;
+	return copy as Omit<T, 'base64'>;
 }

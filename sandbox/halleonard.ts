@@ -51,6 +51,13 @@ export interface MockChange {
 	at: number;
 }
 
+/** What a later run needs to go on from where this one stopped (see Sandbox.state()). */
+export interface HalLeonardState {
+	files: MockFile[];
+	assets: MockAsset[];
+	changes: MockChange[];
+}
+
 export type RedirectMode = 'none' | '301' | '302' | '303' | '307' | '307-cross';
 
 export type Encoding = 'latin1' | 'utf8' | 'latin1-undeclared' | 'latin1-header';
@@ -145,6 +152,19 @@ export class HalLeonardMock {
 
 	get endpoint(): string {
 		return `${this.server.baseUrl}/dam`;
+	}
+
+	exportState(): HalLeonardState {
+		return { files: [...this.files.values()], assets: [...this.assets.values()], changes: [...this.changes] };
+	}
+
+	/** Replaces the catalogue and its history with a saved one. */
+	importState(state: HalLeonardState): void {
+		this.files.clear();
+		for (const file of state.files) this.files.set(`${file.assetId}|${file.fileName}`, file);
+		this.assets.clear();
+		for (const asset of state.assets) this.assets.set(asset.assetId, asset);
+		this.changes.splice(0, this.changes.length, ...state.changes);
 	}
 
 	/** The DAM's day now. */

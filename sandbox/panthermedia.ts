@@ -60,6 +60,15 @@ export interface SignedRequestRecord {
 	valid: boolean;
 }
 
+/** What a later run needs to go on from where this one stopped (see Sandbox.state()). */
+export interface PantherMediaState {
+	rows: Record<RowType, Row[]>;
+	media: MockMedia[];
+	events: GeneratedEvent[];
+	versions: Array<[string, number]>;
+	nextId: number;
+}
+
 const FIXTURES = join(__dirname, 'fixtures', 'panthermedia');
 const VERSIONS: Record<string, string> = { poll: '1.1', search: '1.2' };
 const LANGS = ['da', 'de', 'en', 'es', 'it', 'pl', 'pt'];
@@ -138,9 +147,9 @@ export class PantherMediaMock {
 
 	readonly media = new Map<string, MockMedia>();
 
-	private readonly rows: Record<RowType, Row[]> = { new: [], changed: [], deleted: [] };
+	private rows: Record<RowType, Row[]> = { new: [], changed: [], deleted: [] };
 
-	private readonly rowById: Record<RowType, Map<string, Row>> = {
+	private rowById: Record<RowType, Map<string, Row>> = {
 		new: new Map(),
 		changed: new Map(),
 		deleted: new Map(),
@@ -165,6 +174,31 @@ export class PantherMediaMock {
 
 	now(): number {
 		return Math.floor(this.server.now() / 1000) * 1000;
+	}
+
+	exportState(): PantherMediaState {
+		return {
+			rows: { new: [...this.rows.new], changed: [...this.rows.changed], deleted: [...this.rows.deleted] },
+			media: [...this.media.values()],
+			events: [...this.events],
+			versions: [...this.versions],
+			nextId: this.nextId,
+		};
+	}
+
+	/** Replaces the catalogue, its rows and its history with a saved one; new media ids go on after its last. */
+	importState(state: PantherMediaState): void {
+		for (const type of ROW_TYPES) {
+			const rows = [...state.rows[type]].sort(compare);
+			this.rows[type] = rows;
+			this.rowById[type] = new Map(rows.map((row) => [row.id, row]));
+		}
+		this.media.clear();
+		for (const media of state.media) this.media.set(media.id, media);
+		this.events.splice(0, this.events.length, ...state.events);
+		this.versions.clear();
+		for (const [id, version] of state.versions) this.versions.set(id, version);
+		this.nextId = state.nextId;
 	}
 
 	/** The seed's 16 changed rows of 11 Jan 2021, and media 2345 of the get-media-info sample. */

@@ -32,7 +32,7 @@ export interface MockMedia {
 	LocationArray: null | { Location: Array<{ locationId: number; locationName: string | null }> };
 }
 
-interface MockProduct {
+export interface MockProduct {
 	productId: string;
 	media: MockMedia[];
 	/** Server time of the last media change. */
@@ -48,6 +48,12 @@ export interface Change {
 	productId: string;
 	version: number;
 	at: number;
+}
+
+/** What a later run needs to go on from where this one stopped (see Sandbox.state()). */
+export interface PsRestfulState {
+	catalogue: Record<string, MockProduct[]>;
+	changes: Change[];
 }
 
 const FIXTURES = join(__dirname, 'fixtures', 'psrestful');
@@ -92,6 +98,20 @@ export class PsRestfulMock {
 
 	async stop(): Promise<void> {
 		await this.server.stop();
+	}
+
+	exportState(): PsRestfulState {
+		const catalogue: Record<string, MockProduct[]> = {};
+		for (const [supplier, products] of this.catalogue) catalogue[supplier] = [...products.values()];
+		return { catalogue, changes: [...this.changes] };
+	}
+
+	/** Replaces the catalogue and its history with a saved one. */
+	importState(state: PsRestfulState): void {
+		this.catalogue.clear();
+		for (const [supplier, products] of Object.entries(state.catalogue))
+			this.catalogue.set(supplier, new Map(products.map((product) => [product.productId, product])));
+		this.changes.splice(0, this.changes.length, ...state.changes);
 	}
 
 	/** HIT's products from the seed example (5989, 6234, 7891), modified at server time `at`. */

@@ -1,9 +1,9 @@
 import { addDays } from '../nodes/HalLeonardDam/days';
-import { CommerceConnectMock } from './commerceconnect';
-import { HalLeonardMock } from './halleonard';
-import { PantherMediaMock } from './panthermedia';
+import { type CommerceConnectState, CommerceConnectMock } from './commerceconnect';
+import { type HalLeonardState, HalLeonardMock } from './halleonard';
+import { type PantherMediaState, PantherMediaMock } from './panthermedia';
 import { PROVIDER_IDS, type ProviderId } from './providers';
-import { PsRestfulMock } from './psrestful';
+import { type PsRestfulState, PsRestfulMock } from './psrestful';
 
 /**
  * The four providers' mock servers as one sandbox with a small, realistic catalogue that keeps
@@ -14,6 +14,10 @@ import { PsRestfulMock } from './psrestful';
  * Demo-friendly departures from the real services, each documented in the README:
  *   - PantherMedia's newest visible date lags `panthermediaLagMs` (default 20 s), not days;
  *   - every server answers on 127.0.0.1 with fresh random keys (printed by `npm start`).
+ *
+ * A run can go on where an earlier one stopped (`state()` saved, `options.state` given back):
+ * n8n remembers what its triggers saw, so a sandbox that started over would show them changes
+ * they take for old ones (the same DAM asset on the same day, PantherMedia ids below the cursor).
  */
 
 /** CommerceConnect products the example workflows attach media to. */
@@ -39,6 +43,23 @@ export interface SandboxOptions {
 	panthermediaLagMs?: number;
 	/** Reuse a previous run's ports (when free) and keys: n8n's saved credentials stay valid. */
 	identity?: SandboxIdentity;
+	/** Go on from a previous run's catalogue and rounds instead of the seed (see `state()`). */
+	state?: SandboxState;
+}
+
+/** The version of {@link SandboxState}'s shape; a saved state of another version is not used. */
+export const SANDBOX_STATE_FORMAT = 1;
+
+/** The catalogues of all four providers and how many rounds of changes they went through. */
+export interface SandboxState {
+	format: typeof SANDBOX_STATE_FORMAT;
+	savedAt: string;
+	round: number;
+	livePantherMedia: string[];
+	psrestful: PsRestfulState;
+	panthermedia: PantherMediaState;
+	halleonard: HalLeonardState;
+	commerceconnect: CommerceConnectState;
 }
 
 export interface SandboxCredentials {
@@ -66,7 +87,10 @@ export class Sandbox {
 
 	private round = 0;
 
-	private readonly livePantherMedia: string[] = [];
+	/** Whether start() went on from a saved state rather than the seed. */
+	restored = false;
+
+	private livePantherMedia: string[] = [];
 
 	constructor(private readonly options: SandboxOptions = {}) {}
 
@@ -86,8 +110,44 @@ export class Sandbox {
 				await server.start(port).catch(async () => await server.start());
 			}),
 		);
-		this.seed();
+		this.pantherMediaLag();
+		const state = this.options.state;
+		this.restored = state?.format === SANDBOX_STATE_FORMAT;
+		if (state && this.restored) this.restore(state);
+		else this.seed();
 		return this;
+	}
+
+	/** The round of changes the catalogue is at: 0 before the first `tick()`. */
+	get rounds(): number {
+		return this.round;
+	}
+
+	/** Everything a later run needs to go on from here (JSON-safe). */
+	state(): SandboxState {
+		return {
+			format: SANDBOX_STATE_FORMAT,
+			savedAt: new Date().toISOString(),
+			round: this.round,
+			livePantherMedia: [...this.livePantherMedia],
+			psrestful: this.psrestful.exportState(),
+			panthermedia: this.panthermedia.exportState(),
+			halleonard: this.halleonard.exportState(),
+			commerceconnect: this.commerceconnect.exportState(),
+		};
+	}
+
+	private restore(state: SandboxState): void {
+		this.round = state.round;
+		this.livePantherMedia = [...state.livePantherMedia];
+		this.psrestful.importState(state.psrestful);
+		this.panthermedia.importState(state.panthermedia);
+		this.halleonard.importState(state.halleonard);
+		this.commerceconnect.importState(state.commerceconnect);
+	}
+
+	private pantherMediaLag(): void {
+		this.panthermedia.horizonLagMs = this.options.panthermediaLagMs ?? 20_000;
 	}
 
 	identity(): SandboxIdentity {
@@ -162,7 +222,6 @@ export class Sandbox {
 		});
 
 		const pm = this.panthermedia;
-		pm.horizonLagMs = this.options.panthermediaLagMs ?? 20_000;
 		const hourAgo = pm.now() - 3_600_000;
 		for (const [index, title] of ['Harbour at dawn', 'Alpine meadow', 'City lights'].entries()) {
 			this.livePantherMedia.push(pm.addMedia({ at: hourAgo + index * 60_000, title }).id);

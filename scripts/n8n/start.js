@@ -14,7 +14,8 @@
  *      workflows and activates them;
  *   6. prints the editor URL, then what happens: each round of sandbox changes and each execution.
  *
- * Ctrl-C stops n8n and the sandboxes. A second run keeps n8n's data (workflows, their sync state,
+ * Ctrl-C stops n8n and the sandboxes, and so do SIGINT, SIGTERM or SIGHUP to npm or to this
+ * script by pid, and the end of the process that started it (see lib/lifeline.js). A second run keeps n8n's data (workflows, their sync state,
  * executions) in .n8n-runtime/data/demo-n8n-<version>/ and the sandbox's ports and keys; --fresh
  * starts over.
  *
@@ -24,19 +25,25 @@
  *   npm start -- --queue               # queue mode: PostgreSQL, Redis, a main and two workers (lib/queue-demo.js)
  */
 const fs = require('node:fs');
-const path = require('node:path');
 
 const { N8nClient, nodeOutput } = require('./lib/client');
-const { ensureSandboxCredentials, importExamples, sandboxAddresses, startSandbox } = require('./lib/demo');
+const {
+	DEMO_OWNER: OWNER,
+	ensureSandboxCredentials,
+	importExamples,
+	sandboxAddresses,
+	startSandbox,
+} = require('./lib/demo');
+const { chooseEditorPort, loadSandboxMemory, rememberEditorPort, saveSandboxMemory } = require('./lib/demo-state');
 const { ensureRuntime } = require('./lib/install');
+const { elapsed } = require('./lib/progress');
+const { watchParent } = require('./lib/lifeline');
 const { startN8n, stopAll, userFolderFor } = require('./lib/n8n-process');
 const { preparePackage } = require('./lib/package');
 const { runQueueDemo } = require('./lib/queue-demo');
 const { resolveLine } = require('./lib/runtimes');
 const { checkTypesLoaded } = require('./lib/scenario');
-const { log, parseArgs, readJson, seconds } = require('./lib/util');
-
-const OWNER = { email: 'demo@media-sync.local', firstName: 'Media', lastName: 'Sync', password: 'MediaSync-demo-1' };
+const { log, parseArgs, seconds, stopChildren } = require('./lib/util');
 
 /** @typedef {import('./lib/demo').ImportedExample} ImportedExample */
 /** @typedef {import('./lib/demo').Sandbox} Sandbox */
@@ -51,6 +58,8 @@ async function main() {
 	const timers = [];
 	/** @type {Sandbox | undefined} */
 	let sandbox;
+	/** @type {string | undefined} set once the user folder is known */
+	let userFolder;
 	let stopping = false;
 	/** @param {string} reason */
 	const stop = async (reason) => {
@@ -58,31 +67,46 @@ async function main() {
 		stopping = true;
 		for (const timer of timers) clearInterval(timer);
 		log(`${reason}: stopping n8n (graceful, up to 45 s) and the sandboxes…`);
+		stopChildren();
 		await stopAll();
+		if (sandbox && userFolder) saveSandboxMemory(userFolder, sandbox);
 		if (sandbox) await sandbox.stop();
 		log('Stopped.');
 		process.exit(0);
 	};
-	for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stop(signal));
+	for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void stop(signal));
+	// A process manager or CI that kills npm (or the shell) by pid leaves this script re-parented:
+	// stop as if signalled. Output may go nowhere by then; it must not crash the shutdown.
+	watchParent(() => {
+		for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+		void stop('The process that started npm start has ended');
+	});
 
 	const install = await ensureRuntime(runtime);
-	const userFolder = userFolderFor(runtime, 'demo');
-	if (args.fresh) fs.rmSync(userFolder, { recursive: true, force: true });
-	fs.mkdirSync(userFolder, { recursive: true });
-	const pkg = await preparePackage({ userFolder, node: install.node, build: !args['no-build'] });
+	// --profile keeps a second demo (the end-to-end tests' own) apart from the user's.
+	const folder = userFolderFor(runtime, typeof args.profile === 'string' ? args.profile : 'demo');
+	userFolder = folder;
+	if (args.fresh) fs.rmSync(folder, { recursive: true, force: true });
+	fs.mkdirSync(folder, { recursive: true });
+	const pkg = await preparePackage({ userFolder: folder, node: install.node, build: !args['no-build'] });
 
-	const identityFile = path.join(userFolder, 'sandbox.json');
-	sandbox = await startSandbox({ identity: readJson(identityFile, undefined) });
-	fs.writeFileSync(identityFile, `${JSON.stringify(sandbox.identity(), null, 2)}\n`, { mode: 0o600 });
+	const memory = loadSandboxMemory(folder);
+	sandbox = await startSandbox(memory);
+	saveSandboxMemory(folder, sandbox);
+	const resumed = sandbox.restored;
 	log(`Sandboxes: ${sandboxAddresses(sandbox)}`);
+	if (resumed) log(`The sandboxes go on from the last run's catalogue, after round ${sandbox.rounds} of changes`);
 
+	const editorPort = await chooseEditorPort(folder, args.port ? Number(args.port) : undefined);
+	if (editorPort.note) log(`Editor: ${editorPort.note}`);
 	const n8n = await startN8n({
 		install,
-		userFolder,
+		userFolder: folder,
 		env: pkg.env,
-		port: args.port ? Number(args.port) : undefined,
+		port: editorPort.port,
 		echo: Boolean(args.echo),
 	});
+	rememberEditorPort(folder, n8n.port);
 	const client = new N8nClient(n8n.url);
 	await client.ensureOwner(OWNER);
 	const types = await checkTypesLoaded(client, pkg.typePrefix);
@@ -99,7 +123,9 @@ async function main() {
 
 	const readyIn = Date.now() - started;
 	log('');
-	log(`Ready after ${seconds(readyIn)}. Open ${n8n.url}/ and log in as ${OWNER.email} / ${OWNER.password}`);
+	// A first run (n8n installed first) takes minutes: said as minutes and seconds.
+	const took = readyIn >= 60_000 ? elapsed(readyIn) : seconds(readyIn);
+	log(`Ready after ${took}. Open ${n8n.url}/ and log in as ${OWNER.email} / ${OWNER.password}`);
 	log('What to look at:');
 	log('  - Overview → the four example workflows, active; each trigger polls every minute.');
 	const firstRun = workflows.some((workflow) => workflow.imported);
@@ -111,12 +137,16 @@ async function main() {
 	log('Ctrl-C stops everything.');
 	log('');
 
-	timers.push(
-		setInterval(() => {
-			const tick = sandbox.tick();
-			log(`Sandbox round ${tick.round}: ${tick.changes.join('; ')}`);
-		}, changeEveryMs),
-	);
+	const changeRound = () => {
+		if (!sandbox) return;
+		const tick = sandbox.tick();
+		saveSandboxMemory(folder, sandbox);
+		log(`Sandbox round ${tick.round}: ${tick.changes.join('; ')}`);
+	};
+	// A run that goes on from an earlier one has nothing new for the triggers until a round of
+	// changes: make one at once, so every example shows work in the first minute.
+	if (resumed) changeRound();
+	timers.push(setInterval(changeRound, changeEveryMs));
 	const seen = new Set();
 	for (const workflow of workflows) {
 		for (const execution of await client.listExecutions({ workflowId: workflow.id, limit: 100 }))

@@ -113,11 +113,20 @@ describe('n8n 2.x with the package and the sandboxes', () => {
 			const [item] = tagged(`panthermedia-${photo.id}`);
 			expect(item).toMatchObject({ product_id: SANDBOX_PRODUCTS.stockPhotos.id, media_item_type: 'ImageMediaItem' });
 		}
-		// Workflow 3: the seed assets' files were uploaded to SHEET-MUSIC.
+		// Workflow 3: the seed assets' files (the DAM's Scorch files, reported as changed PDFs) were
+		// uploaded to SHEET-MUSIC under their own names, as File media items described as what they are.
 		for (const assetId of ['00123456', '00234567']) {
 			const uploads = tagged(`hal-leonard-${assetId}`);
 			expect(uploads.length).toBeGreaterThanOrEqual(1);
-			expect(uploads[0]).toMatchObject({ product_id: SANDBOX_PRODUCTS.sheetMusic.id });
+			expect(uploads[0]).toMatchObject({
+				product_id: SANDBOX_PRODUCTS.sheetMusic.id,
+				media_item_type: 'FileMediaItem',
+				description: `Hal Leonard asset ${assetId}: SCORCH file HL_SCORCH_${assetId}.sco (the DAM reported HL_DDS_${assetId.padStart(16, '0')}.pdf changed)`,
+			});
+			expect(uploads[0].asset).toMatchObject({
+				fileName: `HL_SCORCH_${assetId}.sco`,
+				contentType: 'application/x-scorch',
+			});
 			expect(/** @type {{ bytes: Buffer }} */ (uploads[0].asset).bytes.length).toBeGreaterThan(0);
 		}
 		// Workflow 4: it emitted media items that workflow 1 created.

@@ -38,6 +38,14 @@ const { PROVIDER_LIST } = require('../../../sandbox/providers');
  * @property {boolean} active
  */
 
+/** The demo's login, printed by `npm start`. */
+const DEMO_OWNER = {
+	email: 'demo@media-sync.local',
+	firstName: 'Media',
+	lastName: 'Sync',
+	password: 'MediaSync-demo-1',
+};
+
 /** The example workflows (file names in examples/), one per provider, in the registry's order. */
 const EXAMPLES = PROVIDER_LIST.map((provider) => path.basename(provider.example));
 
@@ -203,6 +211,7 @@ async function importExamples(
 }
 
 module.exports = {
+	DEMO_OWNER,
 	EXAMPLES,
 	CREDENTIAL_NAMES,
 	startSandbox,

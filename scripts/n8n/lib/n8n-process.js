@@ -4,12 +4,14 @@
  * Starts and stops a real n8n process for this project: bound to 127.0.0.1 on a free port,
  * SQLite in its own user folder under .n8n-runtime/data/, everything that phones home switched
  * off, this package loaded. Stopping sends SIGTERM to n8n's process group (n8n and its task
- * runner), waits for n8n's graceful shutdown, then SIGKILLs what is left.
+ * runner), waits for n8n's graceful shutdown, then SIGKILLs what is left. n8n also stops by itself
+ * when the process that started it ends, in whatever way (its lifeline, see lifeline.js).
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const { spawn } = require('node:child_process');
 
+const { lifelineSpawnOptions } = require('./lifeline');
 const { RUNTIME_ROOT } = require('./runtimes');
 const { errorCode, freePort, isAlive, log, sleep } = require('./util');
 
@@ -256,20 +258,22 @@ async function startN8n({
 		Object.assign(fullEnv, { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(chosenPort) });
 	fullEnv.PATH = `${path.dirname(install.node.bin)}${path.delimiter}${process.env.PATH}`;
 
+	const lifeline = lifelineSpawnOptions(logFile);
 	const startedAt = Date.now();
-	const child = spawn(install.node.bin, [install.n8nBin, command, ...args], {
+	const child = spawn(install.node.bin, [...lifeline.nodeArgs, install.n8nBin, command, ...args], {
 		cwd: userFolder,
-		env: fullEnv,
+		env: { ...fullEnv, ...lifeline.env },
 		detached: true, // own process group: stop() signals n8n and its task runner together
-		stdio: ['ignore', 'pipe', 'pipe'],
+		stdio: lifeline.stdio,
 	});
 	/** @param {Buffer} chunk */
 	const onOutput = (chunk) => {
 		fs.writeSync(out, chunk);
 		if (echo) process.stdout.write(chunk);
 	};
-	child.stdout.on('data', onOutput);
-	child.stderr.on('data', onOutput);
+	// Both are pipes (lifeline.stdio): never null here.
+	/** @type {import('node:stream').Readable} */ (child.stdout).on('data', onOutput);
+	/** @type {import('node:stream').Readable} */ (child.stderr).on('data', onOutput);
 	child.once('close', () => fs.closeSync(out));
 	const n8n = new N8nProcess({
 		child: /** @type {typeof child & { pid: number }} */ (child),

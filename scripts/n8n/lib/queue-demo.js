@@ -12,17 +12,23 @@
  *   npm start -- --queue [--workers 2] [--concurrency 10] [--durable] [--port 5678] [--change-every 60] [--fresh]
  */
 const fs = require('node:fs');
-const path = require('node:path');
 
 const { N8nClient, nodeOutput } = require('./client');
-const { ensureSandboxCredentials, importExamples, sandboxFirstRuns, startSandbox } = require('./demo');
+const {
+	DEMO_OWNER: OWNER,
+	ensureSandboxCredentials,
+	importExamples,
+	sandboxAddresses,
+	sandboxFirstRuns,
+	startSandbox,
+} = require('./demo');
+const { loadSandboxMemory, saveSandboxMemory } = require('./demo-state');
 const { ensureRuntime } = require('./install');
+const { watchParent } = require('./lifeline');
 const { QueueCluster } = require('./queue');
 const { resolveLine } = require('./runtimes');
 const { checkTypesLoaded } = require('./scenario');
-const { log, readJson, seconds } = require('./util');
-
-const OWNER = { email: 'demo@media-sync.local', firstName: 'Media', lastName: 'Sync', password: 'MediaSync-demo-1' };
+const { log, seconds } = require('./util');
 
 /**
  * @param {Record<string, unknown>} args parsed command line
@@ -50,11 +56,18 @@ async function runQueueDemo(args) {
 			const outcome = await cluster.stop();
 			for (const [name, result] of Object.entries(outcome)) log(`  ${name}: ${describeExit(result)}`);
 		}
+		if (sandbox && cluster) saveSandboxMemory(cluster.base, sandbox);
 		if (sandbox) await sandbox.stop();
 		log(`Stopped. Data kept in ${cluster?.base ?? 'the runtime folder'} for the next run.`);
 		process.exit(code);
 	};
-	for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM'])) process.on(signal, () => void stop(signal));
+	for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']))
+		process.on(signal, () => void stop(signal));
+	// Killed npm or shell (a process manager, an IDE's stop button): stop as if signalled (lib/lifeline.js).
+	watchParent(() => {
+		for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+		void stop('The process that started npm start has ended');
+	});
 
 	try {
 		const install = await ensureRuntime(runtime);
@@ -69,13 +82,12 @@ async function runQueueDemo(args) {
 		});
 		if (args.fresh) cluster.wipe();
 		fs.mkdirSync(cluster.base, { recursive: true });
-		const identityFile = path.join(cluster.base, 'sandbox.json');
-		sandbox = await startSandbox({ identity: readJson(identityFile, undefined) });
-		fs.writeFileSync(identityFile, `${JSON.stringify(sandbox.identity(), null, 2)}\n`, { mode: 0o600 });
-		const urls = sandbox.urls();
-		log(
-			`Sandboxes: PSRESTful ${urls.psrestful}, PantherMedia ${urls.panthermedia}, Hal Leonard DAM ${urls.halleonard}, CommerceConnect ${urls.commerceconnect}`,
-		);
+		// The sandbox goes on from the last run's catalogue, as n8n's triggers remember it (demo-state.js).
+		sandbox = await startSandbox(loadSandboxMemory(cluster.base));
+		saveSandboxMemory(cluster.base, sandbox);
+		log(`Sandboxes: ${sandboxAddresses(sandbox)}`);
+		if (sandbox.restored)
+			log(`The sandboxes go on from the last run's catalogue, after round ${sandbox.rounds} of changes`);
 		await cluster.start({ build: !args['no-build'] });
 		for (const member of cluster.members())
 			log(`  ${member.name}: pid ${member.n8n?.child.pid}, log ${member.n8n?.logFile}`);
@@ -109,9 +121,11 @@ async function runQueueDemo(args) {
 		log('');
 
 		const activeSandbox = sandbox;
+		const activeCluster = cluster;
 		timers.push(
 			setInterval(() => {
 				const tick = activeSandbox.tick();
+				saveSandboxMemory(activeCluster.base, activeSandbox);
 				log(`Sandbox round ${tick.round}: ${tick.changes.join('; ')}`);
 			}, changeEveryMs),
 		);
@@ -120,7 +134,6 @@ async function runQueueDemo(args) {
 		for (const workflow of workflows)
 			for (const execution of await client.listExecutions({ workflowId: workflow.id, limit: 100 }))
 				seen.add(execution.id);
-		const activeCluster = cluster;
 		timers.push(setInterval(() => void report(client, activeCluster, workflows, seen).catch(() => {}), 5000));
 		const main = /** @type {NonNullable<typeof cluster.main>} */ (cluster.main);
 		await main.n8n?.exited;

@@ -48,6 +48,35 @@ function freePort() {
 }
 
 /**
+ * Whether nothing listens on `port` of 127.0.0.1 right now.
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
+function isPortFree(port) {
+	return new Promise((resolve) => {
+		const server = net.createServer();
+		server.unref();
+		server.once('error', () => resolve(false));
+		server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+	});
+}
+
+/**
+ * Commands run() started that are still running: stopChildren() ends them when the script is
+ * stopped half-way (an `npm ci` of n8n would otherwise go on without it).
+ * @type {Set<import('node:child_process').ChildProcess>}
+ */
+const runningChildren = new Set();
+
+/**
+ * Ends every command run() started that is still running.
+ * @param {NodeJS.Signals} [signal]
+ */
+function stopChildren(signal = 'SIGTERM') {
+	for (const child of runningChildren) child.kill(signal);
+}
+
+/**
  * @typedef {object} RunOptions
  * @property {string} [cwd]
  * @property {NodeJS.ProcessEnv} [env]  the whole environment (default: this process's)
@@ -69,6 +98,8 @@ function run(command, args, { cwd, env, logFile, echo = false, allowFailure = fa
 		const out = logFile ? fs.openSync(logFile, 'a') : undefined;
 		if (out !== undefined) fs.writeSync(out, `\n$ ${command} ${args.join(' ')}\n`);
 		const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+		runningChildren.add(child);
+		child.once('exit', () => runningChildren.delete(child));
 		/** @type {string[]} */
 		const tail = [];
 		/** @param {Buffer} chunk */
@@ -253,7 +284,9 @@ module.exports = {
 	sleep,
 	seconds,
 	freePort,
+	isPortFree,
 	run,
+	stopChildren,
 	folderBytes,
 	mib,
 	isAlive,
