@@ -228,8 +228,7 @@ describeInBrowser('the editor in a browser, on the npm start demo', () => {
 			CREDENTIAL_NAMES.psRestfulApi,
 		);
 
-		// A supplier from the list PSRESTful (the sandbox) sends. With a resource locator for
-		// Supplier (issue 15 item 4) this becomes its "From list" mode.
+		// A supplier from the list PSRESTful (the sandbox) sends: Supplier's "From list" mode.
 		const suppliers = await editor.listEntries('supplierCode');
 		expect(suppliers).toEqual(expect.arrayContaining(['Hit Promotional Products (HIT)', 'PCNA (PCNA)']));
 		await editor.chooseFromList('supplierCode', 'Hit Promotional Products (HIT)');
@@ -339,8 +338,8 @@ describeInBrowser('the editor in a browser, on the npm start demo', () => {
 						expect(await editor.listEntries(name)).not.toEqual([]);
 				}
 				expect(await editor.ndv().innerText()).not.toMatch(/Error fetching options|Could not load/i);
-				// Today a new PSRESTful action node asks for its suppliers before n8n has set its
-				// credential ("Node does not have any credentials set"): issue 15 item 4.
+				// A list field (not a resource locator) is loaded as soon as the panel opens, before n8n
+				// has set the credential ("Node does not have any credentials set"); none may fail.
 				const failedLoads = editor.optionLoads.slice(loadsBefore).filter((load) => load.status !== 200);
 				expect({ panel: await editor.ndv().getByTestId('node-title-container').innerText(), failedLoads }).toEqual({
 					panel: expect.any(String),

@@ -294,6 +294,13 @@ class Editor {
 	 * @param {string} name
 	 */
 	async shownValue(name) {
+		const locator = this.ndv().getByTestId(`resource-locator-${name}`);
+		// A resource locator's first input is its mode ("From list"); the value is in rlc-input.
+		if (await locator.isVisible())
+			return await locator
+				.locator('input[data-test-id="rlc-input"], [data-test-id="rlc-input"] input')
+				.first()
+				.inputValue();
 		return await this.parameter(name).locator('input').first().inputValue();
 	}
 
@@ -328,7 +335,7 @@ class Editor {
 	async listEntries(name) {
 		const locator = this.ndv().getByTestId(`resource-locator-${name}`);
 		if (await locator.isVisible()) {
-			// Not exercised yet: issue 15 item 4 turns PSRESTful's Supplier into a resource locator.
+			// "From list" mode: the list loads when opened, with the credential already set.
 			await locator.getByTestId('rlc-input').click();
 			const items = this.page.getByTestId('rlc-item').filter({ visible: true });
 			const error = this.page.getByText(/Error (fetching|loading)/).filter({ visible: true });
