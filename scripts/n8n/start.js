@@ -121,6 +121,13 @@ async function main() {
 	for (const workflow of workflows)
 		log(`${workflow.imported ? 'Imported and activated' : 'Active (from the last run)'}: ${workflow.name}`);
 
+	// Executions from earlier runs are not reported again. Read before "Ready": from then on n8n
+	// may be stopped at any moment, and only the report loop below may find it gone.
+	const seen = new Set();
+	for (const workflow of workflows) {
+		for (const execution of await client.listExecutions({ workflowId: workflow.id, limit: 100 }))
+			seen.add(execution.id);
+	}
 	const readyIn = Date.now() - started;
 	log('');
 	// A first run (n8n installed first) takes minutes: said as minutes and seconds.
@@ -147,11 +154,6 @@ async function main() {
 	// changes: make one at once, so every example shows work in the first minute.
 	if (resumed) changeRound();
 	timers.push(setInterval(changeRound, changeEveryMs));
-	const seen = new Set();
-	for (const workflow of workflows) {
-		for (const execution of await client.listExecutions({ workflowId: workflow.id, limit: 100 }))
-			seen.add(execution.id);
-	}
 	timers.push(setInterval(() => void reportExecutions(client, workflows, seen).catch(() => {}), 5000));
 	await n8n.exited;
 	if (!stopping) {
