@@ -109,7 +109,7 @@ export async function execute(
 		if ((error as { apiFailure?: { kind?: string } }).apiFailure?.kind !== 'size') throw error;
 		throw new NodeOperationError(
 			node,
-			`The file of asset ${assetId} is larger than ${Math.round(maxBytes / 1024 / 1024)} MB, the most Get Access downloads`,
+			`The file of asset ${assetId} is larger than ${describeSize(maxBytes)}, the most Get Access downloads`,
 			{
 				itemIndex,
 				description: 'Nothing was kept of it. Turn off Download File and fetch the file at fileUrl another way.',
@@ -117,4 +117,8 @@ export async function execute(
 		);
 	}
 	return [{ json: { ...json, fileSize: file.size }, binary: { [binaryPropertyName]: file.binary } }];
+}
+
+function describeSize(bytes: number): string {
+	return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
