@@ -1,6 +1,7 @@
 import type { IBinaryData, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { MediaSyncApiError, asNodeError } from '../../../shared/transport/errors';
 import type { DamClient } from '../../transport';
 import { readAssetId } from '../common';
 
@@ -106,7 +107,8 @@ export async function execute(
 			return { binary, size: response.bytes() };
 		});
 	} catch (error) {
-		if ((error as { apiFailure?: { kind?: string } }).apiFailure?.kind !== 'size') throw error;
+		if (!(error instanceof MediaSyncApiError && error.apiFailure.kind === 'size'))
+			throw asNodeError(node, error, itemIndex);
 		throw new NodeOperationError(
 			node,
 			`The file of asset ${assetId} is larger than ${describeSize(maxBytes)}, the most Get Access downloads`,
