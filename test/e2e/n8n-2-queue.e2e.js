@@ -144,6 +144,9 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 		const big = Buffer.alloc(FIFTY_MB, 'MediaSync-50MB ');
 		/** @type {Array<{ worker: string, before: number, peak: number, increase: number, load: string }>} */
 		const runs = [];
+		/** Each worker's RSS before the first upload of this round: memory a worker keeps after an upload shows against it. */
+		/** @type {Map<string, number>} */
+		const idle = new Map();
 		for (let i = 0; i < UPLOADS; i++) {
 			const assetId = String(nextAsset++).padStart(8, '0');
 			// The DAM's Get Access answers with this file for the asset (sandbox/halleonard.ts).
@@ -159,6 +162,7 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 				const pid = /** @type {number} */ (worker.n8n?.child.pid);
 				resetPeakMemory(pid);
 				before.set(worker.name, memoryOf(pid)?.rss ?? 0);
+				if (!idle.has(worker.name)) idle.set(worker.name, before.get(worker.name) ?? 0);
 			}
 			hl.changeAsset(assetId, { title: `Fifty megabytes ${i + 1}` });
 			hl.modifyFile(assetId);
@@ -187,8 +191,9 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 			);
 			expect(binaryId.split(':')[0]).toBe(mode === 'filesystem' ? 'filesystem-v2' : 'database');
 			runs.push({ worker: ranOn, before: base, peak, increase: peak - base, load: load() });
+			const first = idle.get(ranOn) ?? 0;
 			console.log(
-				`queue e2e: 50 MB upload ${i + 1}/${UPLOADS}, ${mode} mode, on ${ranOn} (execution ${run.id}, load ${load()}): RSS before ${mb(base)}, peak ${mb(peak)} (+${mb(peak - base)})`,
+				`queue e2e: 50 MB upload ${i + 1}/${UPLOADS}, ${mode} mode, on ${ranOn} (execution ${run.id}, load ${load()}): RSS before ${mb(base)}, peak ${mb(peak)} (+${mb(peak - base)}; +${mb(peak - first)} over its ${mb(first)} before the first upload)`,
 			);
 		}
 		const increases = runs.map((r) => r.increase).sort((a, b) => a - b);
