@@ -269,9 +269,10 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 			const figures = await measureUploads('database');
 			// n8n 2.41's database mode collects the file into one buffer to store it, and reads it back
 			// whole (as hex text from PostgreSQL) for Upload: the worker holds several copies at once
-			// (docs/deployment.md → Binary data). Not "well under 2×" of the file; the bound catches a
+			// (docs/deployment.md → Binary data). Not "well under 2×" of the file: a worker's first
+			// upload measured +272 to +359 MB (5.4–7.2×; the code allows about 7×). The bound catches a
 			// leak or more copies.
-			expect(figures.median).toBeLessThan(8 * FIFTY_MB);
+			expect(figures.median).toBeLessThan(10 * FIFTY_MB);
 			expect(Math.max(...figures.runs.map((run) => run.peak))).toBeLessThan(1024 * 1024 * 1024);
 		},
 		UPLOADS_TIMEOUT_MS,
