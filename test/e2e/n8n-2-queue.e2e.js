@@ -30,6 +30,10 @@ const HEAL_WITHIN_MS = (RECHECK_MINUTES + 1) * 60_000 + 120_000;
 const NEXT_POLL_MS = 150_000;
 
 const FIFTY_MB = 50 * 1024 * 1024;
+/** 50 MB uploads measured per binary data mode: their median increase is the figure. */
+const UPLOADS = 3;
+/** Each upload waits for a DAM poll (each minute) and its execution. */
+const UPLOADS_TIMEOUT_MS = UPLOADS * (NEXT_POLL_MS * 2 + 60_000);
 
 /** @typedef {import('../../scripts/n8n/lib/client').Execution} Execution */
 /** @typedef {import('../../scripts/n8n/lib/demo').ImportedExample} ImportedExample */
@@ -120,6 +124,86 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 		return keys.sort();
 	};
 
+	/** Asset ids of the 50 MB uploads, one new id each (a DAM day knows a file change once). */
+	let nextAsset = 950000;
+
+	/**
+	 * The Hal Leonard → CommerceConnect path of example 3 with a 50 MB file, `UPLOADS` times, each
+	 * in an execution of its own (one DAM poll each): before each, both workers' peak RSS (VmHWM)
+	 * is reset to their RSS; after it, the peak of the worker that ran it. One increase depends on
+	 * where that worker's garbage collector stood, so the median of the increases is the figure.
+	 * @param {'database' | 'filesystem'} mode  what the cluster runs now (printed, and checked in the binary's id)
+	 */
+	const measureUploads = async (mode) => {
+		const hl = env.sandbox.halleonard;
+		const cc = env.sandbox.commerceconnect;
+		const wf3 = workflows[2].id;
+		const mb = (/** @type {number} */ n) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+		const load = () => require('node:os').loadavg()[0].toFixed(1);
+		cc.streamUploads = true;
+		const big = Buffer.alloc(FIFTY_MB, 'MediaSync-50MB ');
+		/** @type {Array<{ worker: string, before: number, peak: number, increase: number, load: string }>} */
+		const runs = [];
+		/** Each worker's RSS before the first upload of this round: memory a worker keeps after an upload shows against it. */
+		/** @type {Map<string, number>} */
+		const idle = new Map();
+		for (let i = 0; i < UPLOADS; i++) {
+			const assetId = String(nextAsset++).padStart(8, '0');
+			// The DAM's Get Access answers with this file for the asset (sandbox/halleonard.ts).
+			hl.fileReplies.set(`HL_SCORCH_${assetId}.sco`, {
+				status: 200,
+				headers: { 'content-type': 'application/pdf' },
+				body: big,
+			});
+			const seen = new Set((await env.list(wf3)).map((e) => e.id));
+			/** @type {Map<string, number>} */
+			const before = new Map();
+			for (const worker of env.c.workers) {
+				const pid = /** @type {number} */ (worker.n8n?.child.pid);
+				resetPeakMemory(pid);
+				before.set(worker.name, memoryOf(pid)?.rss ?? 0);
+				if (!idle.has(worker.name)) idle.set(worker.name, before.get(worker.name) ?? 0);
+			}
+			hl.changeAsset(assetId, { title: `Fifty megabytes ${i + 1}` });
+			hl.modifyFile(assetId);
+			const uploaded = await env.until(
+				() => [...cc.items.values()].find((item) => item.tag_list.includes(`hal-leonard-${assetId}`)),
+				{
+					timeoutMs: NEXT_POLL_MS * 2,
+					what: `the 50 MB file of asset ${assetId} in CommerceConnect`,
+					intervalMs: 1000,
+				},
+			);
+			expect(uploaded.asset?.size).toBe(FIFTY_MB);
+			const run = await env.waitFor(
+				wf3,
+				(list) => list.find((e) => !seen.has(e.id) && e.status === 'success' && env.c.executionsByWorker().has(e.id)),
+				{ timeoutMs: 60_000, what: 'workflow 3 finished' },
+			);
+			const ranOn = String(env.c.executionsByWorker().get(run.id));
+			const worker = env.c.workers.find((w) => w.name === ranOn);
+			const peak = memoryOf(/** @type {number} */ (worker?.n8n?.child.pid))?.peak ?? 0;
+			const base = before.get(ranOn) ?? 0;
+			// How the file reached the worker: the id of the binary Get Access made says which store holds it.
+			const execution = await env.api.getExecution(run.id);
+			const binaryId = String(
+				execution.data?.resultData?.runData?.['Get Asset Access']?.[0]?.data?.main?.[0]?.[0]?.binary?.data?.id ?? '',
+			);
+			expect(binaryId.split(':')[0]).toBe(mode === 'filesystem' ? 'filesystem-v2' : 'database');
+			runs.push({ worker: ranOn, before: base, peak, increase: peak - base, load: load() });
+			const first = idle.get(ranOn) ?? 0;
+			console.log(
+				`queue e2e: 50 MB upload ${i + 1}/${UPLOADS}, ${mode} mode, on ${ranOn} (execution ${run.id}, load ${load()}): RSS before ${mb(base)}, peak ${mb(peak)} (+${mb(peak - base)}; +${mb(peak - first)} over its ${mb(first)} before the first upload)`,
+			);
+		}
+		const increases = runs.map((r) => r.increase).sort((a, b) => a - b);
+		const median = increases[Math.floor(increases.length / 2)];
+		console.log(
+			`queue e2e: 50 MB uploads in ${mode} mode: median increase +${mb(median)} (${increases.map((n) => `+${mb(n)}`).join(', ')}), ${(median / FIFTY_MB).toFixed(2)}× the file`,
+		);
+		return { runs, median };
+	};
+
 	it('runs PostgreSQL 17+, Redis, the main and two workers, each n8n with the package installed', async () => {
 		const c = env.c;
 		expect(Number(c.pg?.version.split('.')[0])).toBeGreaterThanOrEqual(17);
@@ -179,52 +263,20 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 			});
 	});
 
-	it('uploads a 50 MB Hal Leonard file to CommerceConnect on a worker, with the worker’s peak RSS measured (n8n’s database mode holds copies of it)', async () => {
-		const hl = env.sandbox.halleonard;
-		const cc = env.sandbox.commerceconnect;
-		const assetId = '00950000';
-		// The DAM's Get Access answers with this file for the asset (sandbox/halleonard.ts).
-		const fileName = `HL_SCORCH_${assetId}.sco`;
-		const big = Buffer.alloc(FIFTY_MB, 'MediaSync-50MB ');
-		hl.fileReplies.set(fileName, { status: 200, headers: { 'content-type': 'application/pdf' }, body: big });
-		cc.streamUploads = true;
-		/** @type {Map<string, { idle: number }>} */
-		const idle = new Map();
-		for (const worker of env.c.workers) {
-			const pid = /** @type {number} */ (worker.n8n?.child.pid);
-			resetPeakMemory(pid);
-			idle.set(worker.name, { idle: memoryOf(pid)?.rss ?? 0 });
-		}
-		hl.changeAsset(assetId, { title: 'Fifty megabytes' });
-		hl.modifyFile(assetId);
-		const uploaded = await env.until(
-			() => [...cc.items.values()].find((item) => item.tag_list.includes(`hal-leonard-${assetId}`)),
-			{ timeoutMs: NEXT_POLL_MS * 2, what: 'the 50 MB file in CommerceConnect', intervalMs: 1000 },
-		);
-		expect(uploaded.asset?.size).toBe(FIFTY_MB);
-		const wf3 = workflows[2].id;
-		const run = await env.waitFor(
-			wf3,
-			(list) => list.find((e) => e.status === 'success' && env.c.executionsByWorker().has(e.id) && e.id),
-			{
-				timeoutMs: 60_000,
-				what: 'workflow 3 finished',
-			},
-		);
-		const ranOn = env.c.executionsByWorker().get(run.id);
-		const worker = env.c.workers.find((w) => w.name === ranOn);
-		const memory = memoryOf(/** @type {number} */ (worker?.n8n?.child.pid));
-		const base = idle.get(String(ranOn))?.idle ?? 0;
-		const mb = (/** @type {number} */ n) => `${(n / 1024 / 1024).toFixed(0)} MB`;
-		console.log(
-			`queue e2e: 50 MB upload on ${ranOn}: RSS before ${mb(base)}, peak ${mb(memory?.peak ?? 0)} (+${mb((memory?.peak ?? 0) - base)})`,
-		);
-		// n8n 2.41's database mode holds the file in memory to store it (PostgreSQL bytea, sent as
-		// hex text) and to read it back. The increase over "before" depends on where the worker's
-		// garbage collector stood (measured +77 to +286 MB), the peak itself much less: 599–659 MB
-		// in every run. The bound catches a leak or many more copies (docs/deployment.md → Binary data).
-		expect(memory?.peak ?? 0).toBeLessThan(1024 * 1024 * 1024);
-	});
+	it(
+		'uploads a 50 MB Hal Leonard file to CommerceConnect on a worker, in database mode: the worker’s RSS measured (n8n’s own copies of the file)',
+		async () => {
+			const figures = await measureUploads('database');
+			// n8n 2.41's database mode collects the file into one buffer to store it, and reads it back
+			// whole (as hex text from PostgreSQL) for Upload: the worker holds several copies at once
+			// (docs/deployment.md → Binary data). Not "well under 2×" of the file: a worker's first
+			// upload measured +272 to +359 MB (5.4–7.2×; the code allows about 7×). The bound catches a
+			// leak or more copies.
+			expect(figures.median).toBeLessThan(10 * FIFTY_MB);
+			expect(Math.max(...figures.runs.map((run) => run.peak))).toBeLessThan(1024 * 1024 * 1024);
+		},
+		UPLOADS_TIMEOUT_MS,
+	);
 
 	it('heals a worker killed with SIGKILL mid-execution: the execution is crashed, the PIM is right again within the stated time, with no duplicate', async () => {
 		const cc = env.sandbox.commerceconnect;
@@ -357,4 +409,22 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 		const workersUsed = new Set(env.c.executionsByWorker().values());
 		expect([...workersUsed].sort()).toEqual(['worker-1', 'worker-2']);
 	});
+
+	it(
+		'uploads a 50 MB Hal Leonard file in filesystem mode on a folder all processes share: the worker’s RSS stays well under 2× the file',
+		async () => {
+			// Every process restarted in filesystem mode (all must run one mode: the main prunes old
+			// executions' binary data in its own), the files in the folder they share.
+			await Promise.all(env.c.members().map(async (member) => await member.n8n?.stop()));
+			env.c.setBinaryMode('filesystem');
+			await Promise.all([env.c.startMain(), ...env.c.workers.map(async (worker) => await env.c.startWorker(worker))]);
+			await env.connect();
+			const figures = await measureUploads('filesystem');
+			// Get Access streams the download into the file and Upload streams it from there: the worker
+			// holds chunks of it, never the file.
+			expect(figures.median).toBeLessThan(FIFTY_MB);
+			expect(require('node:fs').existsSync(env.c.binaryDataPath)).toBe(true);
+		},
+		UPLOADS_TIMEOUT_MS + 5 * 60_000,
+	);
 });

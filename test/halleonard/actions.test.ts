@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 import type { IExecuteFunctions, INodeExecutionData, INodeType } from 'n8n-workflow';
 import { NodeConnectionTypes } from 'n8n-workflow';
 
+import { Container } from '@n8n/di';
+import { BinaryDataConfig, BinaryDataService } from 'n8n-core';
+
 import { HalLeonardDam } from '../../nodes/HalLeonardDam/HalLeonardDam.node';
+import { downloadLimits } from '../../nodes/HalLeonardDam/actions/asset/getAccess.operation';
 import { formatDamDate, isoDay, todayIn } from '../../nodes/HalLeonardDam/days';
 import { damDocument } from '../../nodes/HalLeonardDam/transport/document';
 import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
@@ -14,6 +18,18 @@ import { useMock } from '../harness/servers';
 import { HalLeonardMock, fileBytes } from '../../sandbox/halleonard';
 
 const FIXTURES = join(__dirname, '..', '..', 'sandbox', 'fixtures', 'halleonard');
+
+/** Every file in n8n's binary data store (filesystem mode, under the test's user folder). */
+function storedFiles(): string[] {
+	const root = Container.get(BinaryDataConfig).localStoragePath;
+	try {
+		return readdirSync(root, { recursive: true, withFileTypes: true })
+			.filter((entry) => entry.isFile())
+			.map((entry) => join(entry.parentPath, entry.name));
+	} catch {
+		return [];
+	}
+}
 const fixture = (name: string) => readFileSync(join(FIXTURES, name));
 
 /** The billion-laughs document: nine levels of ten-fold entity references. */
@@ -471,6 +487,102 @@ describe('Hal Leonard DAM node', () => {
 			expect(download.path).toBe('/files/HL_SCORCH_1000.sco');
 			expect(download.text).not.toContain(mock.vendorKey);
 			expect(JSON.stringify(download.headers)).not.toContain(mock.vendorKey);
+		});
+
+		it('streams the file into n8n’s binary data store: every byte, with the DAM’s file name and MIME type', async () => {
+			const body = Buffer.alloc(3 * 1024 * 1024 + 7, 'streamed ');
+			mock.fileReplies.set('HL_SCORCH_1000.sco', { status: 200, headers: { 'content-type': 'text/plain' }, body });
+			try {
+				const before = storedFiles();
+				const { output } = await run({ resource: 'asset', operation: 'getAccess', assetId: '1000', download: true });
+				const binary = output[0][0].binary!.data;
+				// The DAM's MIME type wins over the file server's content type.
+				expect(binary).toMatchObject({ fileName: 'HL_SCORCH_1000.sco', mimeType: 'application/x-scorch' });
+				expect(binary.id).toMatch(/^filesystem(-v2)?:/);
+				expect(output[0][0].json.fileSize).toBe(body.length);
+				expect((await Container.get(BinaryDataService).getAsBuffer(binary)).equals(body)).toBe(true);
+				expect(storedFiles().filter((file) => !before.includes(file) && !file.endsWith('.metadata'))).toHaveLength(1);
+			} finally {
+				mock.fileReplies.delete('HL_SCORCH_1000.sco');
+			}
+		});
+
+		it('sends a download cut off mid-way again, and keeps only the complete file', async () => {
+			const body = Buffer.alloc(2 * 1024 * 1024, 'whole ');
+			mock.fileReplies.set('HL_SCORCH_1000.sco', { status: 200, headers: { 'content-type': 'text/plain' }, body });
+			mock.server.injectFault(
+				{ kind: 'truncate' },
+				{ times: 1, match: (request) => request.path.startsWith('/files/') },
+			);
+			try {
+				const before = storedFiles();
+				const { output } = await run({ resource: 'asset', operation: 'getAccess', assetId: '1000', download: true });
+				expect(mock.server.requests.filter((request) => request.path.startsWith('/files/'))).toHaveLength(2);
+				expect(sleeps.delays).toHaveLength(1);
+				const binary = output[0][0].binary!.data;
+				expect((await Container.get(BinaryDataService).getAsBuffer(binary)).equals(body)).toBe(true);
+				const added = storedFiles().filter((file) => !before.includes(file));
+				expect(added.filter((file) => !file.endsWith('.metadata'))).toHaveLength(1);
+				expect(added.filter((file) => file.includes('.tmp.'))).toEqual([]);
+			} finally {
+				mock.fileReplies.delete('HL_SCORCH_1000.sco');
+			}
+		});
+
+		it('follows the file URL’s redirect to another host, as before, and still streams the file', async () => {
+			const body = Buffer.alloc(1024 * 1024, 'moved ');
+			mock.fileReplies.set('HL_SCORCH_1000.sco', { status: 200, headers: { 'content-type': 'text/plain' }, body });
+			const otherHost = mock.server.baseUrl.replace('127.0.0.1', 'localhost');
+			mock.server.injectFault(
+				{ kind: 'redirect', status: 302, location: (request) => `${otherHost}${request.path}` },
+				{ times: 1, match: (request) => request.path.startsWith('/files/') },
+			);
+			try {
+				const { output } = await run({ resource: 'asset', operation: 'getAccess', assetId: '1000', download: true });
+				const downloads = mock.server.requests.filter((request) => request.path.startsWith('/files/'));
+				expect(downloads).toHaveLength(2);
+				expect(downloads[1].headers.host).toMatch(/^localhost:/);
+				for (const download of downloads) expect(JSON.stringify(download.headers)).not.toContain(mock.vendorKey);
+				const binary = output[0][0].binary!.data;
+				expect((await Container.get(BinaryDataService).getAsBuffer(binary)).equals(body)).toBe(true);
+			} finally {
+				mock.fileReplies.delete('HL_SCORCH_1000.sco');
+			}
+		});
+
+		it('stops a file larger than the limit mid-way: a clear error, nothing kept, no retry', async () => {
+			const limit = downloadLimits.maxBytes;
+			downloadLimits.maxBytes = 256 * 1024;
+			mock.fileReplies.set('HL_SCORCH_1000.sco', {
+				status: 200,
+				headers: { 'content-type': 'application/octet-stream' },
+				body: Buffer.alloc(4 * 1024 * 1024, 'too large '),
+			});
+			try {
+				const before = storedFiles();
+				const error = await caught(() =>
+					run({ resource: 'asset', operation: 'getAccess', assetId: '1000', download: true }),
+				);
+				expect(error.name).toBe('NodeOperationError');
+				expect(error.message).toBe('The file of asset 1000 is larger than 256 KB, the most Get Access downloads');
+				expect((error as { description?: string }).description).toMatch(/^Nothing was kept of it\./);
+				expect(storedFiles().filter((file) => !before.includes(file))).toEqual([]);
+				expect(mock.server.requests.filter((request) => request.path.startsWith('/files/'))).toHaveLength(1);
+				expectNoSecrets(error, [mock.vendorKey]);
+
+				// With Continue On Fail: an error item without binary data, paired with its input.
+				const { output } = await run(
+					{ resource: 'asset', operation: 'getAccess', assetId: '1000', download: true },
+					[{ json: {} }],
+					{ continueOnFail: true },
+				);
+				expect(output[0][0].binary).toBeUndefined();
+				expect(output[0][0].json.error).toMatch(/larger than/);
+				expect(storedFiles().filter((file) => !before.includes(file))).toEqual([]);
+			} finally {
+				downloadLimits.maxBytes = limit;
+				mock.fileReplies.delete('HL_SCORCH_1000.sco');
+			}
 		});
 
 		it.each([

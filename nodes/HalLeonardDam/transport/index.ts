@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
@@ -8,7 +10,7 @@ import {
 	type HttpContext,
 	MalformedResponseError,
 	type ProviderProfile,
-	type RawResponse,
+	type StreamedResponse,
 	requestTimeouts,
 } from '../../shared/transport/http';
 import { type Day, formatDamDate } from '../days';
@@ -197,9 +199,19 @@ export class DamClient extends ProviderClient<DamSettings> {
 		);
 	}
 
-	/** Downloads a file the DAM points to (a FileURL). No DAM document: no key goes with it. */
-	async download(url: string, maxBytes: number, what: string): Promise<RawResponse> {
-		return await this.http.send(
+	/**
+	 * Downloads a file the DAM points to (a FileURL) and hands its body to `store` as a stream,
+	 * never whole in memory: at most `maxBytes` pass, then the download fails (kind `size`). No
+	 * DAM document: no key goes with it. A download cut off mid-way is sent again (a GET), so
+	 * `store` must leave nothing behind when its stream fails (n8n's prepareBinaryData does not).
+	 */
+	async download<T>(
+		url: string,
+		maxBytes: number,
+		what: string,
+		store: (body: Readable, response: StreamedResponse) => Promise<T>,
+	): Promise<T> {
+		return await this.http.sendStreamed(
 			{
 				method: 'GET',
 				url,
@@ -211,7 +223,7 @@ export class DamClient extends ProviderClient<DamSettings> {
 				// so it may follow the file wherever it redirects.
 				redirects: 'public',
 			},
-			(response) => response,
+			store,
 		);
 	}
 }

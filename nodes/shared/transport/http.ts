@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { type Readable, Transform, pipeline } from 'node:stream';
 
 import type {
 	IAdditionalCredentialOptions,
@@ -77,6 +77,14 @@ export interface RawResponse {
 	status: number;
 	headers: Record<string, string>;
 	body: Buffer;
+}
+
+/** A successful answer whose body is handed on as a stream (see {@link ApiClient.sendStreamed}). */
+export interface StreamedResponse {
+	status: number;
+	headers: Record<string, string>;
+	/** Bytes of the body that came through so far (all of them, once the stream ended). */
+	bytes(): number;
 }
 
 /** What a provider knows about its own API: names, secrets, and how it reports errors. */
@@ -238,11 +246,34 @@ export class ApiClient {
 	}
 
 	/**
+	 * Sends a request whose successful (2xx) answer is not read into memory: its body is handed to
+	 * `consume` as a stream (e.g. into n8n's binary data store), cut off with a `size` failure once
+	 * it passes `maxBodyBytes` and with a `timeout` at the attempt's deadline. Redirects, retries,
+	 * deadlines and failures are those of {@link send}; an error answer is read (capped) as there.
+	 * A body that breaks off mid-way (connection lost, too slow) fails the attempt like an unread
+	 * answer would, so an idempotent request is sent again and `consume` runs again on the new
+	 * body — `consume` must leave nothing behind when its stream fails. A failure of `consume`
+	 * itself (not of the stream) ends the request. The profile's `describeFailure` is not asked
+	 * about a 2xx answer here: its body is the caller's, not an API document.
+	 */
+	async sendStreamed<T>(
+		request: ApiRequest,
+		consume: (body: Readable, response: StreamedResponse) => Promise<T>,
+	): Promise<T> {
+		return await this.run(request, { consume });
+	}
+
+	/**
 	 * Sends a request and returns the parsed body. `parse` turns the raw response into the
 	 * result, synchronously or not (a large XML answer is read off the event loop); a
 	 * {@link MalformedResponseError} from it counts as a transient fault.
 	 */
 	async send<T>(request: ApiRequest, parse: (response: RawResponse) => T | Promise<T>): Promise<T> {
+		return await this.run(request, { parse });
+	}
+
+	/** Attempts `request` until it succeeds or fails for good; the answer goes to `handler`. */
+	private async run<T>(request: ApiRequest, handler: AnswerHandler<T>): Promise<T> {
 		const secrets = await this.secretsToRedact();
 		// Counted from the first attempt's start, so time spent waiting for a slot is not charged to it.
 		let sendDeadline: number | undefined;
@@ -254,7 +285,7 @@ export class ApiClient {
 			attempt++;
 			const outcome = await this.inSlot(waited, async () => {
 				sendDeadline ??= this.sendDeadline(request);
-				return await this.attempt(request, parse, secrets, sendDeadline);
+				return await this.attempt(request, handler, secrets, sendDeadline);
 			});
 			if (outcome.ok) return outcome.value;
 
@@ -359,7 +390,7 @@ export class ApiClient {
 	/** One attempt: the request and the redirect hops it is allowed to follow, then the answer read. */
 	private async attempt<T>(
 		request: ApiRequest,
-		parse: (response: RawResponse) => T | Promise<T>,
+		handler: AnswerHandler<T>,
 		secrets: readonly string[],
 		sendDeadline: number,
 	): Promise<AttemptOutcome<T>> {
@@ -381,9 +412,9 @@ export class ApiClient {
 			qs: request.qs,
 			withBody: true,
 		};
-		let raw: RawResponse;
+		let raw: RawResponse & { stream?: BodyStream };
 		for (let hops = 0; ; hops++) {
-			const fetched = await this.fetch(request, hop, policy, deadline, base);
+			const fetched = await this.fetch(request, hop, policy, deadline, base, 'consume' in handler);
 			if (!fetched.ok) return fetched;
 			raw = fetched.raw;
 			this.observe(raw);
@@ -403,6 +434,7 @@ export class ApiClient {
 			hop = { url: decision.hop.url, method: decision.hop.method, withBody: hop.withBody && decision.hop.keepBody };
 		}
 
+		if ('consume' in handler && raw.stream) return await this.consume(raw.stream, raw, handler.consume, base);
 		// Providers read error bodies for their message: with every secret already masked, an excerpt
 		// cut in the middle of one cannot keep a piece of it.
 		const view = raw.status >= 200 && raw.status < 300 ? raw : { ...raw, body: redactBody(raw.body, secrets) };
@@ -419,8 +451,9 @@ export class ApiClient {
 				},
 			};
 		}
+		if (!('parse' in handler)) throw new Error('a streamed request was answered without a body stream');
 		try {
-			return { ok: true, value: await parse(raw) };
+			return { ok: true, value: await handler.parse(raw) };
 		} catch (error) {
 			if (error instanceof MalformedResponseError) {
 				return {
@@ -447,7 +480,8 @@ export class ApiClient {
 		policy: RedirectPolicy,
 		deadline: number,
 		base: Pick<ApiFailure, 'provider' | 'operation' | 'request'>,
-	): Promise<{ ok: true; raw: RawResponse } | FailedAttempt> {
+		streamSuccess = false,
+	): Promise<{ ok: true; raw: RawResponse & { stream?: BodyStream } } | FailedAttempt> {
 		const options: IHttpRequestOptions = {
 			method: hop.method,
 			url: hop.url,
@@ -489,6 +523,10 @@ export class ApiClient {
 			};
 			const headers = normalizeHeaders(response.headers);
 			const maxBytes = request.maxBodyBytes ?? this.profile.maxBodyBytes ?? DEFAULT_MAX_BODY;
+			if (streamSuccess && response.statusCode >= 200 && response.statusCode < 300) {
+				const stream = limitBody(response.body, maxBytes, deadline);
+				return { ok: true, raw: { status: response.statusCode, headers, body: Buffer.alloc(0), stream } };
+			}
 			const body = await readBody(response.body, maxBytes, deadline);
 			return { ok: true, raw: { status: response.statusCode, headers, body } };
 		} catch (error) {
@@ -499,6 +537,34 @@ export class ApiClient {
 				};
 			}
 			return networkFailure(error, base);
+		}
+	}
+
+	/**
+	 * Hands a streamed answer to the caller. A failure of the stream (too large, too slow, cut off)
+	 * is a failed attempt, as for an answer read whole; a failure of `consume` itself is final.
+	 */
+	private async consume<T>(
+		body: BodyStream,
+		raw: RawResponse,
+		consume: (body: Readable, response: StreamedResponse) => Promise<T>,
+		base: Pick<ApiFailure, 'provider' | 'operation' | 'request'>,
+	): Promise<AttemptOutcome<T>> {
+		try {
+			const response = { status: raw.status, headers: raw.headers, bytes: body.bytes };
+			return { ok: true, value: await consume(body.stream, response) };
+		} catch (error) {
+			const failure = body.failure();
+			if (failure instanceof BodyTooLargeError) {
+				return {
+					ok: false,
+					failure: { ...base, kind: 'size', providerMessage: 'The answer is larger than this node accepts' },
+				};
+			}
+			if (failure) return networkFailure(failure, base);
+			throw asNodeError(this.ctx.getNode(), error, this.options.itemIndex);
+		} finally {
+			body.dispose();
 		}
 	}
 
@@ -532,6 +598,20 @@ interface FailedAttempt {
 	transient?: boolean;
 }
 type AttemptOutcome<T> = { ok: true; value: T } | FailedAttempt;
+
+/** What is done with a successful answer: parsed once read whole, or consumed as a stream. */
+type AnswerHandler<T> =
+	| { parse: (response: RawResponse) => T | Promise<T> }
+	| { consume: (body: Readable, response: StreamedResponse) => Promise<T> };
+
+/** A streamed answer body, with why it failed (when the failure was the stream's). */
+interface BodyStream {
+	stream: Readable;
+	bytes(): number;
+	failure(): Error | undefined;
+	/** Stops the deadline and lets the connection go, if the body was not read to its end. */
+	dispose(): void;
+}
 
 function defaultFailure(response: RawResponse): Partial<ApiFailure> | undefined {
 	if (response.status >= 200 && response.status < 300) return undefined;
@@ -657,6 +737,59 @@ async function readBody(body: unknown, maxBytes: number, deadline: number): Prom
 			done(() => reject(Object.assign(error, { code: (error as { code?: string }).code ?? 'ECONNRESET' }))),
 		);
 	});
+}
+
+/**
+ * The body of an answer as a stream that fails with a {@link BodyTooLargeError} once more than
+ * `maxBytes` came through, and with a timeout at `deadline` (for the whole body, as
+ * {@link readBody}). Nothing is buffered beyond what the reader has not taken yet.
+ */
+function limitBody(body: unknown, maxBytes: number, deadline: number): BodyStream {
+	const source = body as Readable | undefined;
+	let failure: Error | undefined;
+	let size = 0;
+	// Only a failure on the answer's side counts: once the reader gave up on the stream (its own
+	// failure, e.g. a full disk), the broken connection that follows is not the server's doing.
+	const fail = (error: Error): Error => {
+		if (!limited.destroyed) failure ??= error;
+		return error;
+	};
+	const limited: Transform = new Transform({
+		transform(chunk: Buffer | string, _encoding, callback) {
+			const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+			size += buffer.length;
+			if (size > maxBytes) callback(fail(new BodyTooLargeError(maxBytes)));
+			else callback(null, buffer);
+		},
+	});
+	if (!source || typeof source.pipe !== 'function') {
+		// Not a stream (a test double, an empty answer): the same bytes through the same cap.
+		limited.end(Buffer.isBuffer(body) ? body : typeof body === 'string' ? Buffer.from(body) : Buffer.alloc(0));
+		return { stream: limited, bytes: () => size, failure: () => failure, dispose: () => undefined };
+	}
+	const timer = setTimeout(
+		() =>
+			source.destroy(fail(Object.assign(new Error('timeout while reading the response body'), { code: 'ETIMEDOUT' }))),
+		Math.max(0, deadline - Date.now()),
+	);
+	const cutOff = () => Object.assign(new Error('response aborted'), { code: 'ECONNRESET' });
+	source.on('error', (error: Error) =>
+		fail((error as { code?: unknown }).code ? error : Object.assign(error, { code: 'ECONNRESET' })),
+	);
+	source.on('aborted', () => fail(cutOff()));
+	source.on('close', () => {
+		if (!source.readableEnded) fail(cutOff());
+	});
+	pipeline(source, limited, () => clearTimeout(timer));
+	return {
+		stream: limited,
+		bytes: () => size,
+		failure: () => failure,
+		dispose: () => {
+			clearTimeout(timer);
+			if (!source.readableEnded) source.destroy();
+		},
+	};
 }
 
 class BodyTooLargeError extends Error {

@@ -11,12 +11,15 @@
  * Every n8n process has its own user folder (as separate machines or containers would) with this
  * package installed the way Settings → Community Nodes installs it, and all share one encryption
  * key, the database and Redis. Binary data is kept in the database (n8n 2.41's queue-mode
- * default, set explicitly here), so a file one worker downloads is readable by any process.
+ * default, set explicitly here), so a file one worker downloads is readable by any process; or,
+ * with `binaryMode: 'filesystem'`, in one folder every process shares (`binary-data/`, what a
+ * volume mounted by all of them would be).
  *
  * Layout of a profile (`.n8n-runtime/data/<profile>-n8n-<version>/`):
  *   cluster.json   ports and the shared encryption key (mode 0600), reused by the next run
  *   postgres/ postgres.json postgres.log    redis/ redis.json redis.log
  *   main/  worker-1/  worker-2/             n8n user folders (n8n.log in each)
+ *   binary-data/                            binary data of every process, in filesystem mode
  */
 const crypto = require('node:crypto');
 const fs = require('node:fs');
@@ -45,6 +48,7 @@ const DURABLE_CURSORS = {
  * @typedef {Awaited<ReturnType<typeof startN8n>>} N8n
  * @typedef {{ port: number, userFolder: string, n8n?: N8n, name: string }} Member
  * @typedef {{ rss: number, peak: number }} Memory
+ * @typedef {'database' | 'filesystem'} BinaryMode
  */
 
 /**
@@ -62,18 +66,23 @@ const DURABLE_CURSORS = {
  *   redis: import('./redis').RedisServer,
  *   encryptionKey: string,
  *   durable?: boolean,
+ *   binaryMode?: BinaryMode,
+ *   binaryDataPath?: string,
  * }} options
  * @returns {Record<string, string>}
  */
-function queueEnvironment({ pg, redis, encryptionKey, durable = false }) {
+function queueEnvironment({ pg, redis, encryptionKey, durable = false, binaryMode = 'database', binaryDataPath }) {
 	return {
 		EXECUTIONS_MODE: 'queue',
 		...n8nPostgresEnv(pg),
 		...n8nRedisEnv(redis),
 		// The same key everywhere: workers decrypt the credentials the main saved.
 		N8N_ENCRYPTION_KEY: encryptionKey,
-		// Binary data in PostgreSQL: any process reads what another wrote (queue mode's default in 2.41).
-		N8N_DEFAULT_BINARY_DATA_MODE: 'database',
+		// Binary data in PostgreSQL: any process reads what another wrote (queue mode's default in
+		// 2.41). Or in files, on a folder all processes share: n8n streams them (docs/deployment.md →
+		// Binary data). n8n reads a binary by the mode in its id, so either store is read by every process.
+		N8N_DEFAULT_BINARY_DATA_MODE: binaryMode,
+		...(binaryDataPath ? { N8N_BINARY_DATA_STORAGE_PATH: binaryDataPath } : {}),
 		// Keep every execution, also successful ones, so they can be inspected (n8n's default too).
 		EXECUTIONS_DATA_SAVE_ON_SUCCESS: 'all',
 		EXECUTIONS_DATA_SAVE_ON_ERROR: 'all',
@@ -86,7 +95,7 @@ class QueueCluster {
 	 * @param {{
 	 *   install: Install, runtime: Runtime, profile: string,
 	 *   workers?: number, concurrency?: number, durable?: boolean, env?: Record<string, string>,
-	 *   workerEnv?: Record<string, string>, quiet?: boolean, port?: number,
+	 *   workerEnv?: Record<string, string>, quiet?: boolean, port?: number, binaryMode?: BinaryMode,
 	 * }} options
 	 */
 	constructor({
@@ -100,6 +109,7 @@ class QueueCluster {
 		workerEnv = {},
 		quiet = false,
 		port,
+		binaryMode = 'database',
 	}) {
 		this.install = install;
 		this.runtime = runtime;
@@ -107,6 +117,7 @@ class QueueCluster {
 		this.workerCount = workers;
 		this.concurrency = concurrency;
 		this.durable = durable;
+		this.binaryMode = binaryMode;
 		this.extraEnv = env;
 		this.workerEnv = workerEnv;
 		this.quiet = quiet;
@@ -126,6 +137,21 @@ class QueueCluster {
 		this.typePrefix = 'n8n-nodes-media-sync';
 		/** @type {Record<string, number>} how long each step took, ms */
 		this.timings = {};
+	}
+
+	/** The folder every process keeps binary data in, in filesystem mode. */
+	get binaryDataPath() {
+		return path.join(this.base, 'binary-data');
+	}
+
+	/**
+	 * Switches the binary data mode of every process: takes effect as each one (re)starts — all of
+	 * them must run the same mode (the main prunes the binary data of old executions in its own).
+	 * @param {BinaryMode} mode
+	 */
+	setBinaryMode(mode) {
+		this.binaryMode = mode;
+		this.env = { ...this.env, N8N_DEFAULT_BINARY_DATA_MODE: mode };
 	}
 
 	/** Removes the profile's data (database, queue, user folders) for a fresh start. */
@@ -170,6 +196,8 @@ class QueueCluster {
 				redis: this.redis,
 				encryptionKey: settings.encryptionKey,
 				durable: this.durable,
+				binaryMode: this.binaryMode,
+				binaryDataPath: this.binaryDataPath,
 			}),
 			...this.extraEnv,
 		};

@@ -1,11 +1,12 @@
-import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IBinaryData, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { MediaSyncApiError, asNodeError } from '../../../shared/transport/errors';
 import type { DamClient } from '../../transport';
 import { readAssetId } from '../common';
 
-/** Largest file downloaded into n8n. */
-export const MAX_DOWNLOAD_BYTES = 200 * 1024 * 1024;
+/** Largest file downloaded into n8n (an object, so tests can lower it). */
+export const downloadLimits = { maxBytes: 200 * 1024 * 1024 };
 
 const displayOptions = { show: { resource: ['asset'], operation: ['getAccess'] } };
 
@@ -93,9 +94,33 @@ export async function execute(
 	};
 	if (!download) return [{ json }];
 
-	const response = await client.download(access.fileUrl!, MAX_DOWNLOAD_BYTES, `the file of asset ${assetId}`);
+	// The body goes straight into n8n's binary data store as a stream: in n8n's filesystem and S3
+	// modes no copy of the file is held in memory (its database mode collects it; see
+	// docs/deployment.md → Binary data). A file over the limit fails mid-way and nothing is kept.
 	const fileName = access.fileName || `${assetId}`;
-	const mimeType = access.mimeType || response.headers['content-type']?.split(';')[0] || 'application/octet-stream';
-	const binary = await this.helpers.prepareBinaryData(response.body, fileName, mimeType);
-	return [{ json: { ...json, fileSize: response.body.length }, binary: { [binaryPropertyName]: binary } }];
+	const maxBytes = downloadLimits.maxBytes;
+	let file: { binary: IBinaryData; size: number };
+	try {
+		file = await client.download(access.fileUrl!, maxBytes, `the file of asset ${assetId}`, async (body, response) => {
+			const mimeType = access.mimeType || response.headers['content-type']?.split(';')[0] || 'application/octet-stream';
+			const binary = await this.helpers.prepareBinaryData(body, fileName, mimeType);
+			return { binary, size: response.bytes() };
+		});
+	} catch (error) {
+		if (!(error instanceof MediaSyncApiError && error.apiFailure.kind === 'size'))
+			throw asNodeError(node, error, itemIndex);
+		throw new NodeOperationError(
+			node,
+			`The file of asset ${assetId} is larger than ${describeSize(maxBytes)}, the most Get Access downloads`,
+			{
+				itemIndex,
+				description: 'Nothing was kept of it. Turn off Download File and fetch the file at fileUrl another way.',
+			},
+		);
+	}
+	return [{ json: { ...json, fileSize: file.size }, binary: { [binaryPropertyName]: file.binary } }];
+}
+
+function describeSize(bytes: number): string {
+	return bytes >= 1024 * 1024 ? `${Math.round(bytes / 1024 / 1024)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
