@@ -1,5 +1,8 @@
 // @ts-check
-/** Benchmarks: real n8n-core contexts against the loopback mocks; they print figures and assert nothing about time. */
+/**
+ * Benchmarks: real n8n-core contexts against the loopback mocks; they print figures and assert nothing about time.
+ * Queue mode (real n8n main + workers, PostgreSQL, Redis) has its own: `npm run bench:queue` (scripts/n8n/bench-queue.js).
+ */
 const base = require('./jest.config');
 
 /** @type {import('jest').Config} */

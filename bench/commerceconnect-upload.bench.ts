@@ -1,4 +1,5 @@
 import { CommerceConnectMock } from '../sandbox/commerceconnect';
+import { useMock } from '../test/harness/servers';
 import { runInChild } from './child/fork';
 import { loadAverage, mib } from './memory';
 import { ms, report } from './report';
@@ -19,20 +20,16 @@ const latency = Number(process.env.BENCH_LATENCY_MS ?? 50);
 
 describe('CommerceConnect upload', () => {
 	const mock = new CommerceConnectMock();
-	let baseUrl: string;
-	beforeAll(async () => {
-		baseUrl = await mock.start();
-		mock.streamUploads = true;
-		mock.server.latencyMs = latency;
-	});
-	afterAll(async () => await mock.stop());
+	mock.streamUploads = true;
+	mock.server.latencyMs = latency;
+	const baseUrl = useMock(mock);
 
 	it.each(SIZES_MB)(
 		'uploads a %d MB binary from n8n’s binary store: peak RSS increase of the client',
 		async (sizeMb) => {
 			const size = sizeMb * 1024 * 1024;
 			const figures = await runInChild<UploadJob, UploadFigures>('upload-client.ts', {
-				baseUrl,
+				baseUrl: baseUrl(),
 				email: mock.email,
 				token: mock.token,
 				size,

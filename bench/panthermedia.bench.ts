@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { PollHarness } from '../test/harness/n8n';
+import { useMock } from '../test/harness/servers';
 import { PantherMediaMock } from '../sandbox/panthermedia';
 import { runInChild } from './child/fork';
 import type { ImportFigures, ImportJob } from './import-client';
@@ -23,13 +24,11 @@ const DAY = 24 * 3600_000;
 
 describe('PantherMedia benchmarks', () => {
 	const mock = new PantherMediaMock({ seed: false });
-	let baseUrl: string;
-	beforeAll(async () => {
-		baseUrl = await mock.start();
-	});
-	afterAll(async () => await mock.stop());
+	const baseUrl = useMock(mock);
 
-	const credentials = () => ({ pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl } });
+	const credentials = () => ({
+		pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl: baseUrl() },
+	});
 
 	async function timeInfoSync(maxItems: number, batch?: number, concurrency?: number) {
 		const harness = new PollHarness({

@@ -1,4 +1,5 @@
 import { PollHarness } from '../test/harness/n8n';
+import { useMock } from '../test/harness/servers';
 import { PsRestfulMock } from '../sandbox/psrestful';
 import { seededRandom } from '../sandbox/random';
 import { report } from './report';
@@ -10,14 +11,8 @@ import { report } from './report';
  */
 describe('PSRESTful quota use', () => {
 	const mock = new PsRestfulMock();
-	let baseUrl: string;
-	beforeAll(async () => {
-		baseUrl = await mock.start();
-	});
-	afterAll(async () => {
-		jest.useRealTimers();
-		await mock.stop();
-	});
+	const baseUrl = useMock(mock);
+	afterAll(() => jest.useRealTimers());
 
 	it.each([
 		['ids only', false],
@@ -49,7 +44,7 @@ describe('PSRESTful quota use', () => {
 		const harness = new PollHarness({
 			type: 'psRestfulTrigger',
 			parameters: { supplierCode: supplier, includeMediaContent: includeMedia } as never,
-			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
+			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl: baseUrl() } },
 		});
 		await harness.poll(); // activation
 		mock.server.resetLog();

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 
 import { PollHarness } from '../test/harness/n8n';
+import { useMock } from '../test/harness/servers';
 import { PsRestfulMock } from '../sandbox/psrestful';
 import { runInChild } from './child/fork';
 import type { FanOutFigures, FanOutJob } from './fanout-client';
@@ -15,11 +16,7 @@ import { median, ms, report } from './report';
  */
 describe('PSRESTful benchmarks', () => {
 	const mock = new PsRestfulMock();
-	let baseUrl: string;
-	beforeAll(async () => {
-		baseUrl = await mock.start();
-	});
-	afterAll(async () => await mock.stop());
+	const baseUrl = useMock(mock);
 
 	const latency = Number(process.env.BENCH_LATENCY_MS ?? 50);
 
@@ -40,7 +37,7 @@ describe('PSRESTful benchmarks', () => {
 					minIntervalMinutes: 0,
 				},
 			} as never,
-			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
+			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl: baseUrl() } },
 		});
 		mock.server.resetLog();
 		const started = performance.now();
@@ -76,7 +73,7 @@ describe('PSRESTful benchmarks', () => {
 			expect(serial.emitted).toBe(1000);
 
 			// The same with n8n in a fresh process of its own.
-			const job = { baseUrl, apiKey: mock.apiKey, warmSupplier: 'WARM', supplier: 'BENCH' };
+			const job = { baseUrl: baseUrl(), apiKey: mock.apiKey, warmSupplier: 'WARM', supplier: 'BENCH' };
 			const inChild = async (concurrency?: number, bare?: FanOutJob['bare']) => {
 				mock.server.resetLog();
 				const figures = await runInChild<FanOutJob, FanOutFigures>('fanout-client.ts', { ...job, concurrency, bare });
@@ -118,7 +115,7 @@ describe('PSRESTful benchmarks', () => {
 		const n = 10_000;
 		mock.suppliers.push({ id: 502, code: 'OVER', name: 'Overhead' });
 		for (let i = 0; i < n; i++) mock.modify('OVER', `Q${String(i).padStart(5, '0')}`);
-		const url = `${baseUrl}/v1.1.0/suppliers/OVER/media-modified-since/?since=2000-01-01T00:00:00&environment=PROD`;
+		const url = `${baseUrl()}/v1.1.0/suppliers/OVER/media-modified-since/?since=2000-01-01T00:00:00&environment=PROD`;
 		const raw: number[] = [];
 		const polls: number[] = [];
 		for (let run = 0; run < 5; run++) {
@@ -134,7 +131,7 @@ describe('PSRESTful benchmarks', () => {
 					firstRun: 'all',
 					syncOptions: { maxItemsPerPoll: n, minIntervalMinutes: 0 },
 				} as never,
-				credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
+				credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl: baseUrl() } },
 			});
 			started = performance.now();
 			const out = await harness.poll();

@@ -9,6 +9,7 @@ import { PollHarness } from '../test/harness/n8n';
 import { CommerceConnectMock } from '../sandbox/commerceconnect';
 import { HalLeonardMock } from '../sandbox/halleonard';
 import { PantherMediaMock } from '../sandbox/panthermedia';
+import { PROVIDER_IDS, type ProviderId } from '../sandbox/providers';
 import { PsRestfulMock } from '../sandbox/psrestful';
 import type { MockRequest, MockServer } from '../sandbox/server';
 import { loadAverage } from './memory';
@@ -319,14 +320,23 @@ function commerceConnect() {
 	};
 }
 
-const CASES: Array<[string, (n: number) => Promise<Prepared>]> = [
-	['PSRESTful, ids only', psRestful(false)],
-	['PSRESTful, with media content', psRestful(true)],
-	['PantherMedia new, without media info', pantherMedia(false)],
-	['PantherMedia new, with media info', pantherMedia(true)],
-	['Hal Leonard DAM modified files', halLeonard()],
-	['CommerceConnect media items', commerceConnect()],
-];
+type Case = [string, (n: number) => Promise<Prepared>];
+
+/** Each provider's trigger, measured in the registry's order (a provider without cases does not compile). */
+const CASES_BY_PROVIDER: Record<ProviderId, Case[]> = {
+	psrestful: [
+		['PSRESTful, ids only', psRestful(false)],
+		['PSRESTful, with media content', psRestful(true)],
+	],
+	panthermedia: [
+		['PantherMedia new, without media info', pantherMedia(false)],
+		['PantherMedia new, with media info', pantherMedia(true)],
+	],
+	halleonard: [['Hal Leonard DAM modified files', halLeonard()]],
+	commerceconnect: [['CommerceConnect media items', commerceConnect()]],
+};
+
+const CASES: Case[] = PROVIDER_IDS.flatMap((id) => CASES_BY_PROVIDER[id]);
 
 const num = (value: number) => value.toLocaleString('en');
 

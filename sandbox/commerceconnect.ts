@@ -130,6 +130,9 @@ export class CommerceConnectMock {
 
 	private nextId = 1000;
 
+	/** See {@link catalogue}. */
+	private ballast?: { count: number; at: number };
+
 	private sortCounter = 0;
 
 	constructor() {
@@ -168,6 +171,33 @@ export class CommerceConnectMock {
 
 	// -------------------------------------------------------------------------------------------
 	// Direct data access for tests (what other users of CommerceConnect do meanwhile).
+
+	/**
+	 * A large catalogue without a million objects: `count` media items with ids 1 … count, all
+	 * created and last changed at `at`, of product 9, without tags, that never change and cannot
+	 * be deleted. The list answers them before the stored items (ids below theirs), built page by
+	 * page, so a benchmark can page through a million media items. Call it before any seed.
+	 */
+	catalogue(count: number, at: number): void {
+		if (this.items.size > 0 || this.nextId !== 1000) throw new Error('catalogue() comes before any seed');
+		this.ballast = { count, at };
+		this.nextId = Math.max(this.nextId, count + 1);
+	}
+
+	private ballastEntry(id: number): Record<string, unknown> {
+		return {
+			id,
+			media_item_type: 'ImageMediaItem',
+			url: `https://cdn.example.com/catalogue/${id}.jpg`,
+			description: null,
+			sort_order: id * 1048576,
+			is_primary: false,
+			is_uploaded: null,
+			product_id: 9,
+			position: null,
+			tag_list: [],
+		};
+	}
 
 	seed(fields: Partial<StoredItem> & { url: string }, at = this.now()): StoredItem {
 		const id = fields.id ?? this.nextId++;
@@ -347,16 +377,22 @@ export class CommerceConnectMock {
 		const page = paging.page > 1 && this.hostile.happens('ignorePage') ? 1 : paging.page;
 		// Rails runs the page's SELECT and the COUNT as two queries; things may change in between.
 		const selected = matching();
-		const entries: Array<Record<string, unknown>> = selected
-			.slice((page - 1) * perPage, page * perPage)
-			.map((item) => this.listEntry(item, associated));
+		const ballast = this.ballastMatching(bounds);
+		const offset = (page - 1) * perPage;
+		const entries: Array<Record<string, unknown>> = [];
+		for (let id = offset + 1; id <= Math.min(ballast, offset + perPage); id++) entries.push(this.ballastEntry(id));
+		entries.push(
+			...selected
+				.slice(Math.max(0, offset - ballast), Math.max(0, offset + perPage - ballast))
+				.map((item) => this.listEntry(item, associated)),
+		);
 		// An entry no client can use, among the real ones (it is not counted: a broken record).
 		if (entries.length > 0 && this.hostile.happens('entryWithoutId')) {
 			entries.splice(Math.floor(entries.length / 2), 0, { url: 'https://cdn.example.com/broken.jpg' });
 		}
 		const changesBefore = this.changes.length;
 		this.onList?.(request, 'between');
-		const total = this.changes.length === changesBefore ? selected.length : matching().length;
+		const total = ballast + (this.changes.length === changesBefore ? selected.length : matching().length);
 		return json(200, {
 			page,
 			per_page: perPage,
@@ -364,6 +400,16 @@ export class CommerceConnectMock {
 			total_entries: total,
 			entries,
 		});
+	}
+
+	/** How many of the {@link catalogue}'s items a list query's time bounds take in. */
+	private ballastMatching(bounds: Record<string, number | undefined>): number {
+		const ballast = this.ballast;
+		if (!ballast) return 0;
+		const inside =
+			this.inRange(ballast.at, bounds.created_time_from, bounds.created_time_to) &&
+			this.inRange(ballast.at, bounds.updated_time_from, bounds.updated_time_to);
+		return inside ? ballast.count : 0;
 	}
 
 	private body(request: MockRequest): { ok: true; value: Record<string, unknown> } | { ok: false; reply: MockReply } {

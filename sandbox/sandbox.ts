@@ -2,6 +2,7 @@ import { addDays } from '../nodes/HalLeonardDam/days';
 import { CommerceConnectMock } from './commerceconnect';
 import { HalLeonardMock } from './halleonard';
 import { PantherMediaMock } from './panthermedia';
+import { PROVIDER_IDS, type ProviderId } from './providers';
 import { PsRestfulMock } from './psrestful';
 
 /**
@@ -27,11 +28,9 @@ export const SANDBOX_PRODUCTS = {
 	sheetMusic: { id: 7002, code: 'SHEET-MUSIC', name: 'Hal Leonard sheet music' },
 } as const;
 
-type ProviderName = 'psrestful' | 'panthermedia' | 'halleonard' | 'commerceconnect';
-
 /** Ports and keys of a sandbox, so a later run can serve the same addresses with the same keys. */
 export interface SandboxIdentity {
-	ports: Partial<Record<ProviderName, number>>;
+	ports: Partial<Record<ProviderId, number>>;
 	keys: { psrestful: string; panthermedia: [string, string]; halleonard: string; commerceconnect: string };
 }
 
@@ -55,6 +54,7 @@ export interface SandboxTick {
 	changes: string[];
 }
 
+/** One mock per provider of the registry (sandbox/providers.ts), each in the field named by its id. */
 export class Sandbox {
 	readonly psrestful = new PsRestfulMock();
 
@@ -78,15 +78,10 @@ export class Sandbox {
 			this.halleonard.vendorKey = identity.keys.halleonard;
 			this.commerceconnect.token = identity.keys.commerceconnect;
 		}
-		const servers: Record<ProviderName, { start(port?: number): Promise<string> }> = {
-			psrestful: this.psrestful.server,
-			panthermedia: this.panthermedia.server,
-			halleonard: this.halleonard.server,
-			commerceconnect: this.commerceconnect.server,
-		};
 		await Promise.all(
-			Object.entries(servers).map(async ([name, server]) => {
-				const port = identity?.ports[name as ProviderName];
+			PROVIDER_IDS.map(async (id) => {
+				const server = this[id].server;
+				const port = identity?.ports[id];
 				// A port taken since the last run: any free one (the caller then updates the credentials).
 				await server.start(port).catch(async () => await server.start());
 			}),
@@ -98,12 +93,7 @@ export class Sandbox {
 	identity(): SandboxIdentity {
 		const port = (url: string) => Number(new URL(url).port);
 		return {
-			ports: {
-				psrestful: port(this.psrestful.server.baseUrl),
-				panthermedia: port(this.panthermedia.server.baseUrl),
-				halleonard: port(this.halleonard.server.baseUrl),
-				commerceconnect: port(this.commerceconnect.server.baseUrl),
-			},
+			ports: Object.fromEntries(PROVIDER_IDS.map((id) => [id, port(this[id].server.baseUrl)])),
 			keys: {
 				psrestful: this.psrestful.apiKey,
 				panthermedia: [this.panthermedia.apiKey, this.panthermedia.apiSecret],
@@ -114,12 +104,7 @@ export class Sandbox {
 	}
 
 	async stop(): Promise<void> {
-		await Promise.all([
-			this.psrestful.stop(),
-			this.panthermedia.stop(),
-			this.halleonard.stop(),
-			this.commerceconnect.stop(),
-		]);
+		await Promise.all(PROVIDER_IDS.map((id) => this[id].stop()));
 	}
 
 	/** Credential data for n8n, pointing at these servers (field names of the credential types). */
@@ -151,7 +136,7 @@ export class Sandbox {
 		};
 	}
 
-	urls(): Record<'psrestful' | 'panthermedia' | 'halleonard' | 'commerceconnect', string> {
+	urls(): Record<ProviderId, string> {
 		return {
 			psrestful: this.psrestful.server.baseUrl,
 			panthermedia: this.panthermedia.server.baseUrl,

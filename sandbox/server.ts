@@ -62,6 +62,13 @@ export class MockServer {
 	/** Added to every answer, in ms. */
 	latencyMs = 0;
 
+	/**
+	 * Simulated time every answer takes, in ms: the clock moves on by this much per request instead
+	 * of the answer waiting. With the test's real clock stopped, a poll's time budget then runs out
+	 * after the same requests on any machine, however busy.
+	 */
+	answerTimeMs = 0;
+
 	/** Server clock offset from the local clock, in ms (negative: the server runs behind). */
 	clockOffsetMs = 0;
 
@@ -88,6 +95,16 @@ export class MockServer {
 	 * should see as `request.consumed` (a rejection answers 400), or undefined to keep the body as usual.
 	 */
 	consumeBody?: (req: IncomingMessage, path: string) => Promise<unknown> | undefined;
+
+	/**
+	 * Test hook, awaited when a request has arrived (and counts as in flight), before latency,
+	 * faults and the handler: a test holds answers back, e.g. until a number of requests are in
+	 * flight at once.
+	 */
+	hold?: (request: MockRequest) => Promise<void> | void;
+
+	/** Test hook: called when a request arrives; what it returns is called when its answer is done. */
+	track?: (request: MockRequest) => (() => void) | void;
 
 	/** Count of faults applied, by kind. */
 	readonly faultsApplied: Record<string, number> = {};
@@ -216,9 +233,15 @@ export class MockServer {
 		this.requests.push(request);
 		this.inFlight++;
 		this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-		res.on('close', () => this.inFlight--);
+		const untrack = this.track?.(request);
+		res.on('close', () => {
+			this.inFlight--;
+			untrack?.();
+		});
+		if (this.hold) await this.hold(request);
 
 		if (this.latencyMs > 0) await this.delay(this.latencyMs);
+		if (this.answerTimeMs > 0) this.advance(this.answerTimeMs);
 		const fault = this.takeFault(request);
 		if (fault) {
 			this.faultsApplied[fault.kind] = (this.faultsApplied[fault.kind] ?? 0) + 1;

@@ -62,11 +62,13 @@ export class CommerceConnectTrigger implements INodeType {
 					{
 						name: 'Media Item Created or Changed',
 						value: 'updated',
+						action: 'On media item created or changed',
 						description: 'Every new version of a media item (by its update time); a new item counts as changed',
 					},
 					{
 						name: 'Media Item Created',
 						value: 'created',
+						action: 'On media item created',
 						description: 'Each new media item once (by its creation time)',
 					},
 				],

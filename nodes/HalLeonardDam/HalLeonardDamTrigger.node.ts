@@ -49,7 +49,8 @@ export class HalLeonardDamTrigger implements INodeType {
 		icon: { light: 'file:halleonard.svg', dark: 'file:halleonard.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{$parameter["events"].join(", ")}}',
+		subtitle:
+			'={{ ($parameter["events"] || []).includes("modifiedFile") ? (($parameter["events"] || []).includes("assetMetadata") ? "Files and metadata" : "Modified files") : "Asset metadata" }}',
 		description: 'Starts the workflow when Hal Leonard DAM files or asset metadata change (added, updated or deleted)',
 		defaults: { name: 'Hal Leonard DAM Trigger' },
 		polling: true,
@@ -73,11 +74,13 @@ export class HalLeonardDamTrigger implements INodeType {
 					{
 						name: 'Asset Metadata Changed',
 						value: 'assetMetadata',
+						action: 'On asset metadata changed',
 						description: 'Assets or packages added, updated or deleted (deletions come as event assetDeleted)',
 					},
 					{
 						name: 'Modified File',
 						value: 'modifiedFile',
+						action: 'On file modified',
 						description:
 							'A PDF file changed. A file change without a metadata change appears only here: a full sync needs both.',
 					},

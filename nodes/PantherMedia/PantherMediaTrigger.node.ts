@@ -60,7 +60,7 @@ export class PantherMediaTrigger implements INodeType {
 		icon: { light: 'file:panthermedia.svg', dark: 'file:panthermedia.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{($parameter["events"] || []).join(", ")}}',
+		subtitle: '={{ (($parameter["events"] || []).join(", ") || "no") + " media" }}',
 		description: 'Starts the workflow when PantherMedia adds, changes or deletes media',
 		defaults: { name: 'PantherMedia Trigger' },
 		polling: true,
@@ -84,9 +84,14 @@ export class PantherMediaTrigger implements INodeType {
 				description:
 					'Which changes start the workflow. Each has its own position, so a backlog of one cannot hold up the others.',
 				options: [
-					{ name: 'New', value: 'new', description: 'Media added to PantherMedia' },
-					{ name: 'Changed', value: 'changed', description: 'Media whose data changed' },
-					{ name: 'Deleted', value: 'deleted', description: 'Media removed from PantherMedia' },
+					{ name: 'New', value: 'new', action: 'On new media', description: 'Media added to PantherMedia' },
+					{ name: 'Changed', value: 'changed', action: 'On changed media', description: 'Media whose data changed' },
+					{
+						name: 'Deleted',
+						value: 'deleted',
+						action: 'On deleted media',
+						description: 'Media removed from PantherMedia',
+					},
 				],
 			},
 			{

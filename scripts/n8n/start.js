@@ -21,15 +21,17 @@
  *   npm start                          # n8n 2.x
  *   npm start -- --n8n 1.x             # the last n8n 1.x on Node 20
  *   npm start -- --port 5678 --change-every 30 --fresh
+ *   npm start -- --queue               # queue mode: PostgreSQL, Redis, a main and two workers (lib/queue-demo.js)
  */
 const fs = require('node:fs');
 const path = require('node:path');
 
 const { N8nClient, nodeOutput } = require('./lib/client');
-const { ensureSandboxCredentials, importExamples, startSandbox } = require('./lib/demo');
+const { ensureSandboxCredentials, importExamples, sandboxAddresses, startSandbox } = require('./lib/demo');
 const { ensureRuntime } = require('./lib/install');
 const { startN8n, stopAll, userFolderFor } = require('./lib/n8n-process');
 const { preparePackage } = require('./lib/package');
+const { runQueueDemo } = require('./lib/queue-demo');
 const { resolveLine } = require('./lib/runtimes');
 const { checkTypesLoaded } = require('./lib/scenario');
 const { log, parseArgs, readJson, seconds } = require('./lib/util');
@@ -42,6 +44,7 @@ const OWNER = { email: 'demo@media-sync.local', firstName: 'Media', lastName: 'S
 async function main() {
 	const started = Date.now();
 	const args = parseArgs(process.argv.slice(2));
+	if (args.queue) return await runQueueDemo(args);
 	const runtime = resolveLine(String(args.n8n ?? '2.x'));
 	const changeEveryMs = Math.max(10, Number(args['change-every'] ?? 60)) * 1000;
 	/** @type {NodeJS.Timeout[]} */
@@ -71,10 +74,7 @@ async function main() {
 	const identityFile = path.join(userFolder, 'sandbox.json');
 	sandbox = await startSandbox({ identity: readJson(identityFile, undefined) });
 	fs.writeFileSync(identityFile, `${JSON.stringify(sandbox.identity(), null, 2)}\n`, { mode: 0o600 });
-	const urls = sandbox.urls();
-	log(
-		`Sandboxes: PSRESTful ${urls.psrestful}, PantherMedia ${urls.panthermedia}, Hal Leonard DAM ${urls.halleonard}, CommerceConnect ${urls.commerceconnect}`,
-	);
+	log(`Sandboxes: ${sandboxAddresses(sandbox)}`);
 
 	const n8n = await startN8n({
 		install,

@@ -2,35 +2,28 @@ import type { Server } from 'node:net';
 
 import { requestTimeouts } from '../../nodes/shared/transport/http';
 import { timing } from '../../nodes/shared/transport/timing';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { executeNode, testCredential } from '../harness/n8n';
+import { forward, freePort, useMock } from '../harness/servers';
 import { CommerceConnectMock } from '../../sandbox/commerceconnect';
-import { fixture, forward, freePort, json, runNode } from './helpers';
+import { fixture, json, runNode } from './helpers';
 
 const without = (record: Record<string, unknown>, key: string) =>
 	Object.fromEntries(Object.entries(record).filter(([k]) => k !== key));
 
 describe('CommerceConnect node', () => {
 	const mock = new CommerceConnectMock();
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
 	const timeouts = { ...requestTimeouts };
-
-	beforeAll(async () => {
-		baseUrl = await mock.start();
+	const baseUrl = useMock(mock, {
+		reset: () => {
+			mock.readOnly = false;
+			mock.maxPerPage = 100;
+			mock.createStallMs = 0;
+			mock.codeMatch = 'exact';
+		},
 	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		mock.readOnly = false;
-		mock.maxPerPage = 100;
-		mock.createStallMs = 0;
-		mock.codeMatch = 'exact';
-		sleeps = recordSleeps();
-	});
+	const sleeps = useRecordedSleeps();
 	afterEach(() => {
-		sleeps.restore();
 		Object.assign(requestTimeouts, timeouts);
 	});
 
@@ -38,7 +31,7 @@ describe('CommerceConnect node', () => {
 		parameters: Record<string, unknown>,
 		input?: Parameters<typeof runNode>[3],
 		options?: Parameters<typeof runNode>[4],
-	) => runNode(mock, baseUrl, parameters, input, options);
+	) => runNode(mock, baseUrl(), parameters, input, options);
 	const last = () => mock.server.requests.at(-1)!;
 	const body = (index = -1) => JSON.parse(mock.server.requests.at(index)!.text) as unknown;
 	const secrets = () => [mock.token];
@@ -48,7 +41,7 @@ describe('CommerceConnect node', () => {
 			const result = await testCredential('commerceConnectApi', {
 				email: mock.email,
 				apiToken: mock.token,
-				baseUrl: `${baseUrl}/`,
+				baseUrl: `${baseUrl()}/`,
 			});
 			expect(result).toEqual({
 				status: 'OK',
@@ -62,7 +55,11 @@ describe('CommerceConnect node', () => {
 
 		it('says the email or token is wrong on 401', async () => {
 			const wrongToken = `${mock.token}-not`;
-			const result = await testCredential('commerceConnectApi', { email: mock.email, apiToken: wrongToken, baseUrl });
+			const result = await testCredential('commerceConnectApi', {
+				email: mock.email,
+				apiToken: wrongToken,
+				baseUrl: baseUrl(),
+			});
 			expect(result).toEqual({
 				status: 'Error',
 				message: expect.stringMatching(
@@ -77,7 +74,11 @@ describe('CommerceConnect node', () => {
 				status: 403,
 				body: '{"error":"You are not authorized to perform this action."}',
 			});
-			const result = await testCredential('commerceConnectApi', { email: mock.email, apiToken: mock.token, baseUrl });
+			const result = await testCredential('commerceConnectApi', {
+				email: mock.email,
+				apiToken: mock.token,
+				baseUrl: baseUrl(),
+			});
 			expect(result.message).toMatch(
 				/^CommerceConnect: You are not authorized to perform this action\. — The credential is valid, but this CommerceConnect user may not do this/,
 			);
@@ -89,7 +90,12 @@ describe('CommerceConnect node', () => {
 					type: 'commerceConnect',
 					parameters: { resource: 'mediaItem', operation: 'delete', mediaItemId: '1' } as never,
 					credentials: {
-						commerceConnectApi: { authMethod: 'apiAccount', email: mock.email, apiToken: mock.token, baseUrl },
+						commerceConnectApi: {
+							authMethod: 'apiAccount',
+							email: mock.email,
+							apiToken: mock.token,
+							baseUrl: baseUrl(),
+						},
 					},
 				}),
 			);
@@ -855,9 +861,8 @@ describe('CommerceConnect node', () => {
 
 		it('a refused connection (provably not sent): sent again, one item', async () => {
 			const port = await freePort();
-			const mockPort = Number(new URL(baseUrl).port);
+			const mockPort = Number(new URL(baseUrl()).port);
 			let proxy: Server | undefined;
-			sleeps.restore();
 			const original = timing.sleep;
 			const delays: number[] = [];
 			// The first attempt is refused; while the transport backs off, the server comes up.

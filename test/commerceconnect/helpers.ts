@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { type Server, createConnection, createServer } from 'node:net';
 import { join } from 'node:path';
 
 import type { INodeExecutionData } from 'n8n-workflow';
@@ -37,24 +36,3 @@ export async function runNode(
 }
 
 export const json = (result: Awaited<ReturnType<typeof runNode>>) => result.output[0].map((item) => item.json);
-
-/** A port on 127.0.0.1 nothing listens on (yet). */
-export async function freePort(): Promise<number> {
-	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	const { port } = server.address() as { port: number };
-	await new Promise<void>((resolve) => server.close(() => resolve()));
-	return port;
-}
-
-/** A TCP forwarder from `port` to the mock, started on demand (to turn a refused port into a working one). */
-export async function forward(port: number, targetPort: number): Promise<Server> {
-	const server = createServer((socket) => {
-		const upstream = createConnection(targetPort, '127.0.0.1');
-		socket.pipe(upstream).pipe(socket);
-		socket.on('error', () => upstream.destroy());
-		upstream.on('error', () => socket.destroy());
-	});
-	await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-	return server;
-}

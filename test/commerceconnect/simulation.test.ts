@@ -1,10 +1,11 @@
-import { commerceConnectScenario } from '../soak/commerceconnect.scenario';
+import { commerceConnectSoak } from '../soak/adapters/commerceconnect';
+import { runSoak } from '../soak/runner';
 import { formatResult } from '../soak/types';
 
 /**
  * The CommerceConnect Trigger over real HTTP against the stateful mock, for 1,500 one-minute
  * polls per variant (the small version of `npm run soak`, scenario in
- * test/soak/commerceconnect.scenario.ts): media items are created, edited and deleted at random;
+ * test/soak/adapters/commerceconnect.ts): media items are created, edited and deleted at random;
  * now and then a bulk job writes 150 items within one second (more than a page: the trigger must
  * page inside a one-second slice); while the trigger pages, other users edit items it is reading
  * (so offset paging drifts); writes become visible up to 3 s late; 20 % of requests fail (429
@@ -26,7 +27,7 @@ describe('CommerceConnect Trigger simulation', () => {
 	] as const)(
 		'emits every change exactly once (%s)',
 		async (name, seed, boundMode, precision, lookbackMinutes) => {
-			const result = await commerceConnectScenario({
+			const result = await runSoak(commerceConnectSoak, {
 				seed,
 				polls: 1500,
 				faultRate: 0.2,

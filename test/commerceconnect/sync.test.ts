@@ -1,7 +1,8 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
 import { requestTimeouts } from '../../nodes/shared/transport/http';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { useFreshMock } from '../harness/servers';
 import { CommerceConnectMock, type StoredItem } from '../../sandbox/commerceconnect';
 import { json, runNode } from './helpers';
 
@@ -9,22 +10,16 @@ const TAG = 'sync:hit';
 
 describe('CommerceConnect node → Sync Product Media', () => {
 	let mock: CommerceConnectMock;
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
 	const timeouts = { ...requestTimeouts };
-
-	beforeEach(async () => {
-		mock = new CommerceConnectMock();
-		baseUrl = await mock.start();
+	const baseUrl = useFreshMock(() => (mock = new CommerceConnectMock()));
+	useRecordedSleeps();
+	beforeEach(() => {
 		// A catalogue larger than one page: 260 media items of other products.
 		for (let i = 0; i < 260; i++)
 			mock.seed({ url: `https://cdn.example.com/other/${i}.jpg`, product_id: 9, tag_list: i % 3 === 0 ? [TAG] : [] });
-		sleeps = recordSleeps();
 	});
-	afterEach(async () => {
-		sleeps.restore();
+	afterEach(() => {
 		Object.assign(requestTimeouts, timeouts);
-		await mock.stop();
 	});
 
 	const sync = (
@@ -34,7 +29,7 @@ describe('CommerceConnect node → Sync Product Media', () => {
 	) =>
 		runNode(
 			mock,
-			baseUrl,
+			baseUrl(),
 			{
 				operation: 'syncProductMedia',
 				productBy: 'id',
@@ -76,12 +71,17 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		const total = visible();
 		const first = await sync({ mediaList: wanted });
 
-		expect(writes()).toEqual([
-			`PUT /api/v2/media_items/${seeded.a.id} {"media_item":{"description":"new","is_primary":true}}`,
+		// The update runs alongside the creates, which run one after another in list order; the
+		// delete comes last.
+		const update = `PUT /api/v2/media_items/${seeded.a.id} {"media_item":{"description":"new","is_primary":true}}`;
+		const creates = [
 			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":300,"url":"https://cdn.example.com/300/c.jpg","description":"C","position":2,"tag_list":["${TAG}"]}}`,
 			`POST /api/v2/media_items {"media_item":{"media_item_type":"ImageMediaItem","product_id":300,"url":"https://cdn.example.com/300/d.jpg","tag_list":["${TAG}","back"]}}`,
-			`DELETE /api/v2/media_items/${seeded.b.id}`,
-		]);
+		];
+		expect(writes().slice(0, 3).sort()).toEqual([update, ...creates].sort());
+		expect(writes().filter((w) => w.startsWith('POST'))).toEqual(creates);
+		expect(writes()[3]).toBe(`DELETE /api/v2/media_items/${seeded.b.id}`);
+		expect(writes()).toHaveLength(4);
 		const [report] = json(first);
 		expect(report).toMatchObject({ productId: 300, syncTag: TAG, created: 2, updated: 1, deleted: 1, unchanged: 0 });
 		expect(report.changes).toEqual([
@@ -113,6 +113,40 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		const second = await sync({ mediaList: wanted });
 		expect(writes()).toEqual([]);
 		expect(json(second)[0]).toMatchObject({ created: 0, updated: 0, deleted: 0, unchanged: 3, changes: [] });
+	});
+
+	it('a media item another run deleted first counts as deleted: the PIM is as wanted, no error', async () => {
+		const seeded = seedProduct300();
+		// The item to delete is gone when the DELETE arrives (a concurrent run of the same sync
+		// won): CommerceConnect answers 404 on the first attempt.
+		mock.server.injectFault(
+			{
+				kind: 'status',
+				status: 404,
+				body: JSON.stringify({ error: `Couldn't find MediaItem with 'id'=${seeded.b.id}` }),
+			},
+			{
+				times: 1,
+				// The other run's delete lands just before this one's.
+				match: (r) => r.method === 'DELETE' && mock.items.delete(seeded.b.id),
+			},
+		);
+		const [report] = json(await sync({ mediaList: wanted }));
+		expect(report).toMatchObject({ created: 2, updated: 1, deleted: 1 });
+		expect(report.changes).toContainEqual({
+			action: 'deleted',
+			id: seeded.b.id,
+			url: 'https://cdn.example.com/300/b.jpg',
+		});
+		expect(
+			productMedia(300)
+				.filter((i) => i.tag_list.includes(TAG))
+				.map((i) => i.url),
+		).toEqual([
+			'https://cdn.example.com/300/a.jpg',
+			'https://cdn.example.com/300/c.jpg',
+			'https://cdn.example.com/300/d.jpg',
+		]);
 	});
 
 	it('scans once for all input items: N products cost ceil(total / 100) + 2 list requests', async () => {
@@ -349,7 +383,7 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		mock.onList = deleteOneDuringPage2();
 		const seen: number[] = [];
 		for (let page = 1; page <= 3; page++) {
-			const answer = await fetch(`${baseUrl}/api/v2/media_items?page=${page}&per_page=100`, {
+			const answer = await fetch(`${baseUrl()}/api/v2/media_items?page=${page}&per_page=100`, {
 				headers: { authorization: mock.authorization },
 			});
 			seen.push(...((await answer.json()) as { entries: Array<{ id: number }> }).entries.map((e) => e.id));

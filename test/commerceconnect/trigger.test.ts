@@ -2,8 +2,10 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { PAD_MS, SETTLE_MS, entryVersion } from '../../nodes/CommerceConnect/trigger/source';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { useRealClock } from '../harness/clock';
 import { PollHarness, logLines } from '../harness/n8n';
+import { useFreshMock } from '../harness/servers';
 import { CommerceConnectMock } from '../../sandbox/commerceconnect';
 import type { MockRequest } from '../../sandbox/server';
 
@@ -11,25 +13,16 @@ type Out = INodeExecutionData[][] | null;
 
 describe('CommerceConnect Trigger', () => {
 	let mock: CommerceConnectMock;
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-
-	beforeEach(async () => {
-		mock = new CommerceConnectMock();
-		baseUrl = await mock.start();
-		sleeps = recordSleeps();
-	});
-	afterEach(async () => {
-		sleeps.restore();
-		await mock.stop();
-	});
+	const baseUrl = useFreshMock(() => (mock = new CommerceConnectMock()));
+	useRecordedSleeps();
+	const realClock = useRealClock();
 
 	function trigger(parameters: Record<string, unknown> = {}, behaviour: { durableCursors?: boolean } = {}) {
 		return new PollHarness(
 			{
 				type: 'commerceConnectTrigger',
 				parameters: { event: 'updated', ...parameters } as never,
-				credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl } },
+				credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl: baseUrl() } },
 			},
 			behaviour,
 		);
@@ -59,6 +52,7 @@ describe('CommerceConnect Trigger', () => {
 	}
 
 	it('starts from now on the server’s clock, then emits each new or changed item once', async () => {
+		realClock.stop(); // the server's clock at a request's arrival and in its answer's Date header agree
 		const old = mock.seed({ url: 'https://cdn.example.com/old.jpg', product_id: 9, description: 'v1' });
 		mock.server.advance(seconds(30));
 		const harness = trigger();
@@ -108,6 +102,7 @@ describe('CommerceConnect Trigger', () => {
 	});
 
 	it('splits a busy window into time slices that each fit one page, with one frozen upper bound', async () => {
+		realClock.stop(); // the bound below is compared with the first request's arrival: no time passes between
 		const start = mock.now() - seconds(600);
 		const items = Array.from({ length: 250 }, (_, i) =>
 			mock.seed(
@@ -295,7 +290,7 @@ describe('CommerceConnect Trigger', () => {
 		const seen = new Set<number>();
 		for (let page = 1; page <= 3; page++) {
 			const answer = await fetch(
-				`${baseUrl}/api/v2/media_items?page=${page}&per_page=100&updated_time_from=${from}&updated_time_to=${from}`,
+				`${baseUrl()}/api/v2/media_items?page=${page}&per_page=100&updated_time_from=${from}&updated_time_to=${from}`,
 				{
 					headers: { authorization: mock.authorization },
 				},
@@ -367,6 +362,7 @@ describe('CommerceConnect Trigger', () => {
 	});
 
 	it('waits for the settle lag before paging a burst that is only seconds old', async () => {
+		realClock.stop(); // the burst stays two seconds old however long the machine takes to poll
 		const harness = trigger({ syncOptions: { lookbackMinutes: 0, maxItemsPerPoll: 1000 } });
 		await harness.poll();
 		mock.server.advance(seconds(1));

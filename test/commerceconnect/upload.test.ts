@@ -5,31 +5,21 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 import { buildMultipart } from '../../nodes/CommerceConnect/transport/multipart';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { binaryItem } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { CommerceConnectMock, parseMultipart, readMultipartStream, sha256 } from '../../sandbox/commerceconnect';
 import { fixture, json, runNode } from './helpers';
 
 describe('CommerceConnect node → Upload', () => {
 	const mock = new CommerceConnectMock();
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-
-	beforeAll(async () => {
-		baseUrl = await mock.start();
-	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
+	const baseUrl = useMock(mock);
+	const sleeps = useRecordedSleeps();
 
 	const upload = (parameters: Record<string, unknown>, input: Parameters<typeof runNode>[3]) =>
 		runNode(
 			mock,
-			baseUrl,
+			baseUrl(),
 			{ operation: 'upload', binaryPropertyName: 'data', productBy: 'id', productId: '257', ...parameters },
 			input,
 		);
@@ -113,7 +103,7 @@ describe('CommerceConnect node → Upload', () => {
 		};
 		await runNode(
 			mock,
-			baseUrl,
+			baseUrl(),
 			{
 				operation: 'upload',
 				binaryPropertyName: 'photo',
@@ -199,7 +189,7 @@ describe('CommerceConnect node → Upload', () => {
 		const redirector = createServer((req, res) => {
 			req.resume();
 			req.on('end', () => {
-				res.writeHead(307, { location: `${baseUrl}${req.url ?? ''}`, 'content-type': 'text/plain' });
+				res.writeHead(307, { location: `${baseUrl()}${req.url ?? ''}`, 'content-type': 'text/plain' });
 				res.end('moved');
 			});
 		});
@@ -217,7 +207,7 @@ describe('CommerceConnect node → Upload', () => {
 			expect(error.name).toBe('NodeApiError');
 			// The same host on another port: named by scheme, host and port, never with the path.
 			expect(error.message).toBe(
-				`CommerceConnect: The request was answered with a redirect (HTTP 307) to ${baseUrl}; this request is not sent on to another address`,
+				`CommerceConnect: The request was answered with a redirect (HTTP 307) to ${baseUrl()}; this request is not sent on to another address`,
 			);
 			expect(error.description).toMatch(
 				/Set the URL in the credential to the address the server redirects to .* streamed/,

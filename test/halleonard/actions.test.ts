@@ -7,8 +7,10 @@ import { NodeConnectionTypes } from 'n8n-workflow';
 import { HalLeonardDam } from '../../nodes/HalLeonardDam/HalLeonardDam.node';
 import { formatDamDate, isoDay, todayIn } from '../../nodes/HalLeonardDam/days';
 import { damDocument } from '../../nodes/HalLeonardDam/transport/document';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { useRealClock } from '../harness/clock';
 import { ensureBinaryData, executeNode, logLines, registerTestNodeType, testCredential } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { HalLeonardMock, fileBytes } from '../../sandbox/halleonard';
 
 const FIXTURES = join(__dirname, '..', '..', 'sandbox', 'fixtures', 'halleonard');
@@ -26,10 +28,19 @@ const BILLION_LAUGHS = [
 
 describe('Hal Leonard DAM node', () => {
 	const mock = new HalLeonardMock();
-	let sleeps: ReturnType<typeof recordSleeps>;
-
+	useMock(mock, {
+		reset: () => {
+			mock.received.length = 0;
+			mock.redirect = 'none';
+			mock.encoding = 'latin1';
+			mock.echoKeyInErrors = false;
+			mock.echoRequestInErrors = false;
+			mock.monthCap = 3;
+			mock.access.clear();
+		},
+	});
+	const sleeps = useRecordedSleeps();
 	beforeAll(async () => {
-		await mock.start();
 		await ensureBinaryData();
 		mock.putFile('1234', 'HL_DDS_0000000000074222.pdf', 16776); // 2015/12/7
 		mock.putFile('1412', 'HL_DDS_0000000000078731.pdf', 16776);
@@ -38,20 +49,6 @@ describe('Hal Leonard DAM node', () => {
 		mock.putAsset({ assetId: '2000', kind: 'package', title: 'Klavierstücke', day: 16777 });
 		mock.putAsset({ assetId: '4000', kind: 'asset', title: 'Señor Café', day: 16800, deleted: true });
 	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		mock.received.length = 0;
-		mock.redirect = 'none';
-		mock.encoding = 'latin1';
-		mock.echoKeyInErrors = false;
-		mock.echoRequestInErrors = false;
-		mock.monthCap = 3;
-		mock.access.clear();
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
 
 	const credentials = (overrides: Record<string, string> = {}) => ({
 		halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint, ...overrides },
@@ -309,6 +306,8 @@ describe('Hal Leonard DAM node', () => {
 	});
 
 	describe('Asset → Get Metadata', () => {
+		const realClock = useRealClock();
+
 		it('returns assets and packages changed in a range, deletions marked, reference lists left out', async () => {
 			const { output } = await run(metadataByRange('2015-12-01', '2016-01-31'));
 			expect(output[0].map((i) => [i.json.event, i.json.assetId, i.json.kind, i.json.deleted])).toEqual([
@@ -394,6 +393,7 @@ describe('Hal Leonard DAM node', () => {
 		});
 
 		it('splits a long range with no Stop Date up to tomorrow, and leaves a short one to the DAM', async () => {
+			realClock.stop(); // the node's today and the test's are one day, even at Chicago's midnight
 			const today = todayIn('America/Chicago', Date.now());
 			await run(metadataByRange(isoDay(today - 200)));
 			const sent = mock.received.map(

@@ -1,10 +1,11 @@
-import { HAL_LEONARD_VARIANTS, halLeonardScenario } from '../soak/halleonard.scenario';
+import { HAL_LEONARD_VARIANTS, halLeonardSoak } from '../soak/adapters/halleonard';
+import { runSoak } from '../soak/runner';
 import { formatResult } from '../soak/types';
 
 /**
  * The Hal Leonard DAM Trigger over real HTTP against the mock, 2,000 polls across about three
  * simulated months (the small version of `npm run soak`, scenario in
- * test/soak/halleonard.scenario.ts): PDFs are modified and asset metadata is changed or deleted
+ * test/soak/adapters/halleonard.ts): PDFs are modified and asset metadata is changed or deleted
  * at random times of day, sometimes in bursts; 20 % of requests fail (500, 503 with Retry-After,
  * truncated and malformed bodies, dropped connections); n8n restarts now and then. Every change
  * must be emitted exactly once.
@@ -16,7 +17,7 @@ describe('Hal Leonard DAM Trigger simulation', () => {
 	it.each(HAL_LEONARD_VARIANTS)(
 		'emits every change exactly once ($name)',
 		async (variant) => {
-			const result = await halLeonardScenario(variant, { polls: 2000, faultRate: 0.2 });
+			const result = await runSoak(halLeonardSoak, { variant, seed: variant.seed, polls: 2000, faultRate: 0.2 });
 			console.log(formatResult(result));
 			const details = result.details as { listed: number; unexpected: number };
 			expect(details.listed).toBeGreaterThan(800);

@@ -2,8 +2,9 @@ import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { dayFromParts } from '../../nodes/HalLeonardDam/days';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
+import { useFreshMock, withMock } from '../harness/servers';
 import { HalLeonardMock, TestClock } from '../../sandbox/halleonard';
 import { seededRandom } from '../../sandbox/random';
 import type { Fault } from '../../sandbox/server';
@@ -26,19 +27,10 @@ const summary = (out: Output) =>
 describe('Hal Leonard DAM Trigger', () => {
 	const clock = new TestClock();
 	let mock: HalLeonardMock;
-	let sleeps: ReturnType<typeof recordSleeps>;
-
-	beforeEach(async () => {
-		clock.install(chicago('2024-12-30T09:00'));
-		mock = new HalLeonardMock();
-		await mock.start();
-		sleeps = recordSleeps();
-	});
-	afterEach(async () => {
-		sleeps.restore();
-		await mock.stop();
-		clock.uninstall();
-	});
+	beforeEach(() => clock.install(chicago('2024-12-30T09:00')));
+	afterEach(() => clock.uninstall());
+	useFreshMock(() => (mock = new HalLeonardMock()));
+	useRecordedSleeps();
 
 	const credentials = () => ({
 		halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint },
@@ -152,8 +144,7 @@ describe('Hal Leonard DAM Trigger', () => {
 			try {
 				const dam = new HalLeonardMock();
 				dam.vendorKey = mock.vendorKey;
-				await dam.start();
-				try {
+				return await withMock(dam, async () => {
 					clock.set(chicago('2025-02-27T12:00'));
 					dam.putFile('7', 'old.pdf', dayFromParts(2025, 2, 26)!);
 					const harness = new PollHarness({
@@ -189,9 +180,7 @@ describe('Hal Leonard DAM Trigger', () => {
 						return `${type} ${root[type].StartDate}–${root[type].StopDate}`;
 					});
 					return { transcript, sent };
-				} finally {
-					await dam.stop();
-				}
+				});
 			} finally {
 				process.env.TZ = previousTz;
 			}

@@ -66,3 +66,24 @@ export function recordSleeps(): { delays: number[]; restore: () => void } {
 	};
 	return { delays, restore: () => (timing.sleep = original) };
 }
+
+/**
+ * {@link recordSleeps} around every test of the enclosing block (or file): the transport's waits
+ * are skipped, and `delays` are the ones the current test asked for.
+ */
+export function useRecordedSleeps(): { readonly delays: number[] } {
+	let sleeps: ReturnType<typeof recordSleeps> | undefined;
+	beforeEach(() => {
+		sleeps = recordSleeps();
+	});
+	afterEach(() => {
+		sleeps?.restore();
+		sleeps = undefined;
+	});
+	return {
+		get delays() {
+			if (!sleeps) throw new Error('useRecordedSleeps: read the delays inside a test');
+			return sleeps.delays;
+		},
+	};
+}

@@ -14,6 +14,41 @@ import { worldClock } from '../../sandbox/clock';
  */
 const realNow = Date.now.bind(Date);
 
-Date.now = () => realNow() + worldClock.shiftMs;
+/** Real time at which the clock was stopped (see {@link useRealClock}); undefined while it runs. */
+let frozenAt: number | undefined;
+
+Date.now = () => (frozenAt ?? realNow()) + worldClock.shiftMs;
+
+/**
+ * Lets the tests of the enclosing block stop this machine's real clock: after `stop()` only the
+ * simulated time the test lets pass moves `Date.now()`, for the nodes and the mocks alike, until
+ * the test ends. A test that measures the distance between two requests, or between a request
+ * and the date it carried, then measures the code, not how busy the machine was while it ran.
+ * (Timers still run in real time; a poll's time budget is then used up only by simulated time,
+ * such as `MockServer.answerTimeMs`.)
+ */
+export function useRealClock(): { stop(): void } {
+	afterEach(() => {
+		frozenAt = undefined;
+	});
+	return {
+		stop: () => {
+			frozenAt ??= realNow();
+		},
+	};
+}
+
+/**
+ * A stopwatch of the CPU time this process spends (ms, all its threads): for bounds on runaway
+ * work (an entity expansion), which other processes on a busy machine do not inflate the way
+ * they inflate wall-clock time.
+ */
+export function cpuStopwatch(): () => number {
+	const start = process.cpuUsage();
+	return () => {
+		const { user, system } = process.cpuUsage(start);
+		return (user + system) / 1000;
+	};
+}
 
 export { worldClock };

@@ -21,7 +21,7 @@ import type {
 	INodeExecutionData,
 	INodeParameters,
 	INodeProperties,
-	INodePropertyOptions,
+	INodeListSearchResult,
 	INodeType,
 	INodeTypes,
 	IVersionedNodeType,
@@ -376,15 +376,102 @@ export async function executeNode(
 	return { output, hints: (context as unknown as { hints: NodeExecutionHint[] }).hints ?? [] };
 }
 
-/** Calls a node's load-options method, as the editor does to fill a dropdown. */
-export async function loadOptions(setup: NodeSetup, method: string): Promise<INodePropertyOptions[]> {
+/**
+ * An action node of an active workflow, executed again and again the way n8n runs production
+ * executions (started by a trigger): each execution loads the workflow's static data from the
+ * database (n8n's WorkflowRunner and queue-mode JobProcessor do, `loadStaticData`), and whatever
+ * it changed is saved with it — on success and on failure alike (n8n-core's WorkflowExecute hands
+ * changed static data to the `workflowExecuteAfter` hook either way; n8n saves it unless the mode
+ * is manual). Two executions started together both start from the same saved copy.
+ */
+export class ActionHarness {
+	saved: IDataObject = {};
+
+	/** Executions that ended with an error (static data saved all the same). */
+	failures = 0;
+
+	private readonly node: INode;
+
+	private readonly workflowId = `wf-action-${++workflowCounter}`;
+
+	constructor(
+		private readonly setup: NodeSetup,
+		private readonly mode: WorkflowExecuteMode = 'trigger',
+	) {
+		this.node = buildNode(setup);
+	}
+
+	async execute(input: INodeExecutionData[] = [{ json: {} }]): Promise<ExecuteResult> {
+		await ensureBinaryData();
+		const workflow = buildWorkflow(this.node, deepCopy(this.saved), this.setup.timezone, this.workflowId);
+		const inputData = { main: [input] };
+		const executeData: IExecuteData = {
+			node: this.node,
+			data: inputData,
+			source: { main: [{ previousNode: 'Input' }] },
+		};
+		const context = new ExecuteContext(
+			workflow,
+			this.node,
+			additionalData(this.setup.credentials ?? {}),
+			this.mode,
+			createRunExecutionData(),
+			0,
+			input,
+			inputData,
+			executeData,
+			[],
+		);
+		const type = nodeTypeByName(this.setup.type) as INodeType;
+		if (!type.execute) throw new Error(`${this.setup.type} has no execute()`);
+		let succeeded = false;
+		try {
+			const output = (await type.execute.call(context)) as INodeExecutionData[][];
+			succeeded = true;
+			return { output, hints: (context as unknown as { hints: NodeExecutionHint[] }).hints ?? [] };
+		} finally {
+			if (!succeeded) this.failures++;
+			const staticData = workflow.staticData as IDataObject & { __dataChanged?: boolean };
+			if (this.mode !== 'manual' && staticData.__dataChanged === true) this.saved = deepCopy(staticData);
+		}
+	}
+
+	/** The node's static data as saved with the last execution that changed it. */
+	get savedState(): IDataObject | undefined {
+		return this.saved[`node:${this.node.name}`] as IDataObject | undefined;
+	}
+
+	/** Changes a node parameter (the user edits the workflow). */
+	setParameter(name: string, value: INodeParameters[string]): void {
+		this.node.parameters[name] = value;
+	}
+}
+
+/**
+ * A node's canvas subtitle as the editor shows it: the description's subtitle expression, resolved
+ * against the node's parameters with their defaults filled in.
+ */
+export function nodeSubtitle(setup: NodeSetup): string {
+	const type = nodeTypeByName(setup.type) as INodeType;
+	const node = buildNode(setup);
+	node.parameters =
+		NodeHelpers.getNodeParameters(type.description.properties, setup.parameters, true, false, node, type.description) ??
+		{};
+	const workflow = buildWorkflow(node, {});
+	return String(
+		workflow.expression.getSimpleParameterValue(node, type.description.subtitle ?? '', 'internal', {}) ?? '',
+	);
+}
+
+/** Calls a node's list-search method, as the editor does to fill a resource locator's list. */
+export async function listSearch(setup: NodeSetup, method: string, filter?: string): Promise<INodeListSearchResult> {
 	const node = buildNode(setup);
 	const workflow = buildWorkflow(node, {});
 	const context = new LoadOptionsContext(workflow, node, additionalData(setup.credentials ?? {}), 'parameters');
 	const type = nodeTypeByName(setup.type) as INodeType;
-	const fn = type.methods?.loadOptions?.[method];
-	if (!fn) throw new Error(`${setup.type} has no loadOptions.${method}`);
-	return await fn.call(context);
+	const fn = type.methods?.listSearch?.[method];
+	if (!fn) throw new Error(`${setup.type} has no listSearch.${method}`);
+	return await fn.call(context, filter);
 }
 
 /** Makes a binary input item through n8n's binary-data service (filesystem mode). */

@@ -11,6 +11,7 @@ import {
 	newNonce,
 	signRequest,
 } from '../../nodes/PantherMedia/transport/signature';
+import { useRealClock } from '../harness/clock';
 
 /** The signature as PantherMedia documents it, computed independently with node:crypto. */
 function reference(secret: string, timestamp: string, apiKey: string, nonce: string): string {
@@ -77,9 +78,11 @@ describe('PantherMedia request signature', () => {
 
 	describe('credential authenticate()', () => {
 		const credential = new PantherMediaApi();
+		const realClock = useRealClock();
 		const credentials = { apiKey: 'the-key', apiSecret: 'the-secret', baseUrl: 'https://rest.panthermedia.net' };
 
 		it('adds the signed fields to the form body and keeps the method’s own fields', async () => {
+			realClock.stop(); // the timestamp signed is compared with the clock below
 			const options: IHttpRequestOptions = {
 				method: 'POST',
 				url: 'https://rest.panthermedia.net/poll',

@@ -3,8 +3,10 @@ import type { IDataObject } from 'n8n-workflow';
 import { stateSize } from '../../nodes/shared/sync/state';
 import { recordSleeps } from '../harness/assertions';
 import { PollHarness } from '../harness/n8n';
+import { withMock } from '../harness/servers';
 import { type GeneratedEvent, PantherMediaMock, type RowType } from '../../sandbox/panthermedia';
-import { pantherEventKey as eventKey, pantherMediaScenario } from '../soak/panthermedia.scenario';
+import { pantherEventKey as eventKey, pantherMediaSoak } from '../soak/adapters/panthermedia';
+import { runSoak } from '../soak/runner';
 import { formatResult } from '../soak/types';
 
 const MINUTE = 60_000;
@@ -26,7 +28,7 @@ function count(events: GeneratedEvent[], emitted: Map<string, number>) {
 
 /**
  * The PantherMedia Trigger over real HTTP against the mock for thousands of polls (the small
- * version of `npm run soak`, scenario in test/soak/panthermedia.scenario.ts): media are added,
+ * version of `npm run soak`, scenario in test/soak/adapters/panthermedia.ts): media are added,
  * changed and deleted at random, PantherMedia shows each change three days after its date (some
  * up to 50 minutes later still: stragglers inside the 60-minute lookback), a fifth of all
  * requests fail (429 with Retry-After, 421, 500, 503, truncated and malformed XML, dropped
@@ -44,7 +46,14 @@ describe('PantherMedia Trigger simulation', () => {
 	] as const)(
 		'emits every change exactly once (%s)',
 		async (name, firstRun, durableCursors, seed, ticks) => {
-			const result = await pantherMediaScenario({ seed, polls: ticks, faultRate: 0.2, firstRun, durableCursors, name });
+			const result = await runSoak(pantherMediaSoak, {
+				seed,
+				polls: ticks,
+				faultRate: 0.2,
+				firstRun,
+				durableCursors,
+				name,
+			});
 			console.log(formatResult(result));
 			const details = result.details as {
 				rows: number;
@@ -73,9 +82,7 @@ describe('PantherMedia Trigger simulation', () => {
 	);
 
 	it('imports 50,000 media over polls with next_page_id, exactly once, state < 64 KiB', async () => {
-		const mock = new PantherMediaMock({ seed: false });
-		const baseUrl = await mock.start();
-		try {
+		await withMock(new PantherMediaMock({ seed: false }), async (mock, baseUrl) => {
 			// Ten seconds apart over almost six days, all visible (dated weeks ago).
 			const from = mock.now() - 40 * DAY;
 			mock.bulkNew(50_000, from, 10_000);
@@ -121,15 +128,11 @@ describe('PantherMedia Trigger simulation', () => {
 			expect(requests.some((r) => r.type === 'new' && r.last_polling === '1' && r.next_page_id)).toBe(true);
 			expect(polls).toBeGreaterThanOrEqual(11);
 			expect(maxStateBytes).toBeLessThan(64 * KIB);
-		} finally {
-			await mock.stop();
-		}
+		});
 	}, 300_000);
 
 	it('keeps the state under 64 KiB when a burst overflows the dedupe memory, and repeats a row at most once', async () => {
-		const mock = new PantherMediaMock({ seed: false });
-		const baseUrl = await mock.start();
-		try {
+		await withMock(new PantherMediaMock({ seed: false }), async (mock, baseUrl) => {
 			// 3,000 rows per stream, one per second: a 60-minute lookback reaches all of them, far
 			// more than the memory may hold (1,500 in total, 500 per stream).
 			const from = mock.now() - 10 * DAY;
@@ -179,8 +182,6 @@ describe('PantherMedia Trigger simulation', () => {
 			// Forgotten rows come back once, from the one sweep over their stretch — never at every poll.
 			expect(most).toBeLessThanOrEqual(2);
 			expect(perPoll.slice(-20).every((n) => n === 0)).toBe(true);
-		} finally {
-			await mock.stop();
-		}
+		});
 	}, 300_000);
 });

@@ -1,28 +1,17 @@
 import type { INodeExecutionData } from 'n8n-workflow';
 
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
-import { executeNode, loadOptions, testCredential } from '../harness/n8n';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { executeNode, listSearch, testCredential } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { PsRestfulMock } from '../../sandbox/psrestful';
 
 describe('PSRESTful node', () => {
 	const mock = new PsRestfulMock();
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-
-	beforeAll(async () => {
-		baseUrl = await mock.start();
-	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		mock.quota = undefined;
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
+	const baseUrl = useMock(mock, { reset: () => (mock.quota = undefined) });
+	const sleeps = useRecordedSleeps();
 
 	const credentials = (apiKey = mock.apiKey) => ({
-		psRestfulApi: { apiKey, baseUrl, environment: 'STAGING', cultureName: 'en-US' },
+		psRestfulApi: { apiKey, baseUrl: baseUrl(), environment: 'STAGING', cultureName: 'en-US' },
 	});
 
 	async function run(
@@ -43,7 +32,7 @@ describe('PSRESTful node', () => {
 
 	describe('credential test', () => {
 		it('passes with the right key, sending it as X-API-Key to the supplier list', async () => {
-			const result = await testCredential('psRestfulApi', { apiKey: mock.apiKey, baseUrl: `${baseUrl}/` });
+			const result = await testCredential('psRestfulApi', { apiKey: mock.apiKey, baseUrl: `${baseUrl()}/` });
 			expect(result).toEqual({ status: 'OK', message: 'Connection successful: PSRESTful accepted the API key' });
 			const request = mock.server.requests.at(-1)!;
 			expect(request.path).toBe('/extra/v2/suppliers');
@@ -51,7 +40,7 @@ describe('PSRESTful node', () => {
 		});
 
 		it('fails with a message that says what to fix when the key is wrong', async () => {
-			const result = await testCredential('psRestfulApi', { apiKey: 'wrong-key-123', baseUrl });
+			const result = await testCredential('psRestfulApi', { apiKey: 'wrong-key-123', baseUrl: baseUrl() });
 			expect(result.status).toBe('Error');
 			// PSRESTful's own words, then what to do.
 			expect(result.message).toMatch(
@@ -320,16 +309,44 @@ describe('PSRESTful node', () => {
 			expect(output[0]).toHaveLength(3);
 		});
 
-		it('fills the supplier dropdown, sorted by name', async () => {
-			const options = await loadOptions(
-				{ type: 'psRestful', parameters: {}, credentials: credentials() },
-				'getSuppliers',
+		it('lists the suppliers for the Supplier field, sorted by name, filtered by what the user types', async () => {
+			const setup = { type: 'psRestful', parameters: {}, credentials: credentials() };
+			expect(await listSearch(setup, 'searchSuppliers')).toEqual({
+				results: [
+					{ name: 'Hit Promotional Products (HIT)', value: 'HIT' },
+					{ name: 'No Modified-Since Supplier (NOMOD)', value: 'NOMOD' },
+					{ name: 'PCNA (PCNA)', value: 'PCNA' },
+				],
+			});
+			expect(await listSearch(setup, 'searchSuppliers', 'pcn')).toEqual({
+				results: [{ name: 'PCNA (PCNA)', value: 'PCNA' }],
+			});
+		});
+
+		it('reads the supplier of a resource locator in either mode, and of an older workflow’s plain code', async () => {
+			for (const supplierCode of [
+				{ __rl: true, mode: 'list', value: 'HIT' },
+				{ __rl: true, mode: 'code', value: 'HIT' },
+				'HIT',
+			]) {
+				mock.server.resetLog();
+				await run({ resource: 'media', operation: 'getModifiedSince', supplierCode, since: '2024-01-01T00:00:00Z' });
+				expect(mock.server.requests.at(-1)!.path).toMatch(/\/suppliers\/HIT\/media-modified-since/);
+			}
+		});
+
+		it('refuses an empty supplier before any request', async () => {
+			mock.server.resetLog();
+			const error = await caught(() =>
+				run({
+					resource: 'media',
+					operation: 'getModifiedSince',
+					supplierCode: { __rl: true, mode: 'list', value: '' },
+					since: '2024-01-01T00:00:00Z',
+				}),
 			);
-			expect(options).toEqual([
-				{ name: 'Hit Promotional Products (HIT)', value: 'HIT' },
-				{ name: 'No Modified-Since Supplier (NOMOD)', value: 'NOMOD' },
-				{ name: 'PCNA (PCNA)', value: 'PCNA' },
-			]);
+			expect(error.message).toBe('Supplier is empty');
+			expect(mock.server.requests).toHaveLength(0);
 		});
 	});
 

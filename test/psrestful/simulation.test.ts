@@ -1,4 +1,5 @@
-import { psRestfulScenario } from '../soak/psrestful.scenario';
+import { psRestfulSoak } from '../soak/adapters/psrestful';
+import { runSoak } from '../soak/runner';
 import { formatResult } from '../soak/types';
 
 /**
@@ -12,7 +13,7 @@ describe('PSRESTful Trigger simulation', () => {
 	] as const)(
 		'emits every change exactly once (%s)',
 		async (_name, includeMedia, seed) => {
-			const result = await psRestfulScenario({ seed, polls: 1500, faultRate: 0.2, includeMedia });
+			const result = await runSoak(psRestfulSoak, { seed, polls: 1500, faultRate: 0.2, includeMedia });
 			console.log(formatResult(result));
 			expect(result.changes).toBeGreaterThan(400);
 			// About a fifth of all requests were answered with a fault.

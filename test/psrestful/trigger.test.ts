@@ -1,30 +1,25 @@
 import type { IDataObject } from 'n8n-workflow';
 
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { useRealClock } from '../harness/clock';
 import { PollHarness, TestCredentialsHelper, logLines } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { PsRestfulMock } from '../../sandbox/psrestful';
 
 describe('PSRESTful Trigger', () => {
 	const mock = new PsRestfulMock();
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
 	let supplierIndex = 0;
-
-	beforeAll(async () => {
-		baseUrl = await mock.start();
+	const baseUrl = useMock(mock, {
+		reset: () => {
+			// Every test gets its own supplier and a quiet minute, so earlier changes cannot leak in.
+			mock.server.advance(60_000);
+			mock.quota = undefined;
+			mock.indexLagMs = 0;
+		},
 	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		// Every test gets its own supplier and a quiet minute, so earlier changes cannot leak in.
-		mock.server.advance(60_000);
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		mock.quota = undefined;
-		mock.indexLagMs = 0;
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
+	useRecordedSleeps();
+	const realClock = useRealClock();
 
 	function newSupplier(): string {
 		const code = `S${++supplierIndex}`;
@@ -33,7 +28,7 @@ describe('PSRESTful Trigger', () => {
 	}
 
 	const credentials = () => ({
-		psRestfulApi: { apiKey: mock.apiKey, baseUrl, environment: 'PROD', cultureName: 'us_en' },
+		psRestfulApi: { apiKey: mock.apiKey, baseUrl: baseUrl(), environment: 'PROD', cultureName: 'us_en' },
 	});
 
 	/** A trigger polled as fast as the test likes (the one-hour default minimum interval is tested on its own). */
@@ -64,6 +59,7 @@ describe('PSRESTful Trigger', () => {
 	});
 
 	it('starts from now: nothing on the first poll, then each new change once', async () => {
+		realClock.stop(); // the distance between a request and the "since" it sent below is the trigger's alone
 		const supplier = newSupplier();
 		mock.modify(supplier, 'OLD');
 		mock.server.advance(5_000);
@@ -316,13 +312,14 @@ describe('PSRESTful Trigger', () => {
 	});
 
 	it('stops at n8n’s poll budget and continues where it stopped', async () => {
+		realClock.stop(); // the budget is used up by the answers' simulated time alone
 		const supplier = newSupplier();
 		const harness = trigger({ supplierCode: supplier, includeMediaContent: true, syncOptions: { concurrency: 1 } });
 		await harness.poll();
 		mock.server.advance(1_000);
 		const all = Array.from({ length: 8 }, (_, i) => `T${i}`);
 		for (const id of all) mock.modify(supplier, id);
-		mock.server.latencyMs = 40;
+		mock.server.answerTimeMs = 40;
 		const seen: unknown[] = [];
 		try {
 			for (let i = 0; i < 10 && seen.length < all.length; i++) {
@@ -330,7 +327,7 @@ describe('PSRESTful Trigger', () => {
 				seen.push(...ids(await harness.poll({ pollBudgetMs: 200 })));
 			}
 		} finally {
-			mock.server.latencyMs = 0;
+			mock.server.answerTimeMs = 0;
 		}
 		expect(seen).toEqual(all);
 		expect(logLines.some((l) => /time budget/.test(l.message))).toBe(true);

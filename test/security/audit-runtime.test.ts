@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 
+import { useMock } from '../harness/servers';
+
 /**
  * `npm run audit:runtime` (scripts/audit-runtime.js) run for real — the script, npm's own audit
  * and its HTTP requests — against a loopback registry that answers the advisory endpoint the way
@@ -106,19 +108,14 @@ function runAudit(registry: string, ...extra: string[]): Promise<{ code: number;
 }
 
 const registry = new FakeRegistry();
-let url: string;
+const url = useMock(registry, { reset: () => (registry.asked.length = 0) });
 let cache: string;
 
-beforeAll(async () => {
+beforeAll(() => {
 	cache = mkdtempSync(join(tmpdir(), 'audit-cache-'));
-	url = await registry.start();
 });
-afterAll(async () => {
-	await registry.stop();
+afterAll(() => {
 	rmSync(cache, { recursive: true, force: true });
-});
-beforeEach(() => {
-	registry.asked.length = 0;
 });
 
 const advisory = (over: Partial<Advisory>): Advisory => ({
@@ -135,7 +132,7 @@ const advisory = (over: Partial<Advisory>): Advisory => ({
 describe('npm run audit:runtime', () => {
 	it('asks about exactly the locked runtime tree (no dev package) and reports a clean answer as clean', async () => {
 		registry.answer = { advisories: {} };
-		const { code, out } = await runAudit(url);
+		const { code, out } = await runAudit(url());
 
 		expect(registry.asked).toHaveLength(1);
 		const asked = Object.fromEntries(
@@ -146,7 +143,7 @@ describe('npm run audit:runtime', () => {
 		for (const dev of ['jest', 'typescript', 'n8n-workflow', 'n8n-core', 'node']) expect(asked[dev]).toBeUndefined();
 
 		expect(code).toBe(0);
-		expect(out).toContain(`registry ${url}`);
+		expect(out).toContain(`registry ${url()}`);
 		expect(out).toContain(`runtime packages (${Object.keys(runtime).length}): `);
 		expect(out).toContain(
 			'result: no known vulnerability in the runtime dependencies (info 0, low 0, moderate 0, high 0, critical 0)',
@@ -167,7 +164,7 @@ describe('npm run audit:runtime', () => {
 				'fast-xml-parser': [advisory({ id: 2, title: 'old fast-xml-parser issue', vulnerable_versions: '<4.0.0' })],
 			},
 		};
-		const { code, out } = await runAudit(url);
+		const { code, out } = await runAudit(url());
 
 		expect(code).toBe(1);
 		expect(out).toContain(
@@ -188,7 +185,7 @@ describe('npm run audit:runtime', () => {
 				],
 			},
 		};
-		const { code, out } = await runAudit(url);
+		const { code, out } = await runAudit(url());
 
 		expect(code).toBe(1);
 		expect(out).toContain(`strnum <=${runtime.strnum} (moderate): strnum weakness`);
@@ -198,21 +195,21 @@ describe('npm run audit:runtime', () => {
 
 	it('says NOT CHECKED — never clean — when the registry refuses the audit endpoint; --strict makes that a failure', async () => {
 		registry.answer = { status: 405, body: '' };
-		const lenient = await runAudit(url);
+		const lenient = await runAudit(url());
 		expect(lenient.code).toBe(0);
 		expect(lenient.out).toContain(
 			'result: NOT CHECKED — the registry did not answer the audit request (405 Method Not Allowed',
 		);
 		expect(lenient.out).not.toContain('no known vulnerability');
 
-		const strict = await runAudit(url, '--strict');
+		const strict = await runAudit(url(), '--strict');
 		expect(strict.code).toBe(3);
 		expect(strict.out).toContain('NOT CHECKED');
 	});
 
 	it('says NOT CHECKED when the registry answers something that is not an audit answer', async () => {
 		registry.answer = { status: 200, body: '<html>proxy login</html>' };
-		const { code, out } = await runAudit(url, '--strict');
+		const { code, out } = await runAudit(url(), '--strict');
 		expect(code).toBe(3);
 		expect(out).toContain('result: NOT CHECKED');
 		expect(out).not.toContain('no known vulnerability');

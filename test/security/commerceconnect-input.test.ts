@@ -1,5 +1,6 @@
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, binaryItem } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { json, runNode } from '../commerceconnect/helpers';
 import { CommerceConnectMock, parseMultipart } from '../../sandbox/commerceconnect';
 import { HOSTILE_TEXT } from './hostile-input';
@@ -14,21 +15,11 @@ import { HOSTILE_TEXT } from './hostile-input';
  */
 describe('CommerceConnect: hostile and malformed input', () => {
 	const mock = new CommerceConnectMock();
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => {
-		baseUrl = await mock.start();
-	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
+	const baseUrl = useMock(mock);
+	useRecordedSleeps();
 
 	const run = (parameters: Record<string, unknown>, input?: Parameters<typeof runNode>[3]) =>
-		runNode(mock, baseUrl, parameters, input);
+		runNode(mock, baseUrl(), parameters, input);
 	const last = () => mock.server.requests.at(-1)!;
 	const create = {
 		operation: 'create',
@@ -162,7 +153,7 @@ describe('CommerceConnect: hostile and malformed input', () => {
 				new PollHarness({
 					type: 'commerceConnectTrigger',
 					parameters: { event: 'updated', firstRun: 'date', startDate: date } as never,
-					credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl } },
+					credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl: baseUrl() } },
 				}).poll(),
 			);
 			expect(trigger.name).toBe('NodeOperationError');

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
-import { recordSleeps } from '../harness/assertions';
 import { PollHarness, binaryItem, executeNode, testCredential } from '../harness/n8n';
-import { freePort } from '../commerceconnect/helpers';
+import { freePort } from '../harness/servers';
 import type { MockRequest } from '../../sandbox/server';
 import { HostileServer, type SecretTable, secretTable } from './hostile';
 
@@ -21,22 +20,13 @@ describe('CommerceConnect: no secret in any error', () => {
 	const core = `cc${randomBytes(16).toString('hex')}`;
 	const apiToken = `${core}+/=`;
 	const email = 'sync-bot@example.com';
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
 	let file: Awaited<ReturnType<typeof binaryItem>>;
 	/** An address nothing listens on. */
 	let closed: string;
 	beforeAll(async () => {
-		baseUrl = await hostile.start();
 		closed = `http://127.0.0.1:${await freePort()}`;
 		file = await binaryItem(randomBytes(4096), 'front.jpg', 'image/jpeg');
 	});
-	afterAll(async () => await hostile.stop());
-	beforeEach(() => {
-		hostile.reset();
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
 
 	const credentials = (url: string) => ({ commerceConnectApi: { email, apiToken, baseUrl: url } });
 	const action =
@@ -65,7 +55,6 @@ describe('CommerceConnect: no secret in any error', () => {
 		hostile,
 		secrets: () => [apiToken, core],
 		sentSecret: () => core,
-		freePort,
 		entryPoints: [
 			{
 				name: 'Create',
@@ -226,5 +215,5 @@ describe('CommerceConnect: no secret in any error', () => {
 		],
 	};
 
-	secretTable(table, () => baseUrl);
+	secretTable(table);
 });

@@ -1,11 +1,14 @@
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
-import { recordSleeps } from '../harness/assertions';
+import { useRecordedSleeps } from '../harness/assertions';
 import { type CredentialStore, PollHarness, logLines } from '../harness/n8n';
+import { credentialsFor } from '../harness/providers';
+import { useMock } from '../harness/servers';
 import { CommerceConnectMock } from '../../sandbox/commerceconnect';
 import { HalLeonardMock, TestClock } from '../../sandbox/halleonard';
 import { PantherMediaMock } from '../../sandbox/panthermedia';
+import { PROVIDERS, PROVIDER_IDS, type ProviderId, type ProviderMocks } from '../../sandbox/providers';
 import { PsRestfulMock } from '../../sandbox/psrestful';
 
 /**
@@ -64,94 +67,75 @@ function mapStreams(state: IDataObject, fn: (stream: unknown) => unknown): IData
 	return state;
 }
 
-interface Provider {
-	name: string;
-	start: () => Promise<void>;
-	stop: () => Promise<void>;
-	type: string;
+/** What each provider's case does: a trigger that emits one key per change, and changes made on its mock. */
+interface Changes<M> {
+	mock: M;
 	parameters: INodeParameters;
-	credentials: () => CredentialStore;
 	/** Makes one change the trigger must emit; returns its key in the output. */
-	change: () => string;
+	change: (mock: M) => string;
 	/** Time for the change to be visible to the trigger. */
-	settle: () => void;
+	settle: (mock: M) => void;
 	key: string;
 }
 
-const ps = new PsRestfulMock();
-const pm = new PantherMediaMock({ seed: false });
-const dam = new HalLeonardMock();
-const cc = new CommerceConnectMock();
 const clock = new TestClock();
-let psUrl = '';
-let pmUrl = '';
-let ccUrl = '';
 let counter = 0;
 
-const PROVIDERS: Provider[] = [
-	{
-		name: 'PSRESTful',
-		start: async () => void (psUrl = await ps.start()),
-		stop: async () => await ps.stop(),
-		type: 'psRestfulTrigger',
+const CHANGES: { [P in ProviderId]: Changes<ProviderMocks[P]> } = {
+	psrestful: {
+		mock: new PsRestfulMock(),
 		parameters: { supplierCode: 'HIT', syncOptions: { minIntervalMinutes: 0 } },
-		credentials: () => ({ psRestfulApi: { apiKey: ps.apiKey, baseUrl: psUrl } }),
-		change: () => ps.modify('HIT', `C${++counter}`).productId,
-		settle: () => ps.server.advance(MINUTE),
+		change: (ps) => ps.modify('HIT', `C${++counter}`).productId,
+		settle: (ps) => ps.server.advance(MINUTE),
 		key: 'productId',
 	},
-	{
-		name: 'PantherMedia',
-		start: async () => void (pmUrl = await pm.start()),
-		stop: async () => await pm.stop(),
-		type: 'pantherMediaTrigger',
+	panthermedia: {
+		mock: new PantherMediaMock({ seed: false }),
 		parameters: { events: ['new'] },
-		credentials: () => ({ pantherMediaApi: { apiKey: pm.apiKey, apiSecret: pm.apiSecret, baseUrl: pmUrl } }),
-		change: () => pm.addMedia().id,
-		settle: () => pm.server.advance(3 * DAY + MINUTE),
+		change: (pm) => pm.addMedia().id,
+		settle: (pm) => pm.server.advance(3 * DAY + MINUTE),
 		key: 'id',
 	},
-	{
-		name: 'Hal Leonard DAM',
-		start: async () => void (await dam.start()),
-		stop: async () => await dam.stop(),
-		type: 'halLeonardDamTrigger',
+	halleonard: {
+		mock: new HalLeonardMock(),
 		parameters: { events: ['modifiedFile'], syncOptions: { minIntervalMinutes: 0 } },
-		credentials: () => ({
-			halLeonardDamApi: { vendorId: dam.vendorId, vendorKey: dam.vendorKey, endpoint: dam.endpoint },
-		}),
-		change: () => dam.modifyFile(String(345600 + ++counter)).assetId,
+		change: (dam) => dam.modifyFile(String(345600 + ++counter)).assetId,
 		settle: () => clock.advance(MINUTE),
 		key: 'assetId',
 	},
-	{
-		name: 'CommerceConnect',
-		start: async () => void (ccUrl = await cc.start()),
-		stop: async () => await cc.stop(),
-		type: 'commerceConnectTrigger',
+	commerceconnect: {
+		mock: new CommerceConnectMock(),
 		parameters: { event: 'updated' },
-		credentials: () => ({ commerceConnectApi: { email: cc.email, apiToken: cc.token, baseUrl: ccUrl } }),
-		change: () => String(cc.seed({ url: `https://cdn.example.com/state-${++counter}.jpg`, product_id: 9 }).id),
-		settle: () => cc.server.advance(3_000),
+		change: (cc) => String(cc.seed({ url: `https://cdn.example.com/state-${++counter}.jpg`, product_id: 9 }).id),
+		settle: (cc) => cc.server.advance(3_000),
 		key: 'id',
 	},
-];
+};
 
-describe.each(PROVIDERS)('$name Trigger with corrupt saved state', (provider) => {
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => {
-		clock.install(Date.UTC(2024, 11, 30, 15));
-		await provider.start();
-	});
-	afterAll(async () => {
-		await provider.stop();
-		clock.uninstall();
-	});
+/** One provider's case: its trigger (type and credentials from the registry) and its changes. */
+function stateCase<P extends ProviderId>(id: P) {
+	const provider = PROVIDERS[id];
+	const { mock, parameters, change, settle, key } = CHANGES[id];
+	return {
+		name: provider.name,
+		mock,
+		type: provider.nodeTypes.trigger,
+		parameters,
+		credentials: (): CredentialStore => credentialsFor(id, mock),
+		change: () => change(mock),
+		settle: () => settle(mock),
+		key,
+	};
+}
+
+describe.each(PROVIDER_IDS.map(stateCase))('$name Trigger with corrupt saved state', (provider) => {
+	beforeAll(() => clock.install(Date.UTC(2024, 11, 30, 15)));
+	afterAll(() => clock.uninstall());
+	useMock(provider.mock);
+	useRecordedSleeps();
 	beforeEach(() => {
-		sleeps = recordSleeps();
 		logLines.length = 0;
 	});
-	afterEach(() => sleeps.restore());
 
 	it.each(CASES)('polls on with $name, and says what it did', async ({ corrupt, keepsPosition }) => {
 		const harness = new PollHarness({

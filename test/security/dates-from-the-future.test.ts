@@ -1,8 +1,9 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import { STATE_KEY } from '../../nodes/shared/sync/state';
-import { recordSleeps } from '../harness/assertions';
+import { useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { CommerceConnectMock } from '../../sandbox/commerceconnect';
 import { HalLeonardMock, TestClock } from '../../sandbox/halleonard';
 import { PantherMediaMock } from '../../sandbox/panthermedia';
@@ -43,23 +44,19 @@ function expectNoFutureInState(harness: PollHarness): void {
 const warnings = () => logLines.filter((l) => l.level === 'warn').map((l) => l.message);
 const ids = (out: INodeExecutionData[][] | null, key = 'id') => (out ? out[0].map((i) => String(i.json[key])) : []);
 
-let sleeps: ReturnType<typeof recordSleeps>;
+useRecordedSleeps();
 beforeEach(() => {
-	sleeps = recordSleeps();
 	logLines.length = 0;
 });
-afterEach(() => sleeps.restore());
 
 describe('PSRESTful Trigger and dates from the future', () => {
 	const mock = new PsRestfulMock();
-	let baseUrl = '';
-	beforeAll(async () => void (baseUrl = await mock.start()));
-	afterAll(async () => await mock.stop());
+	const baseUrl = useMock(mock);
 	const trigger = () =>
 		new PollHarness({
 			type: 'psRestfulTrigger',
 			parameters: { supplierCode: 'HIT', syncOptions: { minIntervalMinutes: 0 } } as never,
-			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
+			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl: baseUrl() } },
 		});
 
 	it('ignores a year-2100 Date header at activation and mid-run: every later change is emitted once', async () => {
@@ -106,14 +103,12 @@ describe('PSRESTful Trigger and dates from the future', () => {
 
 describe('PantherMedia Trigger and dates from the future', () => {
 	const mock = new PantherMediaMock({ seed: false });
-	let baseUrl = '';
-	beforeAll(async () => void (baseUrl = await mock.start()));
-	afterAll(async () => await mock.stop());
+	const baseUrl = useMock(mock);
 	const trigger = () =>
 		new PollHarness({
 			type: 'pantherMediaTrigger',
 			parameters: { events: ['new'] } as never,
-			credentials: { pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl } },
+			credentials: { pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl: baseUrl() } },
 		});
 
 	it('ignores a year-2100 Date header at activation: the media published after it are emitted once', async () => {
@@ -159,8 +154,7 @@ describe('PantherMedia Trigger and dates from the future', () => {
 describe('Hal Leonard DAM Trigger and dates from the future', () => {
 	const clock = new TestClock();
 	const mock = new HalLeonardMock();
-	beforeAll(async () => await mock.start());
-	afterAll(async () => await mock.stop());
+	useMock(mock);
 	beforeEach(() => clock.install(Date.UTC(2024, 11, 30, 15)));
 	afterEach(() => clock.uninstall());
 	const trigger = () =>
@@ -195,14 +189,12 @@ describe('Hal Leonard DAM Trigger and dates from the future', () => {
 
 describe('CommerceConnect Trigger and dates from the future', () => {
 	const mock = new CommerceConnectMock();
-	let baseUrl = '';
-	beforeAll(async () => void (baseUrl = await mock.start()));
-	afterAll(async () => await mock.stop());
+	const baseUrl = useMock(mock);
 	const trigger = () =>
 		new PollHarness({
 			type: 'commerceConnectTrigger',
 			parameters: { event: 'updated' } as never,
-			credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl } },
+			credentials: { commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl: baseUrl() } },
 		});
 
 	it('never asks from 2099 after one year-2100 Date header: every later change is emitted once', async () => {

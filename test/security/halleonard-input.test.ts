@@ -1,7 +1,8 @@
 import { XMLParser } from 'fast-xml-parser';
 
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, executeNode } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { HalLeonardMock } from '../../sandbox/halleonard';
 import { HOSTILE_TEXT } from './hostile-input';
 
@@ -15,20 +16,12 @@ import { HOSTILE_TEXT } from './hostile-input';
  */
 describe('Hal Leonard DAM: hostile and malformed input', () => {
 	const mock = new HalLeonardMock();
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => {
-		await mock.start();
+	useMock(mock, { reset: () => (mock.received.length = 0) });
+	useRecordedSleeps();
+	beforeAll(() => {
 		mock.putFile('1234', 'HL_DDS_0000000000074222.pdf', 16776); // 2015/12/7
 		mock.putAsset({ assetId: '1000', kind: 'asset', title: 'Für Elise', day: 16776 });
 	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		mock.received.length = 0;
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
 
 	const credentials = (overrides: Record<string, string> = {}) => ({
 		halLeonardDamApi: { vendorId: mock.vendorId, vendorKey: mock.vendorKey, endpoint: mock.endpoint, ...overrides },

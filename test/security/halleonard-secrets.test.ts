@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { recordSleeps } from '../harness/assertions';
 import { PollHarness, executeNode, testCredential } from '../harness/n8n';
-import { freePort } from '../commerceconnect/helpers';
 import type { MockRequest } from '../../sandbox/server';
 import { HostileServer, type SecretTable, secretTable, xmlEscape } from './hostile';
 
@@ -18,17 +16,6 @@ describe('Hal Leonard DAM: no secret in any error', () => {
 	const hostile = new HostileServer();
 	const core = `hl-${randomBytes(16).toString('hex')}`;
 	const vendorKey = `${core}&<k>"'`;
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => {
-		baseUrl = await hostile.start();
-	});
-	afterAll(async () => await hostile.stop());
-	beforeEach(() => {
-		hostile.reset();
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
 
 	const credentials = (url: string) => ({ halLeonardDamApi: { vendorId: '123', vendorKey, endpoint: `${url}/dam` } });
 	const action = (parameters: Record<string, unknown>) => (url: string, options: { continueOnFail?: boolean }) =>
@@ -54,7 +41,6 @@ describe('Hal Leonard DAM: no secret in any error', () => {
 		hostile,
 		secrets: () => [vendorKey, core],
 		sentSecret: () => core,
-		freePort,
 		entryPoints: [
 			{
 				name: 'Get Modified Files',
@@ -166,5 +152,5 @@ describe('Hal Leonard DAM: no secret in any error', () => {
 		],
 	};
 
-	secretTable(table, () => baseUrl);
+	secretTable(table);
 });

@@ -1,5 +1,6 @@
 import { type MockReply, type MockRequest, MockServer } from '../../sandbox/server';
-import { expectNoSecrets } from '../harness/assertions';
+import { expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { freePort, useMock } from '../harness/servers';
 
 /**
  * A hostile or careless server for the security tests: it answers every request with whatever
@@ -185,7 +186,6 @@ export interface SecretTable {
 	entryPoints: EntryPoint[];
 	/** Provider answers added to {@link commonAnswers} (failures inside a 2xx, in its own format). */
 	answers: Array<[string, (request: MockRequest, echo: string) => MockReply]>;
-	freePort: () => Promise<number>;
 }
 
 const isNodeError = (error: Error) => /^Node(Api|Operation)Error$/.test(error.name);
@@ -250,14 +250,17 @@ export function cutAnswers(secret: () => string): Array<[string, (request: MockR
 	];
 }
 
-/** Registers, inside the caller's describe, one test per entry point and hostile answer. */
-export function secretTable(table: SecretTable, baseUrl: () => string): void {
+/**
+ * Registers, inside the caller's describe, one test per entry point and hostile answer, with the
+ * hostile server serving them (reset before each) and the transport's waits skipped.
+ */
+export function secretTable(table: SecretTable): void {
 	const cases: Array<[string, EntryPoint, string]> = [];
+	const baseUrl = useMock(table.hostile, { reset: (hostile) => hostile.reset() });
+	useRecordedSleeps();
 	// Another origin a redirect may point to: nothing may ever reach it.
 	const trap = new MockServer(() => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: 'trap' }));
-	beforeAll(async () => await trap.start());
-	afterAll(async () => await trap.stop());
-	beforeEach(() => trap.resetLog());
+	useMock(trap);
 	const answers = [
 		...commonAnswers(),
 		...redirectAnswers(() => trap.baseUrl),
@@ -287,7 +290,7 @@ export function secretTable(table: SecretTable, baseUrl: () => string): void {
 			});
 			hostile.server.injectFault({ kind: 'truncate' }, { times: 1000 });
 		} else if (answerName === 'nothing listening') {
-			url = `http://127.0.0.1:${await table.freePort()}`;
+			url = `http://127.0.0.1:${await freePort()}`;
 		} else if (answerName === 'slow') {
 			hostile.answer = (_r, echo) => ({ status: 200, headers: { 'content-type': 'text/plain' }, body: echo });
 			hostile.server.injectFault({ kind: 'slow', delayMs: 2_500 }, { times: 1000 });

@@ -1,7 +1,8 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
-import { PollHarness, ensureBinaryData, executeNode, loadOptions, logLines } from '../harness/n8n';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
+import { PollHarness, ensureBinaryData, executeNode, listSearch, logLines } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { CommerceConnectMock } from '../../sandbox/commerceconnect';
 import { HalLeonardMock } from '../../sandbox/halleonard';
 import { PantherMediaMock } from '../../sandbox/panthermedia';
@@ -21,12 +22,10 @@ const MINUTE = 60_000;
 
 const warnings = () => logLines.filter((l) => l.level === 'warn').map((l) => l.message);
 
-let sleeps: ReturnType<typeof recordSleeps>;
+useRecordedSleeps();
 beforeEach(() => {
-	sleeps = recordSleeps();
 	logLines.length = 0;
 });
-afterEach(() => sleeps.restore());
 
 /** A poll answer holding `ids`, each with a date a few days ago and its own next_page_id. */
 function pollPage(ids: string[], options: { badDateAt?: number } = {}): string {
@@ -40,14 +39,10 @@ function pollPage(ids: string[], options: { badDateAt?: number } = {}): string {
 
 describe('PantherMedia: a poll that ignores next_page_id', () => {
 	const mock = new PantherMediaMock({ seed: false });
-	let baseUrl = '';
-	beforeAll(async () => void (baseUrl = await mock.start()));
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
+	const baseUrl = useMock(mock);
+	const credentials = () => ({
+		pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl: baseUrl() },
 	});
-	const credentials = () => ({ pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl } });
 	const samePageForEver = (size: number) =>
 		mock.server.injectFault(
 			{
@@ -126,14 +121,8 @@ describe('PantherMedia: a poll that ignores next_page_id', () => {
 
 describe('CommerceConnect: list pages that lie', () => {
 	const mock = new CommerceConnectMock();
-	let baseUrl = '';
-	beforeAll(async () => void (baseUrl = await mock.start()));
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-	});
-	const credentials = () => ({ commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl } });
+	const baseUrl = useMock(mock);
+	const credentials = () => ({ commerceConnectApi: { email: mock.email, apiToken: mock.token, baseUrl: baseUrl() } });
 	const page = (entries: unknown[], totals: { pages: number; entries: number }) =>
 		JSON.stringify({ page: 1, per_page: 100, total_pages: totals.pages, total_entries: totals.entries, entries });
 	const listAlways = (body: string, path = '/api/v2/media_items') =>
@@ -261,14 +250,8 @@ describe('CommerceConnect: list pages that lie', () => {
 
 describe('PSRESTful: lists that lie, and ids that are path segments', () => {
 	const mock = new PsRestfulMock();
-	let baseUrl = '';
-	beforeAll(async () => void (baseUrl = await mock.start()));
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-	});
-	const credentials = () => ({ psRestfulApi: { apiKey: mock.apiKey, baseUrl } });
+	const baseUrl = useMock(mock);
+	const credentials = () => ({ psRestfulApi: { apiKey: mock.apiKey, baseUrl: baseUrl() } });
 	const run = (parameters: IDataObject) =>
 		executeNode({ type: 'psRestful', parameters: parameters as never, credentials: credentials() });
 
@@ -278,7 +261,7 @@ describe('PSRESTful: lists that lie, and ids that are path segments', () => {
 			JSON.stringify({ count: 1e9, page: 1, page_size: 600, total_pages: totalPages, suppliers });
 		mock.server.injectFault({ kind: 'malformed', body: answer(1e9) }, { times: 100_000 });
 		const dropdown = await caught(() =>
-			loadOptions({ type: 'psRestful', parameters: {}, credentials: credentials() }, 'getSuppliers'),
+			listSearch({ type: 'psRestful', parameters: {}, credentials: credentials() }, 'searchSuppliers'),
 		);
 		expect(dropdown.message).toMatch(/claims 1000000000 pages of the supplier list, more than the 100/);
 		mock.server.clearFaults();
@@ -362,15 +345,11 @@ describe('Hal Leonard DAM: a file URL that redirects to another host', () => {
 		headers: { 'content-type': 'application/octet-stream' },
 		body: 'SCORCH',
 	}));
+	useMock(mock);
+	useMock(cdn);
 	beforeAll(async () => {
-		await mock.start();
-		await cdn.start();
 		await ensureBinaryData();
 		mock.putAsset({ assetId: '1000', kind: 'asset', title: 'Für Elise', day: 16776 });
-	});
-	afterAll(async () => {
-		await mock.stop();
-		await cdn.stop();
 	});
 
 	it('reports a ModifiedFile entry without a readable day by its asset, and returns the others', async () => {

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, executeNode, testCredential } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { PantherMediaMock } from '../../sandbox/panthermedia';
 import type { MockRequest } from '../../sandbox/server';
 import { HOSTILE_TEXT } from './hostile-input';
@@ -15,22 +16,14 @@ import { HOSTILE_TEXT } from './hostile-input';
  */
 describe('PantherMedia: hostile and malformed input', () => {
 	const mock = new PantherMediaMock();
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => {
-		baseUrl = await mock.start();
+	const baseUrl = useMock(mock);
+	useRecordedSleeps();
+	beforeAll(() => {
 		mock.addMedia({ id: '5001', at: Date.UTC(2024, 0, 1), title: 'Panther 5001' });
 	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => {
-		mock.server.resetLog();
-		mock.server.clearFaults();
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
 
 	const credentials = (overrides: Record<string, string> = {}) => ({
-		pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl, ...overrides },
+		pantherMediaApi: { apiKey: mock.apiKey, apiSecret: mock.apiSecret, baseUrl: baseUrl(), ...overrides },
 	});
 	const run = (parameters: Record<string, unknown>) =>
 		executeNode({
@@ -196,7 +189,7 @@ describe('PantherMedia: hostile and malformed input', () => {
 
 	it('sends an API key holding &, = and a line break as one form field, and reports the refusal without it', async () => {
 		const apiKey = 'key&algo=md5=\r\nX: 1';
-		const result = await testCredential('pantherMediaApi', { apiKey, apiSecret: mock.apiSecret, baseUrl });
+		const result = await testCredential('pantherMediaApi', { apiKey, apiSecret: mock.apiSecret, baseUrl: baseUrl() });
 		const form = fields(mock.server.requests.at(-1)!);
 		expect(form.getAll('api_key')).toEqual([apiKey.trim()]);
 		expect(form.getAll('algo')).toEqual(['sha1']);

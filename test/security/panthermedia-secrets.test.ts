@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-import { recordSleeps } from '../harness/assertions';
 import { PollHarness, executeNode, testCredential } from '../harness/n8n';
-import { freePort } from '../commerceconnect/helpers';
 import { HostileServer, type SecretTable, secretTable, xmlEscape } from './hostile';
 
 /**
@@ -18,17 +16,6 @@ describe('PantherMedia: no secret in any error', () => {
 	const hostile = new HostileServer();
 	const apiKey = `pmk${randomBytes(20).toString('hex')}+/=`;
 	const apiSecret = `pms${randomBytes(20).toString('hex')}+/=&"<`;
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => {
-		baseUrl = await hostile.start();
-	});
-	afterAll(async () => await hostile.stop());
-	beforeEach(() => {
-		hostile.reset();
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
 
 	const credentials = (url: string) => ({ pantherMediaApi: { apiKey, apiSecret, baseUrl: url } });
 	const action = (parameters: Record<string, unknown>) => (url: string, options: { continueOnFail?: boolean }) =>
@@ -52,7 +39,6 @@ describe('PantherMedia: no secret in any error', () => {
 		hostile,
 		secrets: () => [apiKey, apiSecret, ...signatures()],
 		sentSecret: () => signatures()[0] ?? apiKey,
-		freePort,
 		entryPoints: [
 			{
 				name: 'Get Info',
@@ -152,5 +138,5 @@ describe('PantherMedia: no secret in any error', () => {
 		],
 	};
 
-	secretTable(table, () => baseUrl);
+	secretTable(table);
 });

@@ -1,5 +1,6 @@
 import { caught } from '../harness/assertions';
 import { executeNode } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { PsRestfulMock } from '../../sandbox/psrestful';
 
 /**
@@ -8,18 +9,13 @@ import { PsRestfulMock } from '../../sandbox/psrestful';
  */
 describe('PSRESTful: hostile and malformed input', () => {
 	const mock = new PsRestfulMock();
-	let baseUrl: string;
-	beforeAll(async () => {
-		baseUrl = await mock.start();
-	});
-	afterAll(async () => await mock.stop());
-	beforeEach(() => mock.server.resetLog());
+	const baseUrl = useMock(mock);
 
 	const run = (parameters: Record<string, unknown>) =>
 		executeNode({
 			type: 'psRestful',
 			parameters: parameters as never,
-			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl } },
+			credentials: { psRestfulApi: { apiKey: mock.apiKey, baseUrl: baseUrl() } },
 		});
 
 	it.each([

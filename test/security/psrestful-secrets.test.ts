@@ -1,31 +1,18 @@
 import { randomBytes } from 'node:crypto';
 
-import { recordSleeps } from '../harness/assertions';
-import { PollHarness, executeNode, loadOptions, testCredential } from '../harness/n8n';
-import { freePort } from '../commerceconnect/helpers';
+import { PollHarness, executeNode, listSearch, testCredential } from '../harness/n8n';
 import { HostileServer, type SecretTable, secretTable } from './hostile';
 
 /**
  * PSRESTful: the API key (X-API-Key header) never appears in an error message, description,
  * error response, context, cause, Continue-On-Fail item, credential-test result or log line —
  * whatever the server answers, even when it echoes the whole request back, on every entry point:
- * the action node's operations, the supplier dropdown, the trigger and the credential test.
+ * the action node's operations, the supplier list, the trigger and the credential test.
  * The key holds characters that URL, JSON and XML encoding change, so those forms are checked too.
  */
 describe('PSRESTful: no secret in any error', () => {
 	const hostile = new HostileServer();
 	const apiKey = `ps-${randomBytes(16).toString('hex')}+/=&"<`;
-	let baseUrl: string;
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => {
-		baseUrl = await hostile.start();
-	});
-	afterAll(async () => await hostile.stop());
-	beforeEach(() => {
-		hostile.reset();
-		sleeps = recordSleeps();
-	});
-	afterEach(() => sleeps.restore());
 
 	const credentials = (url: string) => ({ psRestfulApi: { apiKey, baseUrl: url } });
 	const action = (parameters: Record<string, unknown>) => (url: string, options: { continueOnFail?: boolean }) =>
@@ -40,7 +27,6 @@ describe('PSRESTful: no secret in any error', () => {
 		hostile,
 		secrets: () => [apiKey],
 		sentSecret: () => apiKey,
-		freePort,
 		entryPoints: [
 			{
 				name: 'Get Content',
@@ -72,9 +58,10 @@ describe('PSRESTful: no secret in any error', () => {
 				run: action({ resource: 'supplier', operation: 'getMany', returnAll: true }),
 			},
 			{
-				name: 'the supplier dropdown',
+				name: 'the supplier list',
 				kind: 'throws',
-				run: (url) => loadOptions({ type: 'psRestful', parameters: {}, credentials: credentials(url) }, 'getSuppliers'),
+				run: (url) =>
+					listSearch({ type: 'psRestful', parameters: {}, credentials: credentials(url) }, 'searchSuppliers'),
 			},
 			{
 				name: 'the trigger',
@@ -126,5 +113,5 @@ describe('PSRESTful: no secret in any error', () => {
 		],
 	};
 
-	secretTable(table, () => baseUrl);
+	secretTable(table);
 });

@@ -1,13 +1,11 @@
 import type { INodeParameters } from 'n8n-workflow';
 
 import { requestTimeouts } from '../../nodes/shared/transport/http';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { type CredentialStore, PollHarness, executeNode } from '../harness/n8n';
-import { CommerceConnectMock } from '../../sandbox/commerceconnect';
-import { HalLeonardMock } from '../../sandbox/halleonard';
-import { PantherMediaMock } from '../../sandbox/panthermedia';
-import { PsRestfulMock } from '../../sandbox/psrestful';
-import type { MockServer } from '../../sandbox/server';
+import { credentialsFor } from '../harness/providers';
+import { useMock } from '../harness/servers';
+import { PROVIDERS, PROVIDER_IDS, type ProviderId, type ProviderMocks } from '../../sandbox/providers';
 
 /**
  * Every request has a deadline for the whole exchange, not only an idle timeout: a server that
@@ -19,116 +17,67 @@ import type { MockServer } from '../../sandbox/server';
  * normally — it is not skipped as "still running".
  */
 
-interface Provider {
-	name: string;
-	server: () => MockServer;
-	start: () => Promise<void>;
-	stop: () => Promise<void>;
-	secret: () => string;
-	credentials: () => CredentialStore;
-	trigger: { type: string; parameters: INodeParameters };
-	action: { type: string; parameters: INodeParameters };
+/** What each provider's case runs: the secret that must stay out of errors, and a read for each node. */
+interface Reads<M> {
+	secret: (mock: M) => string;
+	trigger: INodeParameters;
+	action: INodeParameters;
 }
 
-const ps = new PsRestfulMock();
-const pm = new PantherMediaMock();
-const dam = new HalLeonardMock();
-const cc = new CommerceConnectMock();
-let psUrl = '';
-let pmUrl = '';
-let ccUrl = '';
+const READS: { [P in ProviderId]: Reads<ProviderMocks[P]> } = {
+	psrestful: {
+		secret: (mock) => mock.apiKey,
+		trigger: { supplierCode: 'HIT', firstRun: 'date', startDate: '2024-01-01', syncOptions: { minIntervalMinutes: 0 } },
+		action: { resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989' },
+	},
+	panthermedia: {
+		secret: (mock) => mock.apiSecret,
+		trigger: { events: ['new'], firstRun: 'date', startDate: '2024-01-01' },
+		action: { resource: 'media', operation: 'getInfo', mediaIds: '40000001' },
+	},
+	halleonard: {
+		secret: (mock) => mock.vendorKey,
+		trigger: {
+			events: ['modifiedFile'],
+			firstRun: 'date',
+			startDate: '2024-01-01',
+			syncOptions: { minIntervalMinutes: 0 },
+		},
+		action: { resource: 'file', operation: 'getModified', startDate: '2024-01-01', stopDate: '2024-01-05' },
+	},
+	commerceconnect: {
+		secret: (mock) => mock.token,
+		trigger: { event: 'updated', firstRun: 'date', startDate: '2024-01-01' },
+		action: { resource: 'mediaItem', operation: 'getMany', returnAll: true },
+	},
+};
 
-const providers: Provider[] = [
-	{
-		name: 'PSRESTful',
-		server: () => ps.server,
-		start: async () => void (psUrl = await ps.start()),
-		stop: async () => await ps.stop(),
-		secret: () => ps.apiKey,
-		credentials: () => ({ psRestfulApi: { apiKey: ps.apiKey, baseUrl: psUrl } }),
-		trigger: {
-			type: 'psRestfulTrigger',
-			parameters: {
-				supplierCode: 'HIT',
-				firstRun: 'date',
-				startDate: '2024-01-01',
-				syncOptions: { minIntervalMinutes: 0 },
-			},
-		},
-		action: {
-			type: 'psRestful',
-			parameters: { resource: 'media', operation: 'getContent', supplierCode: 'HIT', productId: '5989' },
-		},
-	},
-	{
-		name: 'PantherMedia',
-		server: () => pm.server,
-		start: async () => void (pmUrl = await pm.start()),
-		stop: async () => await pm.stop(),
-		secret: () => pm.apiSecret,
-		credentials: () => ({ pantherMediaApi: { apiKey: pm.apiKey, apiSecret: pm.apiSecret, baseUrl: pmUrl } }),
-		trigger: {
-			type: 'pantherMediaTrigger',
-			parameters: { events: ['new'], firstRun: 'date', startDate: '2024-01-01' },
-		},
-		action: { type: 'pantherMedia', parameters: { resource: 'media', operation: 'getInfo', mediaIds: '40000001' } },
-	},
-	{
-		name: 'Hal Leonard DAM',
-		server: () => dam.server,
-		start: async () => void (await dam.start()),
-		stop: async () => await dam.stop(),
-		secret: () => dam.vendorKey,
-		credentials: () => ({
-			halLeonardDamApi: { vendorId: dam.vendorId, vendorKey: dam.vendorKey, endpoint: dam.endpoint },
-		}),
-		trigger: {
-			type: 'halLeonardDamTrigger',
-			parameters: {
-				events: ['modifiedFile'],
-				firstRun: 'date',
-				startDate: '2024-01-01',
-				syncOptions: { minIntervalMinutes: 0 },
-			},
-		},
-		action: {
-			type: 'halLeonardDam',
-			parameters: { resource: 'file', operation: 'getModified', startDate: '2024-01-01', stopDate: '2024-01-05' },
-		},
-	},
-	{
-		name: 'CommerceConnect',
-		server: () => cc.server,
-		start: async () => void (ccUrl = await cc.start()),
-		stop: async () => await cc.stop(),
-		secret: () => cc.token,
-		credentials: () => ({ commerceConnectApi: { email: cc.email, apiToken: cc.token, baseUrl: ccUrl } }),
-		trigger: {
-			type: 'commerceConnectTrigger',
-			parameters: { event: 'updated', firstRun: 'date', startDate: '2024-01-01' },
-		},
-		action: { type: 'commerceConnect', parameters: { resource: 'mediaItem', operation: 'getMany', returnAll: true } },
-	},
-];
+/** One provider's case: its mock (the registry's), nodes and credentials. */
+function stallingCase<P extends ProviderId>(id: P) {
+	const provider = PROVIDERS[id];
+	const mock = provider.createMock();
+	const reads = READS[id];
+	return {
+		name: provider.name,
+		mock,
+		server: () => mock.server,
+		secret: () => reads.secret(mock),
+		credentials: (): CredentialStore => credentialsFor(id, mock),
+		trigger: { type: provider.nodeTypes.trigger, parameters: reads.trigger },
+		action: { type: provider.nodeTypes.action, parameters: reads.action },
+	};
+}
 
 /** Waits until `condition` holds (the server sees a hang-up a moment after the client makes it). */
 async function until(condition: () => boolean): Promise<void> {
 	while (!condition()) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
-describe.each(providers)('$name: a server that never finishes its answer', (provider) => {
+describe.each(PROVIDER_IDS.map(stallingCase))('$name: a server that never finishes its answer', (provider) => {
 	const timeouts = { ...requestTimeouts };
-	let sleeps: ReturnType<typeof recordSleeps>;
-	beforeAll(async () => await provider.start());
-	afterAll(async () => await provider.stop());
-	beforeEach(() => {
-		provider.server().resetLog();
-		provider.server().clearFaults();
-		provider.server().abandoned = 0;
-		sleeps = recordSleeps();
-	});
+	useMock(provider.mock, { reset: (mock) => (mock.server.abandoned = 0) });
+	useRecordedSleeps();
 	afterEach(() => {
-		sleeps.restore();
 		Object.assign(requestTimeouts, timeouts);
 	});
 

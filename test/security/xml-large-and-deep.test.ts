@@ -4,8 +4,9 @@ import {
 	configureAnswerWorker,
 	resetAnswerWorker,
 } from '../../nodes/shared/answerWorker';
-import { caught, expectNoSecrets, recordSleeps } from '../harness/assertions';
+import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, executeNode } from '../harness/n8n';
+import { useMock } from '../harness/servers';
 import { HalLeonardMock } from '../../sandbox/halleonard';
 import { deeplyNested } from '../../sandbox/large-xml';
 import { PantherMediaMock } from '../../sandbox/panthermedia';
@@ -111,14 +112,11 @@ const PATHS: Array<[string, Partial<AnswerWorkerSettings>]> = [
 ];
 
 let defaults: AnswerWorkerSettings;
-let sleeps: ReturnType<typeof recordSleeps>;
 
-beforeAll(async () => {
+for (const server of [pm, dam, pmProxy.server, damProxy.server]) useMock(server);
+useRecordedSleeps();
+beforeAll(() => {
 	defaults = configureAnswerWorker({});
-	await pm.start();
-	await dam.start();
-	await pmProxy.server.start();
-	await damProxy.server.start();
 	// 3,000 new media (a 330 KB poll page, over the worker's default threshold), 60 with info.
 	pm.bulkNew(3_000, Date.UTC(2024, 0, 2), 1000);
 	for (let i = 0; i < 60; i++) pm.addMedia({ id: String(7001 + i), at: Date.UTC(2024, 0, 3), title: `Panther ${i}` });
@@ -138,15 +136,12 @@ beforeAll(async () => {
 afterAll(async () => {
 	configureAnswerWorker(defaults);
 	await resetAnswerWorker();
-	for (const server of [pmProxy.server, damProxy.server, pm.server, dam.server]) await server.stop();
 });
 beforeEach(() => {
 	pmProxy.override = undefined;
 	damProxy.override = undefined;
-	sleeps = recordSleeps();
 });
 afterEach(() => {
-	sleeps.restore();
 	configureAnswerWorker(defaults);
 });
 

@@ -83,7 +83,9 @@ describe('action nodes: descriptions and routers agree', () => {
 					resource,
 					operations: Object.keys(handlers).sort(),
 				});
-				for (const handler of Object.values(handlers)) expect(typeof handler).toBe('function');
+				// A plain operation, or one whose items may run side by side (`ParallelOperation`).
+				for (const handler of Object.values(handlers))
+					expect(typeof (typeof handler === 'function' ? handler : handler.execute)).toBe('function');
 			}
 		});
 

@@ -60,7 +60,7 @@ export function formatTable(results: readonly SoakResult[]): string {
 /** Counts lost and duplicated emissions against the ground truth. */
 export function compare(
 	expected: Iterable<string>,
-	emitted: Map<string, number>,
+	emitted: ReadonlyMap<string, number>,
 ): { lost: number; duplicated: number; emitted: number; changes: number } {
 	let lost = 0;
 	let duplicated = 0;

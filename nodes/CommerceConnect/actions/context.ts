@@ -2,7 +2,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { CommerceConnectClient } from '../transport';
-import type { ProductMediaIndex } from './mediaItem/sync/mediaIndex';
+import { type IndexScope, KeptIndex } from './mediaItem/sync/keptIndex';
+import { ProductMediaIndex, tagKey } from './mediaItem/sync/mediaIndex';
 
 /**
  * What the operations of one node run share: one client (so retries, clock and product-code
@@ -12,10 +13,22 @@ import type { ProductMediaIndex } from './mediaItem/sync/mediaIndex';
 export class RunContext {
 	readonly client: CommerceConnectClient;
 
+	/** Requests of this run at once, at most; an operation may run one item's requests side by side up to it. */
+	concurrency = 1;
+
 	private index?: Promise<ProductMediaIndex>;
+
+	/** The index kept between runs in static data, when this run uses one. */
+	private kept?: KeptIndex;
 
 	constructor(private readonly ctx: IExecuteFunctions) {
 		this.client = new CommerceConnectClient(ctx);
+	}
+
+	/** Lets this run send up to `limit` requests at once (Options → Concurrency). Before the first request. */
+	useConcurrency(limit: number): void {
+		this.concurrency = limit;
+		this.client.http.limitInFlight(limit);
 	}
 
 	/** The ID of the product with this code; a clear error when there is none or several. */
@@ -41,13 +54,42 @@ export class RunContext {
 		return ids[0];
 	}
 
-	/** The run's product media index, built by `build` the first time it is needed. */
-	async mediaIndex(build: () => Promise<ProductMediaIndex>): Promise<ProductMediaIndex> {
+	/**
+	 * The run's product media index, built the first time it is needed (`scope()` says what it
+	 * must hold): the index kept between runs brought up to date, or a scan of every media item —
+	 * always in manual executions (n8n keeps no static data of them) and with Full Scan Every = 0.
+	 */
+	async mediaIndex(scope: () => IndexScope): Promise<ProductMediaIndex> {
 		if (!this.index) {
-			this.index = build();
+			this.index = this.buildIndex(scope());
 			// A failed scan is not kept: the next item may try again.
 			this.index.catch(() => (this.index = undefined));
 		}
 		return await this.index;
+	}
+
+	private async buildIndex(scope: IndexScope): Promise<ProductMediaIndex> {
+		const tags = new Set([...scope.tags].map(tagKey));
+		if (this.ctx.getMode() === 'manual' || scope.fullScanEveryMs <= 0) {
+			this.kept = undefined;
+			return await ProductMediaIndex.scan(this.client, { tags, createdFrom: scope.createdFrom });
+		}
+		this.kept = new KeptIndex(this.ctx.getWorkflowStaticData('node'), await this.client.accountKey());
+		return await this.kept.build(this.client, { ...scope, tags });
+	}
+
+	/** The run deleted a media item (Sync Product Media): the kept index forgets it. */
+	deleted(id: number): void {
+		this.kept?.deleted(id);
+	}
+
+	/** The run deleted the product's media carrying `tag`: the kept index forgets them. */
+	deletedTagged(productId: number, tag: string): void {
+		this.kept?.deletedTagged(productId, tag);
+	}
+
+	/** At the end of the run, failed or not: keeps the index for the next run (static data). */
+	finish(): void {
+		this.kept?.save();
 	}
 }

@@ -6,19 +6,25 @@ import { RunContext } from './context';
 import * as mediaItem from './mediaItem/MediaItem.resource';
 
 export const operations: OperationTable<RunContext, CommerceConnectMap> = {
+	// The writes run their items side by side (Options → Concurrency); Get Many one after another.
 	mediaItem: {
-		create: mediaItem.create.execute,
-		upload: mediaItem.upload.execute,
-		update: mediaItem.update.execute,
-		delete: mediaItem.deleteMediaItem.execute,
-		deleteByFilter: mediaItem.deleteByFilter.execute,
+		create: { execute: mediaItem.create.execute, ...mediaItem.create.parallel },
+		upload: { execute: mediaItem.upload.execute, ...mediaItem.upload.parallel },
+		update: { execute: mediaItem.update.execute, ...mediaItem.update.parallel },
+		delete: { execute: mediaItem.deleteMediaItem.execute, ...mediaItem.deleteMediaItem.parallel },
+		deleteByFilter: { execute: mediaItem.deleteByFilter.execute, ...mediaItem.deleteByFilter.parallel },
 		getMany: mediaItem.getMany.execute,
-		syncProductMedia: mediaItem.syncProductMedia.execute,
+		syncProductMedia: { execute: mediaItem.syncProductMedia.execute, ...mediaItem.syncProductMedia.parallel },
 	},
 };
 
 export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 	const run = new RunContext(this);
-	const out = await routeOperations(this, run, operations);
-	return [out];
+	try {
+		const out = await routeOperations(this, run, operations, { onConcurrency: (limit) => run.useConcurrency(limit) });
+		return [out];
+	} finally {
+		// Static data is saved with the execution whether it failed or not: assigned once, here.
+		run.finish();
+	}
 }

@@ -2,7 +2,7 @@ import type { IDataObject } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { PageLoop } from '../../shared/paging';
-import { ProviderClient, baseUrlOf } from '../../shared/transport/client';
+import { ProviderClient, baseUrlOf, endpointKey } from '../../shared/transport/client';
 import { MediaSyncApiError, asNodeError } from '../../shared/transport/errors';
 import {
 	type ApiRequest,
@@ -57,14 +57,15 @@ export const MAX_LIST_PAGES = 20_000;
  * CommerceConnect API v2 calls, each one request through the shared transport (retries,
  * timeouts, size caps, sanitized errors). One client per node run, so lookups are cached per run.
  */
-export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
-	private readonly productIds = new Map<string, number[]>();
+export class CommerceConnectClient extends ProviderClient<{ baseUrl: string; email: string }> {
+	/** Product-code lookups of this run, as promises: items running side by side share one lookup. */
+	private readonly productIds = new Map<string, Promise<number[]>>();
 
 	constructor(ctx: HttpContext, options: ClientOptions = {}) {
 		super(ctx, COMMERCECONNECT_PROFILE, options);
 	}
 
-	protected readSettings(credentials: IDataObject): { baseUrl: string } {
+	protected readSettings(credentials: IDataObject): { baseUrl: string; email: string } {
 		const method = String(credentials.authMethod || 'staticToken');
 		if (!AUTH_METHODS.includes(method)) {
 			// Say it before sending anything (the credential's authenticate would refuse it too).
@@ -74,7 +75,13 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
 				{ description: `Edit the credential and choose one of: ${AUTH_METHODS.join(', ')}.` },
 			);
 		}
-		return { baseUrl: baseUrlOf(credentials.baseUrl, DEFAULT_BASE_URL) };
+		return { baseUrl: baseUrlOf(credentials.baseUrl, DEFAULT_BASE_URL), email: String(credentials.email ?? '') };
+	}
+
+	/** Whose data this client reads: base URL and account, as state kept between runs is keyed. */
+	async accountKey(): Promise<string> {
+		const { baseUrl, email } = await this.settings();
+		return endpointKey(baseUrl, email);
 	}
 
 	/** The credential's base URL, without trailing slashes. */
@@ -161,7 +168,12 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
 				failure.kind === 'timeout' ||
 				failure.kind === 'parse' ||
 				(failure.httpCode ?? 0) >= 500;
-			if (ambiguous) return new MediaSyncApiError(this.ctx.getNode(), { ...failure, hint: AMBIGUOUS_CREATE_HINT });
+			if (ambiguous)
+				return new MediaSyncApiError(
+					this.ctx.getNode(),
+					{ ...failure, hint: AMBIGUOUS_CREATE_HINT },
+					{ attempts: error.attempts },
+				);
 		}
 		return asNodeError(this.ctx.getNode(), error);
 	}
@@ -183,10 +195,14 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
 
 	/**
 	 * `DELETE /api/v2/media_items/:id`. Retried like any idempotent request; a 404 after an
-	 * earlier attempt of the same call means that attempt deleted it, and counts as done.
+	 * earlier attempt of the same call means that attempt deleted it, and counts as done. With
+	 * `missingIsDone`, any 404 counts as done: a caller that wants the item gone (Sync Product
+	 * Media) has what it wants when another run deleted it first.
 	 */
-	async remove(id: number): Promise<{ id: number; alreadyDeleted: boolean; response: IDataObject }> {
-		const before = this.http.stats.requests;
+	async remove(
+		id: number,
+		options: { missingIsDone?: boolean } = {},
+	): Promise<{ id: number; alreadyDeleted: boolean; response: IDataObject }> {
 		try {
 			const response = await this.http.send(
 				{
@@ -200,8 +216,13 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
 			);
 			return { id, alreadyDeleted: false, response };
 		} catch (error) {
-			const retried = this.http.stats.requests - before > 1;
-			if (retried && error instanceof MediaSyncApiError && error.apiFailure.httpCode === 404) {
+			// The attempts of this request, not the client's request count: other requests of the run
+			// may be on the wire at the same time.
+			if (
+				error instanceof MediaSyncApiError &&
+				(error.attempts > 1 || options.missingIsDone === true) &&
+				error.apiFailure.httpCode === 404
+			) {
 				return { id, alreadyDeleted: true, response: {} };
 			}
 			throw asNodeError(this.ctx.getNode(), error);
@@ -230,8 +251,17 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
 	 * compared exactly, page by page. Returns every exact match (normally one). Cached for the run.
 	 */
 	async productIdsByCode(code: string): Promise<number[]> {
-		const cached = this.productIds.get(code);
-		if (cached !== undefined) return cached;
+		let lookup = this.productIds.get(code);
+		if (lookup === undefined) {
+			lookup = this.lookUpProductCode(code);
+			this.productIds.set(code, lookup);
+			// A failed lookup is not kept: a later item may try again.
+			lookup.catch(() => this.productIds.delete(code));
+		}
+		return await lookup;
+	}
+
+	private async lookUpProductCode(code: string): Promise<number[]> {
 		const matches: number[] = [];
 		const loop = new PageLoop(`the products with code ${code}`, MAX_PRODUCT_PAGES);
 		for (let page = 1; ; page++) {
@@ -262,7 +292,6 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string }> {
 				if (product.code === code && !matches.includes(product.id)) matches.push(product.id);
 			if (page >= result.totalPages || result.rows === 0) break;
 		}
-		this.productIds.set(code, matches);
 		return matches;
 	}
 }

@@ -5,18 +5,50 @@ import { dotSegmentProblem } from '../../shared/paths';
 
 import { MEDIA_TYPES } from '../model';
 
-/** The supplier dropdown every operation of resource Media starts with. */
+/** The supplier every operation of resource Media starts with: from the loaded list, or by code. */
 export function supplierField(): INodeProperties {
 	return {
-		displayName: 'Supplier Name or ID',
+		displayName: 'Supplier',
 		name: 'supplierCode',
-		type: 'options',
-		typeOptions: { loadOptionsMethod: 'getSuppliers' },
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
 		required: true,
-		default: '',
-		description:
-			'Choose from the list, or specify an ID using an <a href="https://docs.n8n.io/code/expressions/">expression</a>',
+		description: 'The PromoStandards supplier whose media to read',
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				placeholder: 'Select a supplier…',
+				typeOptions: { searchListMethod: 'searchSuppliers', searchable: true },
+			},
+			{
+				displayName: 'By Code',
+				name: 'code',
+				type: 'string',
+				placeholder: 'e.g. HIT',
+				validation: [
+					{
+						type: 'regex',
+						properties: {
+							regex: '^[A-Za-z0-9][A-Za-z0-9_.-]*$',
+							errorMessage: 'A supplier code is letters and digits, such as HIT or PCNA',
+						},
+					},
+				],
+			},
+		],
 	};
+}
+
+/**
+ * The supplier code of the Supplier field, whichever mode it was set in (older workflows saved a
+ * plain code, which reads the same).
+ */
+export function readSupplierCode(value: unknown): string {
+	const code =
+		value !== null && typeof value === 'object' && 'value' in value ? (value as { value: unknown }).value : value;
+	return String(code ?? '').trim();
 }
 
 /** Filters shared by Get Content and Get Content for Many. */

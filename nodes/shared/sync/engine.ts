@@ -2,6 +2,7 @@ import type { IDataObject, INode, INodeExecutionData, Logger } from 'n8n-workflo
 
 import { asNodeError } from '../transport/errors';
 
+import { RECHECK_KEY, emittedKey, runRecheck } from './recheck';
 import { SeenSet } from './seen';
 import { STATE_KEY, type StreamState, type SyncState, loadState, stateSize } from './state';
 import type { Candidate, FirstRun, ReadContext, SyncSource } from './types';
@@ -40,6 +41,8 @@ export interface SyncSettings {
 	 * stream with a backlog is read on every tick.
 	 */
 	minIntervalMs?: number;
+	/** Opt-in re-check pass every this many ms (recheck.ts); 0 or undefined: off. */
+	recheckMs?: number;
 }
 
 export interface SyncHost {
@@ -117,6 +120,8 @@ interface StreamRun {
 	emitted: number;
 	caughtUp: boolean;
 	note?: string;
+	/** What this poll emitted from the stream (for the re-check pass: never twice in one poll). */
+	emittedKeys: string[];
 }
 
 async function runPoll<T>(
@@ -187,6 +192,7 @@ async function runPoll<T>(
 			started: state.streams[name] !== undefined,
 			emitted: 0,
 			caughtUp: false,
+			emittedKeys: [],
 		};
 		runs.push(run);
 		if (stop !== 'caught-up') continue; // cap, budget or error already ended the poll
@@ -207,6 +213,24 @@ async function runPoll<T>(
 			);
 		}
 	}
+
+	// Opt-in self-healing (recheck.ts): emit once more what changed since the last re-check.
+	const recheck = settings.recheckMs
+		? await runRecheck({
+				source,
+				saved: host.staticData[RECHECK_KEY],
+				intervalMs: settings.recheckMs,
+				cursors: Object.fromEntries(runs.filter((r) => r.started).map((r) => [r.name, r.state.cp])),
+				mainCaughtUp: stop === 'caught-up',
+				out,
+				emittedNow: new Set(runs.flatMap((r) => r.emittedKeys)),
+				maxItems: settings.maxItemsPerPoll,
+				deadline: settings.deadline,
+				now,
+				logger: host.logger,
+				settingsChanged: reset === 'config',
+			})
+		: undefined;
 
 	// Build the complete new state, then replace the saved one in a single assignment.
 	const next: SyncState = { ...state, streams: { ...state.streams }, rr: state.rr + 1 };
@@ -237,6 +261,8 @@ async function runPoll<T>(
 	onReport?.(report);
 
 	host.staticData[STATE_KEY] = next as unknown as IDataObject;
+	if (recheck) host.staticData[RECHECK_KEY] = recheck.state as unknown as IDataObject;
+	else if (RECHECK_KEY in host.staticData) delete host.staticData[RECHECK_KEY];
 	return out.length > 0 ? [out] : null;
 }
 
@@ -297,6 +323,7 @@ async function drainStream<T>(
 			if (candidate.version !== undefined && run.seen.has(candidate.key, candidate.version)) continue;
 			out.push({ json: source.toJson(run.name, candidate) });
 			run.seen.remember(candidate.key, candidate.version, candidate.time);
+			run.emittedKeys.push(emittedKey(candidate.key, candidate.version));
 			run.emitted++;
 		}
 

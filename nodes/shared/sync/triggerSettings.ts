@@ -113,6 +113,15 @@ export function syncOptionsProperty(defaults: TriggerDefaults): INodeProperties 
 				description:
 					'The poll stops starting new requests after this time and continues where it stopped next poll. n8n 2.x’s own poll budget lowers it further when shorter.',
 			},
+			{
+				displayName: 'Re-Check Every (Minutes)',
+				name: 'recheckMinutes',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 0,
+				description:
+					'Self-healing, e.g. for queue mode: at this interval the trigger reads again what changed since the previous re-check and emits it once more (marked recheck: true), so a change whose execution crashed or failed is applied again. Only for workflows that are safe to run twice per change (like Sync Product Media). Costs one more read of each change. 0 = off.',
+			},
 		],
 	};
 }
@@ -145,6 +154,7 @@ export function readTriggerSettings(
 	);
 	const seenCap = Math.max(100, Math.floor(nonNegative(raw.seenCap, DEFAULT_SEEN_CAP, 'Dedupe Memory Size', node)));
 	const budgetSeconds = Math.max(10, nonNegative(raw.budgetSeconds, DEFAULT_BUDGET_SECONDS, 'Poll Time Budget', node));
+	const recheckMinutes = nonNegative(raw.recheckMinutes, 0, 'Re-Check Every (Minutes)', node);
 	const minIntervalMinutes = nonNegative(
 		raw.minIntervalMinutes,
 		defaults.minIntervalMinutes ?? 0,
@@ -164,6 +174,7 @@ export function readTriggerSettings(
 		seenCap,
 		sampleSize: SAMPLE_SIZE,
 		minIntervalMs: minIntervalMinutes * 60_000,
+		recheckMs: recheckMinutes * 60_000,
 	};
 	const host: SyncHost = {
 		staticData: ctx.getWorkflowStaticData('node'),

@@ -96,7 +96,10 @@ export function defaultHint(status: number | undefined, kind: FailureKind): stri
 export class MediaSyncApiError extends NodeApiError {
 	readonly apiFailure: ApiFailure;
 
-	constructor(node: INode, failure: ApiFailure, options: { itemIndex?: number } = {}) {
+	/** Attempts the request made before it failed (1 when it was not retried; 0 when unknown). */
+	readonly attempts: number;
+
+	constructor(node: INode, failure: ApiFailure, options: { itemIndex?: number; attempts?: number } = {}) {
 		const message = composeMessage(failure);
 		const description = composeDescription(failure);
 		// The error response is a plain, sanitized object. n8n shows it in the error details.
@@ -119,6 +122,7 @@ export class MediaSyncApiError extends NodeApiError {
 			failure: failureCause(failure),
 		});
 		this.apiFailure = failure;
+		this.attempts = options.attempts ?? 0;
 		// n8n's UI and execution serializer recognise API errors by this name.
 		this.name = 'NodeApiError';
 	}

@@ -11,6 +11,7 @@ import type {
 } from 'n8n-workflow';
 
 import { plausibleOffset } from '../clock';
+import { Semaphore } from '../concurrency';
 import type { SkippedRecord } from '../skipped';
 import { MalformedResponseError, ProviderFailure } from './answerErrors';
 import { type ApiFailure, MediaSyncApiError, asNodeError, excerpt, sanitizeFailure } from './errors';
@@ -99,6 +100,12 @@ export interface ClientOptions {
 	/** Epoch ms after which no new attempt or backoff starts (the poll budget). */
 	deadline?: number;
 	itemIndex?: number;
+	/**
+	 * Attempts of this client on the wire at once, at most (see {@link ApiClient.limitInFlight}).
+	 * Unset: no limit, and no shared pause after a Retry-After (a caller that sends one request at
+	 * a time needs neither).
+	 */
+	maxInFlight?: number;
 }
 
 export interface ClientStats {
@@ -136,12 +143,18 @@ export class ApiClient {
 
 	private readonly policy: RetryPolicy;
 
-	private secrets: string[] | undefined;
+	private secrets: Promise<string[]> | undefined;
 
 	/** The credential, decrypted once per client (see {@link credentialOnce}). */
-	private credential: Record<string, unknown> | undefined;
+	private credential: Promise<Record<string, unknown>> | undefined;
 
 	private clockWarned = false;
+
+	/** Slots for attempts on the wire, when requests of this client run side by side. */
+	private slots?: Semaphore;
+
+	/** Epoch ms before which no attempt starts: the latest Retry-After the server gave any request. */
+	private pausedUntil = 0;
 
 	constructor(
 		private readonly ctx: HttpContext,
@@ -149,6 +162,18 @@ export class ApiClient {
 		private readonly options: ClientOptions = {},
 	) {
 		this.policy = { ...DEFAULT_RETRY_POLICY, ...profile.retry };
+		if (options.maxInFlight !== undefined) this.limitInFlight(options.maxInFlight);
+	}
+
+	/**
+	 * Lets callers send requests side by side (an action node running its items in parallel):
+	 * at most `limit` attempts of this client are on the wire at once, the others wait for a
+	 * slot; a backoff between attempts holds no slot. A Retry-After the server gives one request
+	 * then holds back every request of this client, not only the one it answered, so parallel
+	 * requests do not keep knocking while the server asked to wait. Call it before the first request.
+	 */
+	limitInFlight(limit: number): void {
+		this.slots = new Semaphore(Math.max(1, Math.floor(limit)));
 	}
 
 	/** Server time now, as far as the plausible Date headers seen so far tell. */
@@ -176,8 +201,9 @@ export class ApiClient {
 
 	/** Secret credential values, for redaction. Loaded once. */
 	async secretsToRedact(): Promise<string[]> {
-		if (!this.secrets) this.secrets = secretValues(await this.credentialOnce(), this.profile.secretFields);
-		return this.secrets;
+		this.secrets ??= this.credentialOnce().then((credential) => secretValues(credential, this.profile.secretFields));
+		this.secrets.catch(() => (this.secrets = undefined));
+		return await this.secrets;
 	}
 
 	/**
@@ -188,11 +214,12 @@ export class ApiClient {
 	 * per request while the PSRESTful Trigger fetched media ten at a time, and took both cores.
 	 */
 	private async credentialOnce(): Promise<Record<string, unknown>> {
-		this.credential ??= (await this.ctx.getCredentials(this.profile.credentialType, this.options.itemIndex)) as Record<
-			string,
-			unknown
-		>;
-		return this.credential;
+		// One read for requests that start side by side; a failed read is tried again by the next.
+		this.credential ??= this.ctx
+			.getCredentials(this.profile.credentialType, this.options.itemIndex)
+			.then((credential) => credential as Record<string, unknown>);
+		this.credential.catch(() => (this.credential = undefined));
+		return await this.credential;
 	}
 
 	/** What n8n's `httpRequestWithAuthentication` takes to skip decrypting the credential again. */
@@ -217,24 +244,71 @@ export class ApiClient {
 	 */
 	async send<T>(request: ApiRequest, parse: (response: RawResponse) => T | Promise<T>): Promise<T> {
 		const secrets = await this.secretsToRedact();
-		const sendDeadline = this.sendDeadline(request);
+		// Counted from the first attempt's start, so time spent waiting for a slot is not charged to it.
+		let sendDeadline: number | undefined;
+		// The pause (see limitInFlight) this request has waited out already: its own backoff after
+		// the Retry-After that set it counts, so no request waits for one pause twice.
+		const waited = { until: 0 };
 		let attempt = 0;
 		for (;;) {
 			attempt++;
-			const outcome = await this.attempt(request, parse, secrets, sendDeadline);
+			const outcome = await this.inSlot(waited, async () => {
+				sendDeadline ??= this.sendDeadline(request);
+				return await this.attempt(request, parse, secrets, sendDeadline);
+			});
 			if (outcome.ok) return outcome.value;
 
 			const failure = sanitizeFailure(outcome.failure, secrets);
-			const delay = this.retryDelay(request, outcome, attempt, sendDeadline);
+			const pausedUntil = this.holdBackAfter(failure);
+			const delay = this.retryDelay(request, outcome, attempt, sendDeadline!);
 			if (delay === undefined) {
-				throw new MediaSyncApiError(this.ctx.getNode(), failure, { itemIndex: this.options.itemIndex });
+				throw new MediaSyncApiError(this.ctx.getNode(), failure, {
+					itemIndex: this.options.itemIndex,
+					attempts: attempt,
+				});
 			}
+			if (pausedUntil !== undefined) waited.until = Math.max(waited.until, pausedUntil);
 			this.stats.retries++;
 			this.ctx.logger.warn(
 				`${this.profile.name}: ${failure.kind === 'http' ? `HTTP ${failure.httpCode}` : failure.kind} while trying to ${request.operation}; attempt ${attempt + 1} of ${this.policy.maxAttempts} in ${delay} ms`,
 			);
 			await timing.sleep(delay);
 		}
+	}
+
+	/**
+	 * Runs one attempt in a slot (when requests run side by side), after the pause the server
+	 * asked for, unless this request has waited for that pause already (`waited`).
+	 */
+	private async inSlot<T>(waited: { until: number }, attempt: () => Promise<T>): Promise<T> {
+		if (!this.slots) return await attempt();
+		const release = await this.slots.acquire();
+		try {
+			const until = this.pausedUntil;
+			if (until > waited.until) {
+				waited.until = until;
+				const pause = until - Date.now();
+				if (pause > 0) await timing.sleep(pause);
+			}
+			return await attempt();
+		} finally {
+			release();
+		}
+	}
+
+	/**
+	 * A Retry-After the transport honours holds back every request of this client until it has
+	 * passed. Returns the end of that pause, when the failure set one.
+	 */
+	private holdBackAfter(failure: ApiFailure): number | undefined {
+		const wait = failure.retryAfterMs;
+		if (!this.slots || wait === undefined || wait <= 0 || wait > this.policy.maxRetryAfterMs) return undefined;
+		const until = Date.now() + wait;
+		if (until > this.pausedUntil) {
+			this.pausedUntil = until;
+			this.warn(`asked to wait ${Math.ceil(wait / 1000)} s (Retry-After): no request of this run starts before then`);
+		}
+		return until;
 	}
 
 	private attemptTimeout(request: ApiRequest): number {

@@ -27,6 +27,7 @@ const crypto = require('node:crypto');
 /** @typedef {import('n8n-workflow').INodeExecutionData} INodeExecutionData */
 /** @typedef {import('n8n-workflow').IRunData} IRunData */
 /** @typedef {import('n8n-workflow').ITaskData} ITaskData */
+/** @typedef {import('n8n-workflow').IExecuteData} IExecuteData */
 
 /**
  * A workflow as the editor exports it (examples/*.json) and POST /rest/workflows takes it.
@@ -48,6 +49,7 @@ const crypto = require('node:crypto');
  * @property {number[]} position
  * @property {Record<string, unknown>} [parameters]
  * @property {Record<string, CredentialRef>} [credentials]  by credential type
+ * @property {string} [webhookId]  a Webhook node's id for its production URL
  */
 
 /** @typedef {{ id: string, name: string }} CredentialRef  how a node names its credential */
@@ -86,7 +88,9 @@ const crypto = require('node:crypto');
 
 /**
  * One execution with its run data decoded (getExecution).
- * @typedef {ExecutionSummary & { data?: { resultData?: { runData?: IRunData, error?: { message: string } } } }} Execution
+ * The execution stack is what an execution still had to run: for one that never ran (crashed
+ * before a worker got to it), the trigger's items the main saved with it.
+ * @typedef {ExecutionSummary & { data?: { resultData?: { runData?: IRunData, error?: { message: string } }, executionData?: { nodeExecutionStack?: IExecuteData[] } } }} Execution
  */
 
 /**
@@ -94,6 +98,7 @@ const crypto = require('node:crypto');
  * @typedef {object} N8nSettings
  * @property {string} versionCli
  * @property {{ showSetupOnFirstLoad?: boolean }} [userManagement]
+ * @property {string} [executionMode]  "regular" or "queue" (EXECUTIONS_MODE)
  */
 
 /** @typedef {{ email: string, firstName: string, lastName: string, password: string }} Owner */

@@ -11,6 +11,11 @@ const path = require('node:path');
 const { registerTypeScript } = require('../../lib/typescript-loader');
 const { REPO } = require('./runtimes');
 
+// The sandbox, its mocks and the providers' registry are TypeScript.
+registerTypeScript();
+/** @type {typeof import('../../../sandbox/providers')} */
+const { PROVIDER_LIST } = require('../../../sandbox/providers');
+
 /** @typedef {import('./client').N8nClient} N8nClient */
 /** @typedef {import('./client').Credential} Credential */
 /** @typedef {import('./client').WorkflowJson} WorkflowJson */
@@ -20,7 +25,7 @@ const { REPO } = require('./runtimes');
 
 /**
  * Trigger parameters to set, by trigger type name without the package prefix.
- * @typedef {Record<string, Record<string, string>>} FirstRuns
+ * @typedef {Record<string, Record<string, unknown>>} FirstRuns
  */
 
 /**
@@ -33,35 +38,36 @@ const { REPO } = require('./runtimes');
  * @property {boolean} active
  */
 
-/** The example workflows, in the order the README describes them. */
-const EXAMPLES = [
-	'1-psrestful-to-commerceconnect.json',
-	'2-panthermedia-to-commerceconnect.json',
-	'3-halleonard-to-commerceconnect.json',
-	'4-commerceconnect-changes.json',
-];
+/** The example workflows (file names in examples/), one per provider, in the registry's order. */
+const EXAMPLES = PROVIDER_LIST.map((provider) => path.basename(provider.example));
 
 /**
- * Credential names the examples refer to, by credential type.
+ * Credential names the examples refer to, by credential type: "<provider> account".
  * @type {Record<keyof SandboxCredentials, string>}
  */
-const CREDENTIAL_NAMES = {
-	psRestfulApi: 'PSRESTful account',
-	pantherMediaApi: 'PantherMedia account',
-	halLeonardDamApi: 'Hal Leonard DAM account',
-	commerceConnectApi: 'CommerceConnect account',
-};
+const CREDENTIAL_NAMES = /** @type {Record<keyof SandboxCredentials, string>} */ (
+	Object.fromEntries(PROVIDER_LIST.map((provider) => [provider.credentialType, `${provider.name} account`]))
+);
 
 /**
- * Starts the sandbox (all four mock providers on 127.0.0.1). The sandbox is TypeScript next to
+ * Starts the sandbox (every provider's mock on 127.0.0.1). The sandbox is TypeScript next to
  * the test mocks it reuses, so it is loaded through the project's TypeScript loader.
  * @param {SandboxOptions} [options]
  * @returns {Promise<Sandbox>}
  */
 async function startSandbox(options) {
-	registerTypeScript();
 	const { Sandbox } = require('../../../sandbox/sandbox');
 	return await new Sandbox(options).start();
+}
+
+/**
+ * Where the sandbox serves each provider, for the log: "PSRESTful http://127.0.0.1:…, …".
+ * @param {Sandbox} sandbox
+ * @returns {string}
+ */
+function sandboxAddresses(sandbox) {
+	const urls = sandbox.urls();
+	return PROVIDER_LIST.map((provider) => `${provider.name} ${urls[provider.id]}`).join(', ');
 }
 
 /**
@@ -200,6 +206,7 @@ module.exports = {
 	EXAMPLES,
 	CREDENTIAL_NAMES,
 	startSandbox,
+	sandboxAddresses,
 	loadExample,
 	ensureSandboxCredentials,
 	prepareExample,

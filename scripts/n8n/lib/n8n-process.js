@@ -27,6 +27,11 @@ const { errorCode, freePort, isAlive, log, sleep } = require('./util');
  */
 
 /**
+ * What startN8n() runs: `n8n start` (the main) or `n8n worker` (a queue-mode worker).
+ * @typedef {'start' | 'worker'} N8nCommand
+ */
+
+/**
  * An n8n that startN8n() saw answer its REST API.
  * @typedef {N8nProcess & { timings: ReadyTimings }} StartedN8n
  */
@@ -203,15 +208,20 @@ function installExitHandlers() {
 }
 
 /**
- * Starts n8n and waits until it serves its REST API.
+ * Starts n8n (the main, or a queue-mode worker) and waits until it serves its REST API (a
+ * worker: until its health-check server reports it ready).
  * @param {object} options
  * @param {Install} options.install  result of ensureRuntime() (node binary + n8n bin)
  * @param {string} options.userFolder  n8n's N8N_USER_FOLDER (created if missing)
  * @param {Record<string, string>} [options.env]  extra environment (e.g. N8N_CUSTOM_EXTENSIONS, poller settings)
- * @param {number} [options.port]  fixed port (default: a free one)
+ * @param {number} [options.port]  fixed port (default: a free one); for a worker, its health-check server's port
  * @param {boolean} [options.echo]  copy n8n's output to this console
  * @param {number} [options.readyTimeoutMs]
  * @param {boolean} [options.quiet]  no progress lines
+ * @param {N8nCommand} [options.command]  'start' (default: the main, with editor and REST API) or
+ *   'worker' (queue mode: runs enqueued executions)
+ * @param {string[]} [options.args]  extra arguments, e.g. ['--concurrency=10'] for a worker
+ * @param {string} [options.logName]  log file name in the user folder (default n8n.log)
  * @returns {Promise<StartedN8n>}
  */
 async function startN8n({
@@ -222,26 +232,32 @@ async function startN8n({
 	echo = false,
 	readyTimeoutMs = 180_000,
 	quiet = false,
+	command = 'start',
+	args = [],
+	logName = 'n8n.log',
 }) {
 	const say = quiet ? () => {} : log;
 	installExitHandlers();
 	fs.mkdirSync(userFolder, { recursive: true });
 	const chosenPort = port ?? (await freePort());
 	const brokerPort = await freePort();
-	const logFile = path.join(userFolder, 'n8n.log');
+	const logFile = path.join(userFolder, logName);
 	const out = fs.openSync(logFile, 'a');
 	fs.writeSync(
 		out,
-		`\n===== n8n ${install.runtime.version} on Node ${install.node.v}, port ${chosenPort}, ${new Date().toISOString()}\n`,
+		`\n===== n8n ${command} ${install.runtime.version} on Node ${install.node.v}, port ${chosenPort}, ${new Date().toISOString()}\n`,
 	);
 	const fullEnv = {
 		...cleanParentEnv(),
 		...n8nEnvironment({ userFolder, port: chosenPort, brokerPort, extra: { ...install.runtime.env, ...env } }),
 	};
+	// A worker serves only /healthz and /healthz/readiness, on QUEUE_HEALTH_CHECK_PORT.
+	if (command === 'worker')
+		Object.assign(fullEnv, { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(chosenPort) });
 	fullEnv.PATH = `${path.dirname(install.node.bin)}${path.delimiter}${process.env.PATH}`;
 
 	const startedAt = Date.now();
-	const child = spawn(install.node.bin, [install.n8nBin, 'start'], {
+	const child = spawn(install.node.bin, [install.n8nBin, command, ...args], {
 		cwd: userFolder,
 		env: fullEnv,
 		detached: true, // own process group: stop() signals n8n and its task runner together
@@ -265,10 +281,12 @@ async function startN8n({
 	});
 	started.add(n8n);
 	n8n.exited.then(() => started.delete(n8n));
-	say(`Starting n8n ${install.runtime.version} (Node ${install.node.v}) on ${n8n.url}; log: ${logFile}`);
+	say(
+		`Starting n8n ${command === 'start' ? '' : `${command} `}${install.runtime.version} (Node ${install.node.v}) on ${n8n.url}; log: ${logFile}`,
+	);
 
 	try {
-		n8n.timings = await waitUntilReady(n8n, readyTimeoutMs);
+		n8n.timings = await waitUntilReady(n8n, readyTimeoutMs, command);
 	} catch (error) {
 		await n8n.stop({ graceMs: 5000 });
 		const tail = n8n.logText().split('\n').slice(-30).join('\n');
@@ -285,11 +303,13 @@ async function startN8n({
  * its database migrations and answers every other path with "n8n is starting up"), then
  * /healthz/readiness answers 200 (database connected and migrated, start-up finished), then the
  * public /rest/settings answers with JSON (the REST API is registered).
+ * A worker has no REST API: its ready step is /healthz/readiness on its health-check port.
  * @param {N8nProcess} n8n
  * @param {number} timeoutMs
+ * @param {N8nCommand} [command]
  * @returns {Promise<ReadyTimings>}
  */
-async function waitUntilReady(n8n, timeoutMs) {
+async function waitUntilReady(n8n, timeoutMs, command = 'start') {
 	const deadline = Date.now() + timeoutMs;
 	/** @type {Partial<ReadyTimings>} */
 	const timings = {};
@@ -323,6 +343,8 @@ async function waitUntilReady(n8n, timeoutMs) {
 		['/healthz/readiness', 'readinessMs', isJsonObject()],
 		['/rest/settings', 'readyMs', isJsonObject('userManagement')],
 	];
+	// A worker has no REST API: connected to the database and Redis (readiness) is ready.
+	if (command === 'worker') stages.splice(2, 1, ['/healthz/readiness', 'readyMs', () => true]);
 	for (const [pathName, key, accept] of stages) {
 		for (;;) {
 			if (!n8n.running) throw new Error(`n8n exited (${JSON.stringify(n8n.exitInfo)}) before ${pathName} answered`);

@@ -18,6 +18,7 @@ import {
 	readProcessingOptions,
 	tagsOption,
 } from './fields';
+import { concurrencyFrom, keys, optionsField } from './parallel';
 
 const displayOptions = { show: { resource: ['mediaItem'], operation: ['create'] } };
 
@@ -62,7 +63,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '9',
+		placeholder: 'e.g. 1043',
 		description: 'The numeric ID of the product',
 		displayOptions: { show: { attachTo: ['product'], productBy: ['id'] } },
 	},
@@ -92,7 +93,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '3',
+		placeholder: 'e.g. 312',
 		displayOptions: { show: { attachTo: ['NpcEntity'], entityBy: ['id'] } },
 	},
 	{
@@ -117,7 +118,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '1',
+		placeholder: 'e.g. 57',
 		displayOptions: { show: { attachTo: ['Category'] } },
 	},
 	{
@@ -140,6 +141,7 @@ const properties: INodeProperties[] = [
 	derivedMediaItemsField(),
 	attributeValuesField(),
 	processingOptionsField({ mediaItemType: ['ImageMediaItem'] }),
+	optionsField(),
 ];
 
 export const description = updateDisplayOptions(displayOptions, properties);
@@ -194,6 +196,24 @@ export function readCreateFields(this: IExecuteFunctions, itemIndex: number): ID
 	if (processing) item.processing_options = processing;
 	return item;
 }
+
+/** Creates for one product (or entity) run in input order: its media's order and primary follow the input. */
+export const parallel = {
+	concurrency: concurrencyFrom('options'),
+	key(this: IExecuteFunctions, _run: RunContext, itemIndex: number): string {
+		const attachTo = this.getNodeParameter('attachTo', itemIndex, 'product') as string;
+		if (attachTo === 'product') {
+			return this.getNodeParameter('productBy', itemIndex, 'id') === 'code'
+				? keys.productCode(this.getNodeParameter('productCode', itemIndex, ''))
+				: keys.product(this.getNodeParameter('productId', itemIndex, ''));
+		}
+		if (attachTo === 'NpcEntity') {
+			const by = this.getNodeParameter('entityBy', itemIndex, 'id') as string;
+			return keys.entity(attachTo, by, this.getNodeParameter(by === 'code' ? 'entityCode' : 'entityId', itemIndex, ''));
+		}
+		return keys.entity(attachTo, 'id', this.getNodeParameter('categoryId', itemIndex, ''));
+	},
+};
 
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const item = readCreateFields.call(this, itemIndex);

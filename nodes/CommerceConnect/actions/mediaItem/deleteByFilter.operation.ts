@@ -4,6 +4,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 import { FieldChecker } from '../../model';
 import type { RunContext } from '../context';
 import { productFields, readProductId } from './fields';
+import { concurrencyFrom, keys, optionsField } from './parallel';
 
 const displayOptions = { show: { resource: ['mediaItem'], operation: ['deleteByFilter'] } };
 
@@ -26,9 +27,18 @@ const properties: INodeProperties[] = [
 		description:
 			'Tags separated by commas, or a list from an expression. At least one: the node never sends an empty filter.',
 	},
+	optionsField(),
 ];
 
 export const description = updateDisplayOptions(displayOptions, properties);
+
+/** Deletes for one product run in input order. */
+export const parallel = {
+	concurrency: concurrencyFrom('options'),
+	async key(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<string> {
+		return keys.product((await readProductId.call(this, run, itemIndex)).productId);
+	},
+};
 
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const check = new FieldChecker(this.getNode(), itemIndex);

@@ -21,7 +21,7 @@ export function mediaItemIdField(): INodeProperties {
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '14',
+		placeholder: 'e.g. 968',
 		description: 'The numeric ID of the media item',
 	};
 }
@@ -45,7 +45,7 @@ export function productFields(): INodeProperties[] {
 			type: 'string',
 			required: true,
 			default: '',
-			placeholder: '9',
+			placeholder: 'e.g. 1043',
 			description: 'The numeric ID of the product',
 			displayOptions: { show: { productBy: ['id'] } },
 		},
@@ -210,7 +210,7 @@ export function attributeValuesField(): INodeProperties {
 						name: 'definitionId',
 						type: 'string',
 						default: '',
-						placeholder: '16',
+						placeholder: 'e.g. 16',
 						displayOptions: { show: { definitionBy: ['id'] } },
 					},
 					{

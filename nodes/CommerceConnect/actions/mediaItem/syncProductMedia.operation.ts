@@ -1,12 +1,15 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
+import { type UntilFailureResult, mapUntilFailure } from '../../../shared/concurrency';
 import { asNodeError } from '../../../shared/transport/errors';
 import { FieldChecker, type MediaItem, type MediaItemType } from '../../model';
 import type { RunContext } from '../context';
 import { MEDIA_ITEM_TYPE_OPTIONS, productFields, readProductId } from './fields';
-import { ProductMediaIndex, hasTag } from './sync/mediaIndex';
-import { type WantedMedia, createFields, planSync, readWantedList } from './sync/plan';
+import { concurrencyFrom, concurrencyOption, keys } from './parallel';
+import { DEFAULT_FULL_SCAN_HOURS, type IndexScope } from './sync/keptIndex';
+import { hasTag } from './sync/mediaIndex';
+import { type PlannedUpdate, type WantedMedia, createFields, planSync, readWantedList } from './sync/plan';
 
 const displayOptions = { show: { resource: ['mediaItem'], operation: ['syncProductMedia'] } };
 
@@ -107,6 +110,25 @@ const properties: INodeProperties[] = [
 		placeholder: 'Add option',
 		default: {},
 		options: [
+			concurrencyOption,
+			{
+				displayName: 'Full Scan Every (Hours)',
+				name: 'fullScanHours',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: DEFAULT_FULL_SCAN_HOURS,
+				description:
+					'Between full scans, runs read only what changed since the last run (an index kept in the workflow). 0 reads every media item on every run.',
+			},
+			{
+				displayName: 'Max Share to Delete (%)',
+				name: 'maxDeletePercent',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 100,
+				description:
+					'Refuse to run for a product when its wanted list would delete more than this share of its synced media at once (a list that suddenly came back short). 100 allows any deletion.',
+			},
 			{
 				displayName: 'New Media Type',
 				name: 'mediaItemType',
@@ -121,15 +143,6 @@ const properties: INodeProperties[] = [
 				type: 'boolean',
 				default: false,
 				description: 'Whether entries without a position get their place in the list (1, 2, 3…) as position',
-			},
-			{
-				displayName: 'Max Share to Delete (%)',
-				name: 'maxDeletePercent',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 100 },
-				default: 100,
-				description:
-					'Refuse to run for a product when its wanted list would delete more than this share of its synced media at once (a list that suddenly came back short). 100 allows any deletion.',
 			},
 			{
 				displayName: 'Synced Media Created After',
@@ -198,19 +211,27 @@ function readInput(this: IExecuteFunctions, itemIndex: number): SyncInput {
 	return { syncTag, wanted, defaultType, maxDeletePercent };
 }
 
-/** What the index of this run must hold: every sync tag of the run's items, and the earliest created-after bound. */
-function scanScope(this: IExecuteFunctions): { tags: Set<string>; createdFrom?: number } {
+/**
+ * What the index of this run must hold: every sync tag of the run's items, and the earliest
+ * created-after bound; and the shortest Full Scan Every of the items.
+ */
+function scanScope(this: IExecuteFunctions): IndexScope {
 	const tags = new Set<string>();
 	let createdFrom: number | undefined;
 	let unbounded = false;
+	let fullScanHours = DEFAULT_FULL_SCAN_HOURS;
 	const items = this.getInputData();
 	for (let i = 0; i < items.length; i++) {
 		if (this.getNodeParameter('operation', i, '') !== 'syncProductMedia') continue;
 		const check = new FieldChecker(this.getNode(), i);
 		try {
 			tags.add(readSyncTag(check, this.getNodeParameter('syncTag', i)));
-			const after = (this.getNodeParameter('syncOptions', i, {}) as IDataObject).createdAfter;
-			const bound = check.optionalTime(after, 'Synced Media Created After');
+			const options = this.getNodeParameter('syncOptions', i, {}) as IDataObject;
+			const bound = check.optionalTime(options.createdAfter, 'Synced Media Created After');
+			if (options.fullScanHours !== undefined) {
+				const hours = Number(options.fullScanHours);
+				fullScanHours = Math.min(fullScanHours, Number.isFinite(hours) && hours > 0 ? hours : 0);
+			}
 			if (bound === undefined) unbounded = true;
 			else createdFrom = createdFrom === undefined ? bound : Math.min(createdFrom, bound);
 		} catch {
@@ -218,7 +239,7 @@ function scanScope(this: IExecuteFunctions): { tags: Set<string>; createdFrom?: 
 			unbounded = true;
 		}
 	}
-	return { tags, createdFrom: unbounded ? undefined : createdFrom };
+	return { tags, createdFrom: unbounded ? undefined : createdFrom, fullScanEveryMs: fullScanHours * 3_600_000 };
 }
 
 interface Change extends IDataObject {
@@ -227,10 +248,18 @@ interface Change extends IDataObject {
 	url: string;
 }
 
+/** Items for one product run in input order: the second sees what the first did. */
+export const parallel = {
+	concurrency: concurrencyFrom('syncOptions'),
+	async key(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<string> {
+		return keys.product((await readProductId.call(this, run, itemIndex)).productId);
+	},
+};
+
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const input = readInput.call(this, itemIndex);
 	const { productId, productCode } = await readProductId.call(this, run, itemIndex);
-	const index = await run.mediaIndex(async () => await ProductMediaIndex.scan(run.client, scanScope.call(this)));
+	const index = await run.mediaIndex(() => scanScope.call(this));
 
 	const existing = index.tagged(productId, input.syncTag);
 	const plan = planSync(existing, input.wanted, input.syncTag);
@@ -245,52 +274,79 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 			},
 		);
 	}
-	const changes: Change[] = [];
-	const warnings: string[] = [];
-	try {
-		// Updates and creates first, deletes last: the product is never left without its media midway.
-		for (const update of plan.update) {
-			const updated = await run.client.update(update.item.id, update.fields);
-			index.put({ ...update.item, ...updated });
-			changes.push({
-				action: 'updated',
-				id: update.item.id,
-				url: update.wanted.url,
-				fields: Object.keys(update.fields),
-			});
+	// Updates and creates first, deletes last: the product is never left without its media midway.
+	// Updates run side by side; creates one after another in list order, because CommerceConnect
+	// orders a product's media by creation (sort_order) where no position says otherwise.
+	const signal = { stopped: false };
+	const update = async ({ item, wanted, fields }: PlannedUpdate): Promise<Change> => {
+		const updated = await run.client.update(item.id, fields);
+		index.put({ ...item, ...updated });
+		return { action: 'updated', id: item.id, url: wanted.url, fields: Object.keys(fields) };
+	};
+	const create = async (media: WantedMedia): Promise<{ change: Change; warnings: string[] }> => {
+		const created = await run.client.create(createFields(media, productId, input.syncTag, input.defaultType));
+		index.put(created);
+		const warnings: string[] = [];
+		if (created.url !== undefined && created.url !== media.url) {
+			warnings.push(
+				`CommerceConnect stored media item ${created.id} under another URL (${String(created.url)}); the next run cannot match it to ${media.url} and will create it again.`,
+			);
 		}
-		for (const media of plan.create) {
-			const created = await run.client.create(createFields(media, productId, input.syncTag, input.defaultType));
-			index.put(created);
-			changes.push({ action: 'created', id: created.id, url: media.url });
-			if (created.url !== undefined && created.url !== media.url) {
-				warnings.push(
-					`CommerceConnect stored media item ${created.id} under another URL (${String(created.url)}); the next run cannot match it to ${media.url} and will create it again.`,
-				);
-			}
-			if (Array.isArray(created.tag_list) && !hasTag(created, input.syncTag)) {
-				warnings.push(
-					`CommerceConnect did not keep the sync tag on media item ${created.id}; the next run will not see it as synced.`,
-				);
-			}
+		if (Array.isArray(created.tag_list) && !hasTag(created, input.syncTag)) {
+			warnings.push(
+				`CommerceConnect did not keep the sync tag on media item ${created.id}; the next run will not see it as synced.`,
+			);
 		}
-		if (plan.remove.length > 0 && input.wanted.length === 0) {
+		return { change: { action: 'created', id: created.id, url: media.url }, warnings };
+	};
+	let updates: UntilFailureResult<Change>;
+	let creates: UntilFailureResult<{ change: Change; warnings: string[] }>;
+	if (run.concurrency > 1) {
+		[updates, creates] = await Promise.all([
+			mapUntilFailure(plan.update, run.concurrency, update, signal),
+			mapUntilFailure(plan.create, 1, create, signal),
+		]);
+	} else {
+		updates = await mapUntilFailure(plan.update, 1, update, signal);
+		creates = await mapUntilFailure(plan.create, 1, create, signal);
+	}
+	let deletes: UntilFailureResult<Change[]> = { results: [], failed: false };
+	if (!signal.stopped && plan.remove.length > 0) {
+		if (input.wanted.length === 0) {
 			// Nothing is wanted: one request removes every synced item of the product.
-			await run.client.deleteByFilter(productId, [input.syncTag]);
-			index.removeTagged(productId, input.syncTag);
-			for (const item of plan.remove) changes.push({ action: 'deleted', id: item.id, url: String(item.url ?? '') });
+			deletes = await mapUntilFailure([plan.remove], 1, async (items) => {
+				await run.client.deleteByFilter(productId, [input.syncTag]);
+				index.removeTagged(productId, input.syncTag);
+				run.deletedTagged(productId, input.syncTag);
+				return items.map((item): Change => ({ action: 'deleted', id: item.id, url: String(item.url ?? '') }));
+			});
 		} else {
-			for (const item of plan.remove) {
-				await run.client.remove(item.id);
-				index.remove(productId, item.id);
-				changes.push({ action: 'deleted', id: item.id, url: String(item.url ?? '') });
-			}
+			deletes = await mapUntilFailure(
+				plan.remove,
+				run.concurrency,
+				async (item) => {
+					// Gone already (another run of the same sync deleted it first) is what this wants.
+					await run.client.remove(item.id, { missingIsDone: true });
+					index.remove(productId, item.id);
+					run.deleted(item.id);
+					return [{ action: 'deleted', id: item.id, url: String(item.url ?? '') } as Change];
+				},
+				signal,
+			);
 		}
-	} catch (error) {
+	}
+
+	// In plan order, whatever order the answers came in.
+	const done = <R>(result: UntilFailureResult<R>) => result.results.filter((r): r is R => r !== undefined);
+	const changes: Change[] = [...done(updates), ...done(creates).map((c) => c.change), ...done(deletes).flat()];
+	const warnings = done(creates).flatMap((c) => c.warnings);
+	const failure = [updates, creates, deletes].find((result) => result.failed);
+	if (failure) {
+		const error = failure.error;
 		if (changes.length > 0 && error && typeof error === 'object' && 'description' in error) {
-			const done = summary(changes);
+			const counts = summary(changes);
 			(error as { description: string | null }).description =
-				`${String((error as { description?: unknown }).description ?? '')} Before this failure the sync of product ${productId} had ${done.created} created, ${done.updated} updated and ${done.deleted} deleted; running it again completes it.`.trim();
+				`${String((error as { description?: unknown }).description ?? '')} Before this failure the sync of product ${productId} had ${counts.created} created, ${counts.updated} updated and ${counts.deleted} deleted; running it again completes it.`.trim();
 		}
 		throw asNodeError(this.getNode(), error, itemIndex);
 	}

@@ -19,6 +19,7 @@ import {
 	readProcessingOptions,
 	tagsOption,
 } from './fields';
+import { concurrencyFrom, keys, optionsField } from './parallel';
 
 const displayOptions = { show: { resource: ['mediaItem'], operation: ['update'] } };
 
@@ -95,6 +96,7 @@ const properties: INodeProperties[] = [
 	derivedMediaItemsField(),
 	attributeValuesField(),
 	processingOptionsField(),
+	optionsField(),
 ];
 
 export const description = updateDisplayOptions(displayOptions, properties);
@@ -171,6 +173,23 @@ export function readUpdateFields(this: IExecuteFunctions, itemIndex: number): { 
 	}
 	return { id, item };
 }
+
+/**
+ * Updates of one media item run in input order; so do updates that move media to one product,
+ * and updates that make a media item primary (the last one in input order wins, as one at a time).
+ */
+export const parallel = {
+	concurrency: concurrencyFrom('options'),
+	key(this: IExecuteFunctions, _run: RunContext, itemIndex: number): string[] {
+		const touched = [keys.mediaItem(this.getNodeParameter('mediaItemId', itemIndex, ''))];
+		const fields = (this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject | undefined) ?? {};
+		if (fields.productId !== undefined && fields.productId !== '') touched.push(keys.product(fields.productId));
+		if (fields.productCode !== undefined && fields.productCode !== '')
+			touched.push(keys.productCode(fields.productCode));
+		if (fields.isPrimary === true || fields.isPrimary === 'true') touched.push(keys.primary);
+		return touched;
+	},
+};
 
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const { id, item } = readUpdateFields.call(this, itemIndex);

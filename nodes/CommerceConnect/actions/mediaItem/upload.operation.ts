@@ -13,6 +13,7 @@ import {
 	readProductId,
 	tagsOption,
 } from './fields';
+import { concurrencyFrom, keys, optionsField } from './parallel';
 
 const displayOptions = { show: { resource: ['mediaItem'], operation: ['upload'] } };
 
@@ -47,6 +48,7 @@ const properties: INodeProperties[] = [
 			tagsOption,
 		],
 	},
+	optionsField(),
 ];
 
 export const description = updateDisplayOptions(displayOptions, properties);
@@ -84,6 +86,14 @@ async function binaryFile(
 	const buffer = Buffer.from(binary.data, BINARY_ENCODING);
 	return { fileName, mimeType, size: buffer.length, open: async () => buffer };
 }
+
+/** Uploads for one product run in input order (its media's order and primary follow the input). */
+export const parallel = {
+	concurrency: concurrencyFrom('options'),
+	async key(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<string> {
+		return keys.product((await readProductId.call(this, run, itemIndex)).productId);
+	},
+};
 
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const check = new FieldChecker(this.getNode(), itemIndex);

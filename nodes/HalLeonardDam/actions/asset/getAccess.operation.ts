@@ -16,7 +16,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: '1234',
+		placeholder: 'e.g. 00345694',
 		description: 'The DAM asset ID',
 	},
 	{

@@ -49,7 +49,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		default: '',
 		required: true,
-		placeholder: '1234, 1412, 35854',
+		placeholder: 'e.g. 00345694, 00412873',
 		description: 'DAM asset IDs separated by commas, spaces or new lines, or a list from an expression',
 		displayOptions: { show: { selectBy: ['assetIds'] } },
 	},

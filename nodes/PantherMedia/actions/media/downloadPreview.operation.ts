@@ -13,7 +13,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '2345',
+		placeholder: 'e.g. 2345',
 		description: 'The PantherMedia media ID whose preview to download',
 	},
 	{

@@ -19,7 +19,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '2345, 55563',
+		placeholder: 'e.g. 2345, 55563',
 		description:
 			'One or more PantherMedia media IDs, separated by commas, or an array mapped from the input with an expression',
 	},

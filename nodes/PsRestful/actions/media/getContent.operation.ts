@@ -16,7 +16,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '5989',
+		placeholder: 'e.g. 5989',
 		description: 'The supplier’s product ID. IDs containing "/" are supported.',
 	},
 	outputField(),

@@ -18,7 +18,7 @@ const properties: INodeProperties[] = [
 		type: 'string',
 		required: true,
 		default: '',
-		placeholder: '5989, 6234, 7891',
+		placeholder: 'e.g. 5989, 6234, 7891',
 		description: 'Product IDs separated by commas or new lines, or an array mapped from the input with an expression',
 	},
 	outputField(),

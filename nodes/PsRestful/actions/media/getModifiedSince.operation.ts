@@ -1,9 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { updateDisplayOptions } from 'n8n-workflow';
+import { NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
 
 import { parseDateInput } from '../../../shared/dates';
 import type { PsRestfulClient } from '../../transport';
-import { refuseDotSegment, supplierField } from '../common';
+import { readSupplierCode, refuseDotSegment, supplierField } from '../common';
 
 const displayOptions = { show: { resource: ['media'], operation: ['getModifiedSince'] } };
 
@@ -34,7 +34,13 @@ export async function execute(
 }
 
 export function readSupplier(this: IExecuteFunctions, itemIndex: number): string {
-	const supplier = String(this.getNodeParameter('supplierCode', itemIndex)).trim();
+	const supplier = readSupplierCode(this.getNodeParameter('supplierCode', itemIndex, '', { extractValue: true }));
+	if (supplier === '') {
+		throw new NodeOperationError(this.getNode(), 'Supplier is empty', {
+			itemIndex,
+			description: 'Choose a supplier from the list, or enter its PromoStandards code (e.g. HIT).',
+		});
+	}
 	refuseDotSegment.call(this, supplier, 'Supplier', itemIndex);
 	return supplier;
 }

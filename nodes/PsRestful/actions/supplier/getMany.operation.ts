@@ -3,7 +3,7 @@ import { updateDisplayOptions } from 'n8n-workflow';
 
 import { returnAllOrLimit } from '../../../shared/description';
 import { PageLoop } from '../../../shared/paging';
-import { MAX_SUPPLIER_PAGES, SUPPLIER_PAGE_SIZE } from '../../methods/loadOptions';
+import { MAX_SUPPLIER_PAGES, SUPPLIER_PAGE_SIZE } from '../../methods/listSearch';
 import type { PsRestfulClient } from '../../transport';
 
 const displayOptions = { show: { resource: ['supplier'], operation: ['getMany'] } };

@@ -38,6 +38,15 @@ export interface ScanStats {
 	/** Media items kept (carrying a sync tag). */
 	kept: number;
 	attempts: number;
+	/**
+	 * `full`: every media item was read; `incremental`: the index kept from the last run was
+	 * brought up to date with what changed since (see savedIndex.ts).
+	 */
+	mode?: 'full' | 'incremental';
+	/** Why a run with a kept index read everything after all. */
+	reason?: string;
+	/** Why this run's index will not be kept, if it will not. */
+	note?: string;
 }
 
 /**
@@ -47,6 +56,11 @@ export interface ScanStats {
  */
 export function tagKey(tag: string): string {
 	return tag.trim().toLowerCase();
+}
+
+/** Whether the item carries one of `tags` (tag keys). */
+export function carriesAny(item: MediaItem, tags: ReadonlySet<string>): boolean {
+	return (item.tag_list ?? []).some((tag) => typeof tag === 'string' && tags.has(tagKey(tag)));
 }
 
 export function hasTag(item: MediaItem, tag: string): boolean {
@@ -66,7 +80,23 @@ export class ScanUnstableError extends Error {
 export class ProductMediaIndex {
 	private readonly byProduct = new Map<number, Map<number, MediaItem>>();
 
+	/** The product each indexed item is under, so an item moved to another product moves here too. */
+	private readonly productOf = new Map<number, number>();
+
 	constructor(readonly stats: ScanStats) {}
+
+	/** An index of `items` (each carrying one of the sync tags, as read). */
+	static of(items: Iterable<MediaItem>, stats: ScanStats): ProductMediaIndex {
+		const index = new ProductMediaIndex(stats);
+		for (const item of items) index.put(item);
+		index.stats.kept = index.size;
+		return index;
+	}
+
+	/** Media items indexed. */
+	get size(): number {
+		return this.productOf.size;
+	}
 
 	static async scan(client: CommerceConnectClient, options: ScanOptions): Promise<ProductMediaIndex> {
 		const maxAttempts = options.maxAttempts ?? 3;
@@ -107,10 +137,8 @@ export class ProductMediaIndex {
 					attempts: attempt,
 				});
 				const wanted = new Set([...options.tags].map(tagKey));
-				for (const item of found.values()) {
-					if ((item.tag_list ?? []).some((tag) => wanted.has(tagKey(tag)))) index.put(item);
-				}
-				index.stats.kept = [...index.byProduct.values()].reduce((n, m) => n + m.size, 0);
+				for (const item of found.values()) if (carriesAny(item, wanted)) index.put(item);
+				index.stats.kept = index.size;
 				return index;
 			}
 		}
@@ -127,7 +155,10 @@ export class ProductMediaIndex {
 	/** Records an item as CommerceConnect now has it (after a create or update). */
 	put(item: MediaItem): void {
 		const productId = item.product_id;
+		const before = this.productOf.get(item.id);
+		if (before !== undefined && before !== productId) this.remove(before, item.id);
 		if (typeof productId !== 'number') return;
+		this.productOf.set(item.id, productId);
 		let items = this.byProduct.get(productId);
 		if (!items) this.byProduct.set(productId, (items = new Map()));
 		// A product has one primary media item: making one primary makes the others not.
@@ -139,7 +170,24 @@ export class ProductMediaIndex {
 	}
 
 	remove(productId: number, id: number): void {
-		this.byProduct.get(productId)?.delete(id);
+		if (this.byProduct.get(productId)?.delete(id)) this.productOf.delete(id);
+	}
+
+	/** Forgets an item wherever it is (it was deleted, or lost its sync tag). */
+	drop(id: number): void {
+		const productId = this.productOf.get(id);
+		if (productId !== undefined) this.remove(productId, id);
+	}
+
+	/** Takes in a media item as read: kept when it carries one of `tags` (tag keys), else forgotten. */
+	apply(item: MediaItem, tags: ReadonlySet<string>): void {
+		if (carriesAny(item, tags) && typeof item.product_id === 'number') this.put(item);
+		else this.drop(item.id);
+	}
+
+	/** Every indexed item. */
+	*items(): IterableIterator<MediaItem> {
+		for (const items of this.byProduct.values()) yield* items.values();
 	}
 
 	removeTagged(productId: number, tag: string): void {
