@@ -132,7 +132,10 @@ async function startFlow(kind, options, supplier) {
 async function diyWorkflow(client, flow, name) {
 	const text = fs
 		.readFileSync(path.join(REPO, 'bench', 'diy-workflow.json'), 'utf8')
-		.replaceAll('https://api.psrestful.com/v1.1.0/suppliers/HIT/', `${flow.ps.server.baseUrl}/v1.1.0/suppliers/${flow.supplier}/`)
+		.replaceAll(
+			'https://api.psrestful.com/v1.1.0/suppliers/HIT/',
+			`${flow.ps.server.baseUrl}/v1.1.0/suppliers/${flow.supplier}/`,
+		)
 		.replaceAll('https://pim.example.com/', `${flow.cc.server.baseUrl}/`);
 	/** @type {WorkflowJson} */
 	const workflow = JSON.parse(text);
@@ -279,7 +282,9 @@ async function applyChanges(flows, seed) {
 	const { seededRandom } = sandbox();
 	const random = seededRandom(seed);
 	const products = flows[0].products;
-	const late = new Map(products.filter(() => random() < 0.1).map((code) => [code, 20_000 + Math.floor(random() * 55_000)]));
+	const late = new Map(
+		products.filter(() => random() < 0.1).map((code) => [code, 20_000 + Math.floor(random() * 55_000)]),
+	);
 	const again = products.filter(() => random() < 0.1);
 	/** @type {Map<string, number>} */
 	const lastChange = new Map();
