@@ -191,9 +191,17 @@ async function runScenario(instances, options) {
 					w.unchangedSince = now;
 				}
 				if (checkExecutions) {
-					w.executions = /** @type {ExecutionTimes[]} */ (
-						await clientOf(w.flow).listExecutions({ workflowId: w.flow.workflowId, limit: 100 })
-					);
+					// n8n answers 503 ("Database is not ready") when SQLite is slow on a busy machine:
+					// keep the last list and ask again at the next check.
+					const listed = await clientOf(w.flow)
+						.listExecutions({ workflowId: w.flow.workflowId, limit: 100 })
+						.catch((/** @type {unknown} */ error) => {
+							log(
+								`${w.flow.label}: executions not listed this time (${error instanceof Error ? error.message : error})`,
+							);
+							return undefined;
+						});
+					if (listed) w.executions = /** @type {ExecutionTimes[]} */ (listed);
 				}
 				const runsAfterVisible = w.executions.filter(
 					(e) =>
@@ -214,7 +222,10 @@ async function runScenario(instances, options) {
 		}
 		await changes;
 		const cpuAtEnd = flows.map((flow) => groupCpuSeconds(flow.n8nPid));
-		for (const flow of flows) await clientOf(flow).deactivateWorkflow(/** @type {string} */ (flow.workflowId));
+		for (const flow of flows)
+			await clientOf(flow)
+				.deactivateWorkflow(/** @type {string} */ (flow.workflowId))
+				.catch(() => clientOf(flow).deactivateWorkflow(/** @type {string} */ (flow.workflowId)));
 
 		if (process.env.BENCH_DEBUG) {
 			for (const flow of flows) {
@@ -431,7 +442,24 @@ async function main() {
 			const scenarios = instances.map((pair, j) =>
 				runScenario(pair, { n, faults: pair.faults, latencyMs, maxPerPoll, seed: 16_000 + i * 10 + j }),
 			);
-			for (const outcome of await Promise.all(scenarios)) results.push(...outcome);
+			// One scenario that fails (an n8n that stops answering) does not lose the others' figures.
+			const sizeResults = [];
+			for (const outcome of await Promise.allSettled(scenarios)) {
+				if (outcome.status === 'fulfilled') sizeResults.push(...outcome.value);
+				else
+					log(
+						`A scenario of N = ${n} failed: ${outcome.reason instanceof Error ? outcome.reason.message : outcome.reason}`,
+					);
+			}
+			results.push(...sizeResults);
+			// Printed as soon as a size is done, so a later failure cannot take these figures with it.
+			if (i < sizes.length - 1)
+				printResults(sizeResults, {
+					latencyMs,
+					maxPerPoll,
+					command,
+					load: `${loadAtStart} at start, ${loadAverage()} now`,
+				});
 		}
 	} finally {
 		await Promise.all(instances.flatMap((pair) => [pair.diy.n8n.stop(), pair.package.n8n.stop()]));
