@@ -12,7 +12,7 @@ describe('CommerceConnect node → Sync Product Media', () => {
 	let mock: CommerceConnectMock;
 	const timeouts = { ...requestTimeouts };
 	const baseUrl = useFreshMock(() => (mock = new CommerceConnectMock()));
-	useRecordedSleeps();
+	const sleeps = useRecordedSleeps();
 	beforeEach(() => {
 		// A catalogue larger than one page: 260 media items of other products.
 		for (let i = 0; i < 260; i++)
@@ -400,6 +400,24 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		expect(productMedia(300).map((i) => i.id)).toEqual([synced.id]);
 	});
 
+	it('waits for another run to stop writing, then reads a stable list and syncs', async () => {
+		// Another run of the sync (n8n starts the next poll's execution while a long one still runs)
+		// deletes a media item during each of the first four reads; then it is done.
+		let churn = 4;
+		mock.onList = (request, phase) => {
+			if (churn > 0 && phase === 'between' && request.query.get('per_page') === '100') {
+				churn--;
+				mock.remove([...mock.items.values()][0].id);
+			}
+		};
+		const result = await sync({ mediaList: [{ url: 'https://cdn.example.com/300/new.jpg' }] });
+		mock.onList = undefined;
+		expect(json(result)[0]).toMatchObject({ created: 1, scan: { attempts: 5 } });
+		// It paused before each new attempt, longer each time, instead of reading again at once.
+		expect(sleeps.delays).toEqual([1_000, 2_000, 4_000, 8_000]);
+		expect(productMedia(300).map((i) => i.url)).toEqual(['https://cdn.example.com/300/new.jpg']);
+	});
+
 	it('gives up with a clear error when the media items never hold still', async () => {
 		let n = 0;
 		mock.onList = (request, phase) => {
@@ -409,7 +427,9 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		const error = await caught(() => sync({ mediaList: [] }));
 		mock.onList = undefined;
 		expect(error.name).toBe('NodeOperationError');
-		expect(error.message).toMatch(/kept changing while they were read \(3 attempts\)/);
+		expect(error.message).toMatch(/kept changing while they were read \(12 attempts over 120 s\)/);
+		// Two minutes of pauses in all (recorded, not waited), then it gives up.
+		expect(sleeps.delays).toEqual([1_000, 2_000, 4_000, 8_000, ...Array(7).fill(15_000)]);
 		expect(writes()).toEqual([]);
 	});
 

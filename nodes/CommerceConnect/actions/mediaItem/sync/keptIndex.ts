@@ -3,7 +3,15 @@ import type { IDataObject } from 'n8n-workflow';
 import { PageLoop } from '../../../../shared/paging';
 import { MAX_PER_PAGE, MEDIA_ITEM_TYPES, type ListQuery, type MediaItem, type MediaItemPage } from '../../../model';
 import { type CommerceConnectClient, MAX_LIST_PAGES } from '../../../transport';
-import { ProductMediaIndex, type ScanStats, ScanUnstableError, carriesAny, hasTag, tagKey } from './mediaIndex';
+import {
+	ProductMediaIndex,
+	type ScanStats,
+	ScanUnstableError,
+	carriesAny,
+	hasTag,
+	pauseBeforeAttempt,
+	tagKey,
+} from './mediaIndex';
 
 /**
  * Sync Product Media's index of synced media, kept between runs in the node's static data, so a
@@ -240,14 +248,14 @@ function wholeSecondBefore(now: number): number {
  * while it is read (frozen by upper time bounds) loses items only by deletion or by an update
  * moving them out, so every page's `total_entries` equal to the first page's, a closing count
  * equal to it (more than one page) and as many entries as counted prove the pages did not shift.
- * Otherwise it is read again, at most three times. `total` is that count.
+ * Otherwise it is read again after a pause, while the pauses add up to at most two minutes
+ * ({@link pauseBeforeAttempt}). `total` is that count.
  */
 async function readStable(
 	list: ListFn,
 	query: ListQuery,
-	maxAttempts = 3,
 ): Promise<{ items: Map<number, MediaItem>; total: number; attempts: number }> {
-	for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+	for (let attempt = 1; ; attempt++) {
 		const loop = new PageLoop('the media items', MAX_LIST_PAGES);
 		const items = new Map<number, MediaItem>();
 		const first = await list({ ...query, page: 1 }, loop);
@@ -265,8 +273,8 @@ async function readStable(
 		if (stable && page > 1) stable = (await list({ ...query, page: 1, perPage: 1 })).totalEntries === total;
 		// More items than counted: one left between the page's SELECT and its COUNT (two queries).
 		if (stable && items.size <= total) return { items, total, attempts: attempt };
+		if (!(await pauseBeforeAttempt(attempt))) throw new ScanUnstableError(attempt);
 	}
-	throw new ScanUnstableError(maxAttempts);
 }
 
 // ---------------------------------------------------------------------------------------------

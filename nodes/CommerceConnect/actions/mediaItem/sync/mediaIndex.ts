@@ -1,4 +1,5 @@
 import { PageLoop } from '../../../../shared/paging';
+import { timing } from '../../../../shared/transport/timing';
 import { MAX_PER_PAGE, type MediaItem } from '../../../model';
 import { type CommerceConnectClient, MAX_LIST_PAGES } from '../../../transport';
 
@@ -19,7 +20,7 @@ import { type CommerceConnectClient, MAX_LIST_PAGES } from '../../../transport';
  *    items (deletions) while it is read;
  * 3. every page's `total_entries` and a last per_page=1 request must equal the first count:
  *    then no item left the set between the first and the last read, and no page shifted.
- * If a count differs, the scan starts again (at most three times).
+ * If a count differs, the scan starts again after a pause ({@link pauseBeforeAttempt}).
  */
 
 export interface ScanOptions {
@@ -27,7 +28,31 @@ export interface ScanOptions {
 	tags: ReadonlySet<string>;
 	/** Only items created at or after this time are read (a user-supplied bound), epoch ms. */
 	createdFrom?: number;
-	maxAttempts?: number;
+}
+
+/**
+ * How long, in all, a scan waits for CommerceConnect's media items to hold still before it gives
+ * up. What moves them is nearly always another run of a sync writing: n8n starts the next poll's
+ * execution while a long one is still running (1,000 changed products take a minute or more), and
+ * reading again at once only meets the same writes. Waiting lets that run finish; the sync then
+ * reads a stable list and writes, instead of failing and leaving its changes to a retry by hand.
+ */
+export const UNSTABLE_WAIT_MS = 120_000;
+
+/** Pauses before the 2nd, 3rd … attempt: 1, 2, 4, 8 s, then 15 s each. */
+const UNSTABLE_PAUSES_MS = [1_000, 2_000, 4_000, 8_000];
+const UNSTABLE_PAUSE_MAX_MS = 15_000;
+
+/**
+ * Waits before attempt `attempt + 1` of an unstable read, and returns true; returns false (without
+ * waiting) once the pauses so far add up to {@link UNSTABLE_WAIT_MS}: the caller gives up.
+ */
+export async function pauseBeforeAttempt(attempt: number): Promise<boolean> {
+	let waited = 0;
+	for (let i = 0; i < attempt - 1; i++) waited += UNSTABLE_PAUSES_MS[i] ?? UNSTABLE_PAUSE_MAX_MS;
+	if (waited >= UNSTABLE_WAIT_MS) return false;
+	await timing.sleep(Math.min(UNSTABLE_PAUSES_MS[attempt - 1] ?? UNSTABLE_PAUSE_MAX_MS, UNSTABLE_WAIT_MS - waited));
+	return true;
 }
 
 export interface ScanStats {
@@ -71,7 +96,7 @@ export function hasTag(item: MediaItem, tag: string): boolean {
 export class ScanUnstableError extends Error {
 	constructor(attempts: number) {
 		super(
-			`CommerceConnect's media items kept changing while they were read (${attempts} attempts), so the sync could not be sure it saw all of them`,
+			`CommerceConnect's media items kept changing while they were read (${attempts} attempts over ${UNSTABLE_WAIT_MS / 1000} s), so the sync could not be sure it saw all of them`,
 		);
 		this.name = 'ScanUnstableError';
 	}
@@ -99,7 +124,6 @@ export class ProductMediaIndex {
 	}
 
 	static async scan(client: CommerceConnectClient, options: ScanOptions): Promise<ProductMediaIndex> {
-		const maxAttempts = options.maxAttempts ?? 3;
 		let requests = 0;
 		const list = async (page: number, perPage: number, createdTo?: number, loop?: PageLoop) => {
 			requests++;
@@ -115,7 +139,7 @@ export class ProductMediaIndex {
 		const createdTo = Math.floor(client.http.serverNow() / 1000) * 1000 + 1000;
 		let expected = first.totalEntries;
 
-		for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+		for (let attempt = 1; ; attempt++) {
 			if (attempt > 1) expected = (await list(1, 1, createdTo)).totalEntries;
 			const found = new Map<number, MediaItem>();
 			const loop = new PageLoop('the media items', MAX_LIST_PAGES);
@@ -141,8 +165,8 @@ export class ProductMediaIndex {
 				index.stats.kept = index.size;
 				return index;
 			}
+			if (!(await pauseBeforeAttempt(attempt))) throw new ScanUnstableError(attempt);
 		}
-		throw new ScanUnstableError(maxAttempts);
 	}
 
 	/** The product's media items carrying `tag`, oldest first. */
