@@ -327,26 +327,73 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		expect(productMedia(300).map((i) => i.id)).toEqual([older.id]);
 	});
 
-	it('after a create timed out (and happened anyway), running again creates nothing twice', async () => {
+	it('a create that timed out but happened anyway is found in the PIM, not sent again; running again creates nothing', async () => {
 		requestTimeouts.defaultMs = 300;
-		mock.createStallMs = 1_000;
+		mock.createStallMs = 1_000; // CommerceConnect creates the item, then answers after 1 s
 		const list = [{ url: 'https://cdn.example.com/300/t1.jpg' }, { url: 'https://cdn.example.com/300/t2.jpg' }];
-		const error = await caught(() => sync({ mediaList: list }));
-		expect(error.name).toBe('NodeApiError');
-		expect(error.description).toMatch(/Sync Product Media/);
-		expectNoSecrets(error, [mock.token]);
-		expect(productMedia(300).map((i) => i.url)).toEqual(['https://cdn.example.com/300/t1.jpg']); // created, answer lost
-		await new Promise((resolve) => setTimeout(resolve, 1_100)); // let the stalled answer finish
+		const result = await sync({ mediaList: list });
+		expect(json(result)[0]).toMatchObject({ created: 2, deleted: 0 });
+		expect(mock.writes().filter((r) => r.method === 'POST')).toHaveLength(2);
+		await new Promise((resolve) => setTimeout(resolve, 1_100)); // let the stalled answers finish
 		mock.createStallMs = 0;
 		requestTimeouts.defaultMs = timeouts.defaultMs;
 
 		mock.server.resetLog();
-		const result = await sync({ mediaList: list });
-		expect(json(result)[0]).toMatchObject({ created: 1, unchanged: 1, deleted: 0 });
+		expect(json(await sync({ mediaList: list }))[0]).toMatchObject({ created: 0, unchanged: 2, deleted: 0 });
 		expect(productMedia(300).map((i) => i.url)).toEqual([
 			'https://cdn.example.com/300/t1.jpg',
 			'https://cdn.example.com/300/t2.jpg',
 		]);
+	});
+
+	describe('a create whose outcome is unclear is looked up before it is sent again: never lost, never twice', () => {
+		const list = [{ url: 'https://cdn.example.com/300/u1.jpg' }, { url: 'https://cdn.example.com/300/u2.jpg' }];
+		const isCreateOf = (file: string) => (r: { method: string; path: string; text: string }) =>
+			r.method === 'POST' && r.path === '/api/v2/media_items' && r.text.includes(file);
+		const creates = () => mock.writes().filter((r) => r.method === 'POST').length;
+
+		it('a 503 before CommerceConnect created it: not listed, so sent again — both items, once each', async () => {
+			mock.server.injectFault({ kind: 'status', status: 503 }, { match: isCreateOf('u1.jpg') });
+			const result = await sync({ mediaList: list });
+			expect(json(result)[0]).toMatchObject({ created: 2, deleted: 0 });
+			expect(productMedia(300).map((i) => i.url)).toEqual(list.map((m) => m.url));
+			expect(creates()).toBe(3);
+		});
+
+		it('an answer cut off after CommerceConnect created it: found by the lookup, not sent again', async () => {
+			mock.server.injectFault({ kind: 'truncate' }, { match: isCreateOf('u1.jpg') });
+			const result = await sync({ mediaList: list });
+			expect(json(result)[0]).toMatchObject({ created: 2, deleted: 0 });
+			expect(productMedia(300).map((i) => i.url)).toEqual(list.map((m) => m.url));
+			expect(creates()).toBe(2);
+		});
+
+		it('a dropped connection: looked for twice, a pause apart, then sent again', async () => {
+			mock.server.injectFault({ kind: 'reset' }, { match: isCreateOf('u2.jpg') });
+			const before = sleeps.delays.length;
+			const result = await sync({ mediaList: list });
+			expect(json(result)[0]).toMatchObject({ created: 2 });
+			expect(productMedia(300).map((i) => i.url)).toEqual(list.map((m) => m.url));
+			expect(creates()).toBe(3);
+			expect(sleeps.delays.slice(before)).toContain(3_000);
+		});
+
+		it('another item of the same product with that URL but without the sync tag is not taken for it', async () => {
+			mock.seed({ url: 'https://cdn.example.com/300/u1.jpg', product_id: 300, tag_list: ['hand-made'] });
+			mock.server.injectFault({ kind: 'status', status: 500 }, { match: isCreateOf('u1.jpg') });
+			await sync({ mediaList: list });
+			const synced = productMedia(300).filter((i) => i.tag_list.includes(TAG));
+			expect(synced.map((i) => i.url)).toEqual(list.map((m) => m.url));
+		});
+
+		it('gives up with the unclear-create error after four attempts that all fail', async () => {
+			mock.server.injectFault({ kind: 'status', status: 502 }, { match: isCreateOf('u1.jpg'), times: 100 });
+			const error = await caught(() => sync({ mediaList: list }));
+			expect(error.name).toBe('NodeApiError');
+			expect(String(error.description)).toMatch(/may have reached CommerceConnect/);
+			expect(productMedia(300)).toEqual([]);
+			expectNoSecrets(error, [mock.token]);
+		});
 	});
 
 	it('tells how far it got when a write fails midway, and the next run completes it', async () => {

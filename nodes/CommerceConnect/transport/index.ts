@@ -19,6 +19,7 @@ import {
 	asMediaItem,
 	listQueryString,
 } from '../model';
+import { timing } from '../../shared/transport/timing';
 import { parseJson, parseMediaItem, parsePage } from './answers';
 import { AUTH_METHODS } from './auth';
 import { describeCommerceConnectFailure } from './errors';
@@ -38,6 +39,29 @@ export const COMMERCECONNECT_PROFILE: ProviderProfile = {
 /** What a user should know when a create or upload failed in a way that may have created it anyway. */
 const AMBIGUOUS_CREATE_HINT =
 	'The request may have reached CommerceConnect before the answer was lost, so it was not sent again: sending a create twice can duplicate the media item. Check whether the media item exists before running again, or use “Sync Product Media”, which is safe to repeat.';
+
+/** Attempts {@link CommerceConnectClient.createOnce} makes, each after a look that found nothing. */
+export const CREATE_ROUNDS = 4;
+
+/** Waited before looking a second time for a create whose connection dropped. */
+export const LOOK_AGAIN_MS = 3_000;
+
+/** A failure after which the request may have been carried out anyway. */
+function isUnclearOutcome(failure: MediaSyncApiError['apiFailure']): boolean {
+	return unclearKind(failure) !== undefined;
+}
+
+/** How unclear a failed request's outcome is: see {@link CommerceConnectClient.createOnce}. */
+function unclearKind(failure: MediaSyncApiError['apiFailure']): 'answered' | 'dropped' | 'timeout' | undefined {
+	if (failure.kind === 'timeout') return 'timeout';
+	if (failure.kind === 'network') return 'dropped';
+	if (failure.kind === 'parse' || (failure.httpCode ?? 0) >= 500) return 'answered';
+	return undefined;
+}
+
+function unclearCreate(error: unknown): ReturnType<typeof unclearKind> {
+	return error instanceof MediaSyncApiError ? unclearKind(error.apiFailure) : undefined;
+}
 
 const JSON_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json' };
 
@@ -151,6 +175,58 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string; ema
 		});
 	}
 
+	/**
+	 * A create that is never applied twice, for callers that can recognise their item (Sync Product
+	 * Media: same product, URL and sync tag). When an attempt's outcome is unclear, the media items
+	 * created since just before it are read, and a matching one is the result. Whether "not listed"
+	 * means "not created" depends on what went wrong:
+	 *   - CommerceConnect answered (a 5xx, or an answer cut off or garbled after its status): it has
+	 *     finished with the request, so a create not listed did not happen, and is sent again;
+	 *   - the connection dropped: it may still be working on it, so it is looked for again after
+	 *     {@link LOOK_AGAIN_MS}, and sent again only when still not listed;
+	 *   - no answer in time: it may be working on it for any time yet; not sent again (the error says
+	 *     so, and the next run of the sync finds the item if it was created).
+	 * At most {@link CREATE_ROUNDS} attempts. Reading relies on CommerceConnect listing an item once
+	 * its create has answered (one database behind both).
+	 */
+	async createOnce(mediaItem: IDataObject, matches: (item: MediaItem) => boolean): Promise<MediaItem> {
+		for (let round = 1; ; round++) {
+			// The API filters by whole seconds on its own clock: one second of margin for rounding.
+			const since = Math.floor(this.http.serverNow() / 1000) * 1000 - 1000;
+			try {
+				return await this.create(mediaItem);
+			} catch (error) {
+				const unclear = unclearCreate(error);
+				if (!unclear) throw asNodeError(this.ctx.getNode(), error);
+				let found = await this.findCreatedSince(since, matches);
+				if (!found && unclear === 'dropped') {
+					await timing.sleep(LOOK_AGAIN_MS);
+					found = await this.findCreatedSince(since, matches);
+				}
+				if (found) return found;
+				if (unclear === 'timeout' || round >= CREATE_ROUNDS) throw asNodeError(this.ctx.getNode(), error);
+				this.ctx.logger.info(
+					`CommerceConnect: a media item's create had an unclear outcome and the item is not in the PIM; sending it again (attempt ${round + 1} of ${CREATE_ROUNDS})`,
+				);
+			}
+		}
+	}
+
+	/** The first media item created since `since` (epoch ms, server clock) that `matches`. */
+	private async findCreatedSince(since: number, matches: (item: MediaItem) => boolean): Promise<MediaItem | undefined> {
+		const loop = new PageLoop('the media items created since the unclear create', MAX_LIST_PAGES);
+		for (let page = 1; ; page++) {
+			const result = await this.list(
+				{ page, perPage: MAX_PER_PAGE, createdFrom: since },
+				'check whether an unclear create reached CommerceConnect',
+				loop,
+			);
+			const found = result.entries.find(matches);
+			if (found) return found;
+			if (page >= result.totalPages || result.rows === 0) return undefined;
+		}
+	}
+
 	private async createLike(request: ApiRequest): Promise<MediaItem> {
 		try {
 			return await this.http.send(request, parseMediaItem);
@@ -163,12 +239,7 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string; ema
 	private explainCreateFailure(error: unknown) {
 		if (error instanceof MediaSyncApiError) {
 			const failure = error.apiFailure;
-			const ambiguous =
-				failure.kind === 'network' ||
-				failure.kind === 'timeout' ||
-				failure.kind === 'parse' ||
-				(failure.httpCode ?? 0) >= 500;
-			if (ambiguous)
+			if (isUnclearOutcome(failure))
 				return new MediaSyncApiError(
 					this.ctx.getNode(),
 					{ ...failure, hint: AMBIGUOUS_CREATE_HINT },

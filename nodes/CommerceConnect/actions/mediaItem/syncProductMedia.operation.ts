@@ -284,7 +284,11 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 		return { action: 'updated', id: item.id, url: wanted.url, fields: Object.keys(fields) };
 	};
 	const create = async (media: WantedMedia): Promise<{ change: Change; warnings: string[] }> => {
-		const created = await run.client.create(createFields(media, productId, input.syncTag, input.defaultType));
+		// Never twice: an unclear create is looked up before it is sent again (createOnce).
+		const created = await run.client.createOnce(
+			createFields(media, productId, input.syncTag, input.defaultType),
+			(item) => item.product_id === productId && item.url === media.url && hasTag(item, input.syncTag),
+		);
 		index.put(created);
 		const warnings: string[] = [];
 		if (created.url !== undefined && created.url !== media.url) {
