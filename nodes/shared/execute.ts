@@ -20,6 +20,12 @@ export interface ItemConcurrency {
 	 * that item.
 	 */
 	key?: (itemIndex: number) => Promise<ItemKeys> | ItemKeys;
+	/**
+	 * Every item runs, also after one failed; without Continue On Fail the first failure (in input
+	 * order) is thrown once all have run, saying how many others failed. For operations whose
+	 * items are independent and whose later items must not be lost to an earlier one's failure.
+	 */
+	finishAll?: boolean;
 }
 
 export type ItemKeys = string | readonly string[] | undefined;
@@ -42,10 +48,11 @@ export async function forEachItem(
 ): Promise<INodeExecutionData[]> {
 	const items = ctx.getInputData();
 	const limit = Math.min(items.length, Math.max(1, Math.floor(concurrency?.limit ?? 1)));
+	const keepGoing = ctx.continueOnFail() || concurrency?.finishAll === true;
 	const outcomes =
 		limit > 1
-			? await runSideBySide(items, limit, run, concurrency?.key, ctx.continueOnFail())
-			: await runInTurn(items, run, ctx.continueOnFail());
+			? await runSideBySide(items, limit, run, concurrency?.key, keepGoing)
+			: await runInTurn(items, run, keepGoing);
 
 	const out: INodeExecutionData[] = [];
 	for (let itemIndex = 0; itemIndex < outcomes.length; itemIndex++) {
@@ -71,6 +78,13 @@ export async function forEachItem(
 		const nodeError = asNodeError(ctx.getNode(), error, itemIndex);
 		// Tell n8n which item failed when the error does not say so yet.
 		if (nodeError.context.itemIndex === undefined) nodeError.context.itemIndex = itemIndex;
+		if (concurrency?.finishAll) {
+			const failed = outcomes.filter((entry) => entry && !entry.ok).length;
+			const others = `${failed - 1} other of the ${outcomes.length} items failed too; every other item ran to the end.`;
+			nodeError.description = [nodeError.description, failed > 1 ? others : 'Every other item ran to the end.']
+				.filter(Boolean)
+				.join(' ');
+		}
 		throw nodeError;
 	}
 	return out;
@@ -251,6 +265,8 @@ export interface ParallelOperation<Client> {
 	concurrency(this: IExecuteFunctions): number;
 	/** What an item touches (see {@link ItemConcurrency.key}); items with the same key never overlap. */
 	key?(this: IExecuteFunctions, client: Client, itemIndex: number): Promise<ItemKeys> | ItemKeys;
+	/** Every item runs even after one failed (see {@link ItemConcurrency.finishAll}). */
+	finishAll?: boolean;
 }
 
 export type OperationEntry<Client> = Operation<Client> | ParallelOperation<Client>;
@@ -313,6 +329,7 @@ export async function routeOperations<Client>(
 				...(key ? { key: async (itemIndex: number) => await key.call(ctx, client, itemIndex) } : {}),
 			};
 		}
+		if (parallel.finishAll) concurrency = { limit: 1, ...concurrency, finishAll: true };
 	}
 	return await forEachItem(
 		ctx,

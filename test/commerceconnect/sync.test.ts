@@ -537,6 +537,46 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		expect(mock.server.requests).toHaveLength(0);
 	});
 
+	it('a product that fails does not stop the others: every other product is synced, then the run fails naming it', async () => {
+		mock.server.injectFault(
+			{ kind: 'status', status: 422, body: '{"errors":{"url":["is not reachable"]}}' },
+			{ match: (r) => r.method === 'POST' && r.text.includes('/257/bad.jpg') },
+		);
+		const error = await caught(() =>
+			sync({ productId: '={{ $json.product }}', mediaList: '={{ $json.media }}' }, [
+				{ json: { product: 257, media: [{ url: 'https://cdn.example.com/257/bad.jpg' }] } },
+				{ json: { product: 300, media: [{ url: 'https://cdn.example.com/300/after.jpg' }] } },
+				{ json: { product: 301, media: [{ url: 'https://cdn.example.com/301/after.jpg' }] } },
+			]),
+		);
+		expect(error.message).toBe('CommerceConnect: url is not reachable');
+		expect(error.description).toMatch(/Every other item ran to the end\.$/);
+		expect(productMedia(300).map((i) => i.url)).toEqual(['https://cdn.example.com/300/after.jpg']);
+		expect(productMedia(301).map((i) => i.url)).toEqual(['https://cdn.example.com/301/after.jpg']);
+	});
+
+	it.each([
+		[10, 1], // side by side, the items wait for the same scan and share its failure
+		[1, 3], // one after another, each item may try again: three scans in all
+	])(
+		'a PIM whose media list cannot be read is not scanned once per item (concurrency %i: %i scans)',
+		async (concurrency, scans) => {
+			mock.server.injectFault({ kind: 'status', status: 500 }, { match: (r) => r.method === 'GET', times: 10_000 });
+			const input = [300, 301, 302, 303, 304].map((product) => ({
+				json: { product, media: [{ url: `https://cdn.example.com/${product}/x.jpg` }] },
+			}));
+			const result = await sync(
+				{ productId: '={{ $json.product }}', mediaList: '={{ $json.media }}', syncOptions: { concurrency } },
+				input,
+				{ continueOnFail: true },
+			);
+			expect(result.output[0].map((i) => typeof i.json.error)).toEqual(Array(5).fill('string'));
+			// Each scan gives up on its first request after the transport's 4 attempts.
+			expect(mock.listRequests()).toHaveLength(scans * 4);
+			expect(mock.writes()).toEqual([]);
+		},
+	);
+
 	it('with Continue On Fail, an invalid item does not stop the others, and the scan still happens once', async () => {
 		const result = await sync(
 			{ productId: '={{ $json.product }}', mediaList: '={{ $json.media }}' },

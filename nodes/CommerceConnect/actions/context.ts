@@ -5,6 +5,9 @@ import { CommerceConnectClient } from '../transport';
 import { type IndexScope, KeptIndex } from './mediaItem/sync/keptIndex';
 import { ProductMediaIndex, tagKey } from './mediaItem/sync/mediaIndex';
 
+/** Scans of the PIM's media items one run starts at most when they fail. */
+export const MAX_SCANS_PER_RUN = 3;
+
 /**
  * What the operations of one node run share: one client (so retries, clock and product-code
  * lookups are per run) and the product media index of Sync Product Media, built once per run
@@ -17,6 +20,8 @@ export class RunContext {
 	concurrency = 1;
 
 	private index?: Promise<ProductMediaIndex>;
+
+	private failedScans = 0;
 
 	/** The index kept between runs in static data, when this run uses one. */
 	private kept?: KeptIndex;
@@ -61,9 +66,14 @@ export class RunContext {
 	 */
 	async mediaIndex(scope: () => IndexScope): Promise<ProductMediaIndex> {
 		if (!this.index) {
-			this.index = this.buildIndex(scope());
-			// A failed scan is not kept: the next item may try again.
-			this.index.catch(() => (this.index = undefined));
+			const attempt = this.buildIndex(scope());
+			this.index = attempt;
+			// A failed scan is not kept: the next item may try again — up to MAX_SCANS_PER_RUN scans in
+			// all, then the last failure stands for every item left (a PIM that is down is not scanned
+			// once per input item).
+			attempt.catch(() => {
+				if (++this.failedScans < MAX_SCANS_PER_RUN) this.index = undefined;
+			});
 		}
 		return await this.index;
 	}

@@ -248,9 +248,14 @@ interface Change extends IDataObject {
 	url: string;
 }
 
-/** Items for one product run in input order: the second sees what the first did. */
+/**
+ * Items for one product run in input order: the second sees what the first did. A product that
+ * fails does not stop the others: the trigger that emitted them will not emit them again, so a
+ * product left out here would stay wrong (the run still fails, naming the first failure).
+ */
 export const parallel = {
 	concurrency: concurrencyFrom('syncOptions'),
+	finishAll: true,
 	async key(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<string> {
 		return keys.product((await readProductId.call(this, run, itemIndex)).productId);
 	},
