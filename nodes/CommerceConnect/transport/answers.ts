@@ -1,26 +1,17 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { parseJsonText } from '../../shared/attempt';
 import { MAX_NESTING, nestsDeeperThan } from '../../shared/json';
 import { PageLoop } from '../../shared/paging';
 import type { SkippedRecord } from '../../shared/skipped';
 import { MalformedResponseError } from '../../shared/transport/answerErrors';
-import { excerpt } from '../../shared/transport/errors';
 import type { RawResponse } from '../../shared/transport/http';
+import { parseJson } from '../../shared/transport/jsonAnswer';
 import { type ListPage, type MediaItem, asMediaItem } from '../model';
 
 /**
  * Reading CommerceConnect's answers: JSON, one media item, and the page envelope every list
  * answer has. Entries that cannot be used are returned in `skipped`, for the client to report.
  */
-
-export function parseJson(response: RawResponse): unknown {
-	const text = response.body.toString('utf8');
-	if (text.trim() === '') throw new MalformedResponseError('empty body where JSON was expected');
-	const parsed = parseJsonText(text);
-	if (!parsed.ok) throw new MalformedResponseError(`not valid JSON: ${excerpt(text, 80)}`);
-	return parsed.value;
-}
 
 /** The media item a create, upload or update answers with. */
 export function parseMediaItem(response: RawResponse): MediaItem {

@@ -20,7 +20,8 @@ import {
 	listQueryString,
 } from '../model';
 import { timing } from '../../shared/transport/timing';
-import { parseJson, parseMediaItem, parsePage } from './answers';
+import { parseJson } from '../../shared/transport/jsonAnswer';
+import { parseMediaItem, parsePage } from './answers';
 import { AUTH_METHODS } from './auth';
 import { describeCommerceConnectFailure } from './errors';
 import type { MultipartBody } from './multipart';

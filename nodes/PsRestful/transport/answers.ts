@@ -1,14 +1,13 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { parseJsonText } from '../../shared/attempt';
 import { MAX_NESTING, nestsDeeperThan } from '../../shared/json';
 import type { PageLoop } from '../../shared/paging';
 import { dotSegmentProblem } from '../../shared/paths';
 import type { SkippedRecord } from '../../shared/skipped';
 import { MalformedResponseError, ProviderFailure } from '../../shared/transport/answerErrors';
 import type { ApiFailure } from '../../shared/transport/errors';
-import { excerpt } from '../../shared/transport/errors';
 import type { RawResponse } from '../../shared/transport/http';
+import { parseJson } from '../../shared/transport/jsonAnswer';
 import {
 	type MediaContent,
 	type ModifiedProduct,
@@ -27,14 +26,6 @@ import {
 
 /** PromoStandards code for "no results": an empty list, not a failure. */
 const NO_RESULTS = '160';
-
-export function parseJson(response: RawResponse): unknown {
-	const text = response.body.toString('utf8');
-	if (text.trim() === '') throw new MalformedResponseError('empty body where JSON was expected');
-	const parsed = parseJsonText(text);
-	if (!parsed.ok) throw new MalformedResponseError(`not valid JSON: ${excerpt(text, 80)}`);
-	return parsed.value;
-}
 
 export interface ServiceMessage {
 	code?: string;
