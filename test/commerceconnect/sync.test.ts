@@ -17,6 +17,9 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		// A catalogue larger than one page: 260 media items of other products.
 		for (let i = 0; i < 260; i++)
 			mock.seed({ url: `https://cdn.example.com/other/${i}.jpg`, product_id: 9, tag_list: i % 3 === 0 ? [TAG] : [] });
+		// The catalogue is older than the run: the check for copies at the end of a run that created
+		// media reads only what was created since the run's index was read.
+		mock.server.advance(3_000);
 	});
 	afterEach(() => {
 		Object.assign(requestTimeouts, timeouts);
@@ -45,6 +48,9 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		[...mock.items.values()].filter((i) => i.product_id === productId).sort((a, b) => a.id - b.id);
 	const writes = () => mock.writes().map((r) => `${r.method} ${r.path}${r.method === 'DELETE' ? '' : ` ${r.text}`}`);
 	const visible = () => [...mock.items.values()].length;
+	/** List requests of the check for copies at the end of a run (the only ones with both time bounds). */
+	const copyChecks = () =>
+		mock.listRequests().filter((r) => r.query.has('created_time_from') && r.query.has('created_time_to')).length;
 
 	function seedProduct300(): Record<string, StoredItem> {
 		return {
@@ -95,8 +101,10 @@ describe('CommerceConnect node → Sync Product Media', () => {
 			{ action: 'created', id: expect.any(Number), url: 'https://cdn.example.com/300/d.jpg' },
 			{ action: 'deleted', id: seeded.b.id, url: 'https://cdn.example.com/300/b.jpg' },
 		]);
-		// One scan: a per_page=1 count, ceil(total / 100) pages, a closing count.
-		expect(mock.listRequests()).toHaveLength(Math.ceil(total / 100) + 2);
+		// One scan: a per_page=1 count, ceil(total / 100) pages, a closing count; then, as the run
+		// created media, one read of what was created since the scan (the check for copies).
+		expect(mock.listRequests()).toHaveLength(Math.ceil(total / 100) + 3);
+		expect(copyChecks()).toBe(1);
 		expect(report.scan).toMatchObject({ listRequests: Math.ceil(total / 100) + 2, scanned: total, attempts: 1 });
 
 		// Untagged and otherwise-tagged media are untouched (except the primary flag CommerceConnect moved).
@@ -161,7 +169,9 @@ describe('CommerceConnect node → Sync Product Media', () => {
 			},
 		}));
 		const result = await sync({ productId: '={{ $json.product }}', mediaList: '={{ $json.media }}' }, input);
-		expect(mock.listRequests()).toHaveLength(Math.ceil(total / 100) + 2);
+		// + 1: the check for copies, once for the run.
+		expect(mock.listRequests()).toHaveLength(Math.ceil(total / 100) + 3);
+		expect(copyChecks()).toBe(1);
 		// Product 9 had 87 synced media of the seed catalogue: they are not wanted, so they go.
 		expect(json(result).map((r) => [r.productId, r.created, r.deleted])).toEqual([
 			[9, 2, 87],
@@ -592,6 +602,124 @@ describe('CommerceConnect node → Sync Product Media', () => {
 			['Product ID must be a whole number, not "x"', { item: 1 }],
 			[1, { item: 2 }],
 		]);
-		expect(mock.listRequests()).toHaveLength(Math.ceil((visible() - 2) / 100) + 2);
+		expect(mock.listRequests()).toHaveLength(Math.ceil((visible() - 2) / 100) + 3);
+		expect(copyChecks()).toBe(1);
+	});
+
+	describe('two runs that overlap create a URL once: the copy is deleted at the end of the run', () => {
+		// In queue mode a re-check emits a change again while its first execution still waits in the
+		// queue; both run at once on two workers, and both read the product before either creates.
+		const url = 'https://cdn.example.com/300/new.jpg';
+		const synced = () => productMedia(300).filter((i) => i.tag_list.includes(TAG));
+		const isCreate = (r: { method: string; path: string }) => r.method === 'POST' && r.path === '/api/v2/media_items';
+
+		it('both runs create, one item stays (the older), and the run whose copy went says so', async () => {
+			// Both creates are held until both have arrived: neither run could have seen the other's.
+			let arrived = 0;
+			let bothArrived: () => void = () => undefined;
+			const both = new Promise<void>((resolve) => (bothArrived = resolve));
+			mock.server.hold = async (request) => {
+				if (!isCreate(request)) return;
+				if (++arrived === 2) bothArrived();
+				await both;
+			};
+			const reports = (await Promise.all([sync({ mediaList: [{ url }] }), sync({ mediaList: [{ url }] })])).map(
+				(result) => json(result)[0],
+			);
+			expect(arrived).toBe(2);
+			const created = reports.map((report) => (report.changes as Array<{ action: string; id: number }>)[0].id);
+			const [older, newer] = created.slice().sort((a, b) => a - b);
+			expect(synced().map((i) => [i.id, i.url])).toEqual([[older, url]]);
+			// Each run reports its create; the copy's deletion shows in at least one of them, with the reason.
+			for (const report of reports) expect(report).toMatchObject({ created: 1 });
+			const deletions = reports.flatMap((report) =>
+				(report.changes as Array<Record<string, unknown>>).filter((change) => change.action === 'deleted'),
+			);
+			expect(deletions.length).toBeGreaterThanOrEqual(1);
+			for (const deletion of deletions)
+				expect(deletion).toEqual({
+					action: 'deleted',
+					id: newer,
+					url,
+					reason: `a copy of media item ${older}: another run created the same media at the same time`,
+				});
+			// Running again changes nothing.
+			mock.server.hold = undefined;
+			mock.server.resetLog();
+			expect(json(await sync({ mediaList: [{ url }] }))[0]).toMatchObject({ created: 0, deleted: 0, unchanged: 1 });
+			expect(writes()).toEqual([]);
+		});
+
+		it('a copy another run made just before this run’s create (and never checked: it died) goes; this run’s item is the copy', async () => {
+			let other: StoredItem | undefined;
+			mock.server.hold = (request) => {
+				if (isCreate(request) && !other) other = mock.seed({ url, product_id: 300, tag_list: [TAG] });
+			};
+			const [report] = json(await sync({ mediaList: [{ url }] }));
+			const own = (report.changes as Array<{ id: number }>)[0].id;
+			expect(own).toBeGreaterThan(other!.id);
+			expect(synced().map((i) => i.id)).toEqual([other!.id]);
+			expect(report).toMatchObject({ created: 1, deleted: 1 });
+			expect(report.changes).toContainEqual(expect.objectContaining({ action: 'deleted', id: own }));
+		});
+
+		it('a copy another run made just after this run’s create goes; this run’s item stays', async () => {
+			let other: StoredItem | undefined;
+			let createdOwn = false;
+			mock.server.hold = (request) => {
+				if (isCreate(request)) createdOwn = true;
+				else if (createdOwn && !other && request.method === 'GET')
+					other = mock.seed({ url, product_id: 300, tag_list: [TAG.toUpperCase()] });
+			};
+			const [report] = json(await sync({ mediaList: [{ url }] }));
+			const own = (report.changes as Array<{ id: number }>)[0].id;
+			expect(synced().map((i) => i.id)).toEqual([own]);
+			expect(mock.items.has(other!.id)).toBe(false);
+			expect(report.changes).toContainEqual(expect.objectContaining({ action: 'deleted', id: other!.id }));
+		});
+
+		it('items with the URL but another tag or product are not copies', async () => {
+			let createdOwn = false;
+			const others: StoredItem[] = [];
+			mock.server.hold = (request) => {
+				if (isCreate(request)) createdOwn = true;
+				else if (createdOwn && others.length === 0 && request.method === 'GET')
+					others.push(
+						mock.seed({ url, product_id: 300, tag_list: ['sync:other'] }),
+						mock.seed({ url, product_id: 301, tag_list: [TAG] }),
+					);
+			};
+			const [report] = json(await sync({ mediaList: [{ url }] }));
+			expect(report).toMatchObject({ created: 1, deleted: 0 });
+			for (const item of others) expect(mock.items.has(item.id)).toBe(true);
+		});
+
+		it('when the check cannot read the PIM, the run still succeeds and warns on the product; the next run removes the copy', async () => {
+			let other: StoredItem | undefined;
+			let createdOwn = false;
+			mock.server.hold = (request) => {
+				if (isCreate(request)) createdOwn = true;
+				else if (createdOwn && !other && request.method === 'GET')
+					other = mock.seed({ url, product_id: 300, tag_list: [TAG] });
+			};
+			mock.server.injectFault(
+				{ kind: 'status', status: 500, body: `{"error":"token ${mock.token} broke"}` },
+				{ match: (r) => createdOwn && r.method === 'GET', times: 10_000 },
+			);
+			const [report] = json(await sync({ mediaList: [{ url }] }));
+			expect(report).toMatchObject({ created: 1, deleted: 0 });
+			expect(report.warnings).toEqual([
+				expect.stringMatching(
+					/^Product 300: could not look for copies another run created at the same time \(.+\); the next sync of the product removes any copy\.$/,
+				),
+			]);
+			expectNoSecrets(report, [mock.token]);
+			expect(synced()).toHaveLength(2);
+			mock.server.clearFaults();
+			mock.server.hold = undefined;
+			const [next] = json(await sync({ mediaList: [{ url }] }));
+			expect(next).toMatchObject({ created: 0, deleted: 1 });
+			expect(synced()).toHaveLength(1);
+		});
 	});
 });

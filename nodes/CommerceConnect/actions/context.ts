@@ -2,6 +2,7 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { NodeOperationError } from 'n8n-workflow';
 
 import { CommerceConnectClient } from '../transport';
+import { ConcurrentCopies } from './mediaItem/sync/concurrentCopies';
 import { type IndexScope, KeptIndex } from './mediaItem/sync/keptIndex';
 import { ProductMediaIndex, tagKey } from './mediaItem/sync/mediaIndex';
 
@@ -25,6 +26,12 @@ export class RunContext {
 
 	/** The index kept between runs in static data, when this run uses one. */
 	private kept?: KeptIndex;
+
+	/** Server time at which the run's index began reading: media created since may be missing from it. */
+	private indexSince?: number;
+
+	/** What Sync Product Media created in this run, checked for copies at the end. */
+	readonly copies = new ConcurrentCopies();
 
 	constructor(private readonly ctx: IExecuteFunctions) {
 		this.client = new CommerceConnectClient(ctx);
@@ -79,6 +86,14 @@ export class RunContext {
 	}
 
 	private async buildIndex(scope: IndexScope): Promise<ProductMediaIndex> {
+		const started = Date.now();
+		const index = await this.readIndex(scope);
+		// The server's clock is known once the index has read: its start, on that clock.
+		this.indexSince = this.client.http.serverNow() - (Date.now() - started);
+		return index;
+	}
+
+	private async readIndex(scope: IndexScope): Promise<ProductMediaIndex> {
 		const tags = new Set([...scope.tags].map(tagKey));
 		if (this.ctx.getMode() === 'manual' || scope.fullScanEveryMs <= 0) {
 			this.kept = undefined;
@@ -96,6 +111,15 @@ export class RunContext {
 	/** The run deleted the product's media carrying `tag`: the kept index forgets them. */
 	deletedTagged(productId: number, tag: string): void {
 		this.kept?.deletedTagged(productId, tag);
+	}
+
+	/**
+	 * At the end of the run, failed or not, before {@link finish}: deletes copies of what Sync
+	 * Product Media created that another run created at the same time (see ConcurrentCopies).
+	 */
+	async removeConcurrentCopies(): Promise<void> {
+		if (this.indexSince === undefined) return;
+		await this.copies.remove(this.client, this.indexSince, (id) => this.deleted(id), this.ctx.logger);
 	}
 
 	/** At the end of the run, failed or not: keeps the index for the next run (static data). */

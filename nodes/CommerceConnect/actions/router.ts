@@ -24,6 +24,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const out = await routeOperations(this, run, operations, { onConcurrency: (limit) => run.useConcurrency(limit) });
 		return [out];
 	} finally {
+		await run.removeConcurrentCopies();
 		// Static data is saved with the execution whether it failed or not: assigned once, here.
 		run.finish();
 	}

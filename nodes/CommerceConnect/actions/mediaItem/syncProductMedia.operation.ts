@@ -7,6 +7,7 @@ import { FieldChecker, type MediaItem, type MediaItemType } from '../../model';
 import type { RunContext } from '../context';
 import { MEDIA_ITEM_TYPE_OPTIONS, productFields, readProductId } from './fields';
 import { concurrencyFrom, concurrencyOption, keys } from './parallel';
+import { type SyncReport } from './sync/concurrentCopies';
 import { DEFAULT_FULL_SCAN_HOURS, type IndexScope } from './sync/keptIndex';
 import { hasTag } from './sync/mediaIndex';
 import { type PlannedUpdate, type WantedMedia, createFields, planSync, readWantedList } from './sync/plan';
@@ -349,8 +350,13 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 	const done = <R>(result: UntilFailureResult<R>) => result.results.filter((r): r is R => r !== undefined);
 	const changes: Change[] = [...done(updates), ...done(creates).map((c) => c.change), ...done(deletes).flat()];
 	const warnings = done(creates).flatMap((c) => c.warnings);
+	const record = (report?: SyncReport) => {
+		for (const { change } of done(creates))
+			run.copies.record({ productId, syncTag: input.syncTag, url: change.url, id: change.id, report });
+	};
 	const failure = [updates, creates, deletes].find((result) => result.failed);
 	if (failure) {
+		record();
 		const error = failure.error;
 		if (changes.length > 0 && error && typeof error === 'object' && 'description' in error) {
 			const counts = summary(changes);
@@ -360,19 +366,21 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 		throw asNodeError(this.getNode(), error, itemIndex);
 	}
 
-	return [
-		{
-			productId,
-			...(productCode !== undefined ? { productCode } : {}),
-			syncTag: input.syncTag,
-			...summary(changes),
-			unchanged: plan.unchanged.length,
-			changes,
-			unchangedIds: plan.unchanged.map((item: MediaItem) => item.id),
-			...(warnings.length > 0 ? { warnings } : {}),
-			scan: { ...index.stats, sharedByAllItems: true },
-		},
-	];
+	const report: SyncReport = {
+		productId,
+		...(productCode !== undefined ? { productCode } : {}),
+		syncTag: input.syncTag,
+		...summary(changes),
+		unchanged: plan.unchanged.length,
+		changes,
+		unchangedIds: plan.unchanged.map((item: MediaItem) => item.id),
+		...(warnings.length > 0 ? { warnings } : {}),
+		scan: { ...index.stats, sharedByAllItems: true },
+	};
+	// The end of the node run looks for copies another run created at the same time, and reports
+	// any it deletes here.
+	record(report);
+	return [report];
 }
 
 function summary(changes: readonly Change[]): { created: number; updated: number; deleted: number } {

@@ -82,7 +82,7 @@ interface Snapshot {
 	items: Map<number, MediaItem>;
 }
 
-type ListFn = (query: ListQuery, loop?: PageLoop) => Promise<MediaItemPage>;
+export type ListFn = (query: ListQuery, loop?: PageLoop) => Promise<MediaItemPage>;
 
 export class KeptIndex {
 	/** What the end of the run saves: set once the index of this run is complete. */
@@ -251,7 +251,7 @@ function wholeSecondBefore(now: number): number {
  * Otherwise it is read again after a pause, while the pauses add up to at most two minutes
  * ({@link pauseBeforeAttempt}). `total` is that count.
  */
-async function readStable(
+export async function readStable(
 	list: ListFn,
 	query: ListQuery,
 ): Promise<{ items: Map<number, MediaItem>; total: number; attempts: number }> {
