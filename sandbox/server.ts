@@ -106,6 +106,9 @@ export class MockServer {
 	/** Test hook: called when a request arrives; what it returns is called when its answer is done. */
 	track?: (request: MockRequest) => (() => void) | void;
 
+	/** Requests whose body never arrived whole (the client went away mid-way): `METHOD /path`, unhandled. */
+	readonly abortedRequests: string[] = [];
+
 	/** Count of faults applied, by kind. */
 	readonly faultsApplied: Record<string, number> = {};
 
@@ -176,6 +179,7 @@ export class MockServer {
 
 	resetLog(): void {
 		this.requests.length = 0;
+		this.abortedRequests.length = 0;
 		this.maxInFlight = this.inFlight;
 	}
 
@@ -216,7 +220,14 @@ export class MockServer {
 			}
 		} else {
 			const chunks: Buffer[] = [];
-			for await (const chunk of req) chunks.push(chunk as Buffer);
+			try {
+				for await (const chunk of req) chunks.push(chunk as Buffer);
+			} catch {
+				// The client went away before its body was complete: like a real server, nothing of the
+				// request is handled (a web framework never sees it).
+				this.abortedRequests.push(`${req.method ?? 'GET'} ${path}`);
+				return;
+			}
 			body = Buffer.concat(chunks);
 		}
 		const request: MockRequest = {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -224,6 +224,159 @@ describe('CommerceConnect node → Upload', () => {
 		const error = await caught(() => upload({ productId: '4040' }, [input]));
 		expect(error.message).toBe('CommerceConnect: product must exist');
 		expect(error.description).toMatch(/Product \(product\)/);
+	});
+});
+
+describe('CommerceConnect node → Upload, File Source URL', () => {
+	const mock = new CommerceConnectMock();
+	const baseUrl = useMock(mock);
+	const sleeps = useRecordedSleeps();
+
+	/** A file host on loopback: `reply` answers each GET (the request count is its second argument). */
+	let reply: (req: IncomingMessage, res: ServerResponse, count: number) => void = (_req, res) => res.end();
+	const seen: IncomingMessage[] = [];
+	const files = createServer((req, res) => {
+		seen.push(req);
+		reply(req, res, seen.length);
+	});
+	let fileHost = '';
+	beforeAll(async () => {
+		await new Promise<void>((resolve) => files.listen(0, '127.0.0.1', resolve));
+		fileHost = `http://127.0.0.1:${(files.address() as AddressInfo).port}`;
+	});
+	afterAll(async () => await new Promise((resolve) => files.close(resolve)));
+	beforeEach(() => {
+		seen.length = 0;
+	});
+	const serve =
+		(data: Buffer, headers: Record<string, string> = {}) =>
+		(_req: IncomingMessage, res: ServerResponse) => {
+			res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(data.length), ...headers });
+			res.end(data);
+		};
+	const upload = (fileUrl: string, additionalFields: Record<string, unknown> = {}) =>
+		runNode(
+			mock,
+			baseUrl(),
+			{ operation: 'upload', fileSource: 'url', fileUrl, productBy: 'id', productId: '257', additionalFields },
+			[{ json: {} }],
+		);
+	const uploads = () => mock.server.requests.filter((r) => r.path === '/api/v2/media_items/upload');
+	const assetOf = (request: { body: Buffer; headers: Record<string, unknown> }) =>
+		parseMultipart(request.body, String(request.headers['content-type'])).find((p) => p.fileName)!;
+
+	it('streams the file from the URL to CommerceConnect, byte for byte; no credential goes to the file host', async () => {
+		const data = randomBytes(6 * 1024 * 1024 + 11);
+		reply = serve(data);
+		const result = await upload(`${fileHost}/scores/HL%20Score%2001.pdf?signature=s3cr3t-sig`, {
+			description: 'From a URL',
+		});
+		expect(seen).toHaveLength(1);
+		expect(seen[0].headers.authorization).toBeUndefined();
+		expect(JSON.stringify(seen[0].headers)).not.toContain(mock.token);
+		expect(seen[0].headers['accept-encoding']).toBe('identity');
+		const request = uploads()[0];
+		expect(uploads()).toHaveLength(1);
+		expect(request.headers['transfer-encoding']).toBeUndefined();
+		expect(Number(request.headers['content-length'])).toBe(request.body.length);
+		const asset = assetOf(request);
+		// Named after the URL's path (decoded), never its query; typed by the file host's answer.
+		expect([asset.fileName, asset.contentType]).toEqual(['HL Score 01.pdf', 'application/pdf']);
+		expect(sha256(asset.data)).toBe(sha256(data));
+		expect(json(result)[0]).toMatchObject({
+			product_id: 257,
+			description: 'From a URL',
+			asset_file_name: 'HL Score 01.pdf',
+		});
+	});
+
+	it('follows the file host’s redirect to another host, still without a credential', async () => {
+		const data = randomBytes(100_000);
+		reply = (req, res, count) => {
+			if (count === 1) {
+				// Another origin: localhost instead of 127.0.0.1.
+				res.writeHead(302, { location: `${fileHost.replace('127.0.0.1', 'localhost')}/moved.png` });
+				res.end();
+			} else serve(data, { 'content-type': 'image/png' })(req, res);
+		};
+		await upload(`${fileHost}/old.png`, { fileName: 'front.png' });
+		expect(seen.map((r) => [r.headers.host?.split(':')[0], r.url, r.headers.authorization])).toEqual([
+			['127.0.0.1', '/old.png', undefined],
+			['localhost', '/moved.png', undefined],
+		]);
+		const asset = assetOf(uploads()[0]);
+		expect([asset.fileName, asset.contentType, sha256(asset.data)]).toEqual(['front.png', 'image/png', sha256(data)]);
+	});
+
+	it('after a 429 from CommerceConnect, downloads the file again and uploads it whole', async () => {
+		const data = randomBytes(2 * 1024 * 1024);
+		reply = serve(data);
+		mock.server.injectFault({ kind: 'status', status: 429, retryAfter: '1' }, { match: (r) => r.method === 'POST' });
+		const result = await upload(`${fileHost}/again.pdf`);
+		expect(seen).toHaveLength(2);
+		expect(uploads()).toHaveLength(2);
+		expect(sha256(assetOf(uploads()[1]).data)).toBe(sha256(data));
+		expect(sha256(mock.items.get(json(result)[0].id as number)!.asset!.bytes)).toBe(sha256(data));
+		expect(sleeps.delays.length).toBeGreaterThan(0);
+	});
+
+	it('refuses a file host that does not give the size, and an empty file, before uploading anything', async () => {
+		reply = (_req, res) => {
+			res.writeHead(200, { 'content-type': 'application/pdf' }); // chunked: no Content-Length
+			res.write(randomBytes(1000));
+			res.end();
+		};
+		let error = await caught(() => upload(`${fileHost}/chunked.pdf?token=abc`));
+		expect(error.name).toBe('NodeOperationError');
+		expect(error.message).toBe(
+			`The server of the File URL (${fileHost.slice('http://'.length)}/chunked.pdf) did not give the file’s size`,
+		);
+		expect(error.description).toMatch(/Content-Length/);
+		reply = serve(Buffer.alloc(0));
+		error = await caught(() => upload(`${fileHost}/empty.pdf`));
+		expect(error.message).toMatch(/^The file at the File URL .*empty\.pdf\) is empty$/);
+		expect(uploads()).toHaveLength(0);
+	});
+
+	it('reports a file host’s 404 by host and path (never the signed query), and uploads nothing', async () => {
+		reply = (_req, res) => {
+			res.writeHead(404, { 'content-type': 'text/plain' });
+			res.end('no such key');
+		};
+		const error = await caught(() => upload(`${fileHost}/gone.pdf?X-Amz-Signature=deadbeefcafe`));
+		expect(error.name).toBe('NodeApiError');
+		expect(error.message).toMatch(/^File URL: /);
+		expect(`${error.message} ${error.description}`).toContain('/gone.pdf');
+		expectNoSecrets(error, [mock.token, 'deadbeefcafe']);
+		expect(uploads()).toHaveLength(0);
+	});
+
+	it('a download that breaks off mid-way fails the upload; CommerceConnect keeps nothing of it', async () => {
+		const before = mock.items.size;
+		reply = (_req, res) => {
+			res.writeHead(200, { 'content-type': 'application/pdf', 'content-length': String(4 * 1024 * 1024) });
+			res.write(randomBytes(1024 * 1024), () => res.destroy());
+		};
+		const error = await caught(() => upload(`${fileHost}/broken.pdf`));
+		// Named for what broke (the download), not as a lost answer from CommerceConnect.
+		expect(error.name).toBe('NodeOperationError');
+		expect(error.message).toMatch(
+			/^The download of the file at 127\.0\.0\.1:\d+\/broken\.pdf broke off, so nothing was uploaded \(/,
+		);
+		expect(error.description).toMatch(/Run the node again/);
+		// The upload was cut short with the file (the mock saw it go away mid-body, or never saw it):
+		// CommerceConnect never handled an upload.
+		expect(uploads()).toHaveLength(0);
+		expect(mock.server.abortedRequests.filter((r) => r !== 'POST /api/v2/media_items/upload')).toEqual([]);
+		expect(mock.items.size).toBe(before);
+		expectNoSecrets(error, [mock.token]);
+	});
+
+	it('refuses a File URL that is not http(s), before any request', async () => {
+		const error = await caught(() => upload('ftp://files.example.com/a.pdf'));
+		expect(error.message).toBe('File URL must be an http:// or https:// address, not "ftp://files.example.com/a.pdf"');
+		expect(seen).toHaveLength(0);
+		expect(mock.server.requests).toHaveLength(0);
 	});
 });
 

@@ -5,12 +5,14 @@ import { PageLoop } from '../../shared/paging';
 import { ProviderClient, baseUrlOf, endpointKey } from '../../shared/transport/client';
 import { MediaSyncApiError, asNodeError } from '../../shared/transport/errors';
 import {
+	ApiClient,
 	type ApiRequest,
 	type ClientOptions,
 	type HttpContext,
 	type ProviderProfile,
 	requestTimeouts,
 } from '../../shared/transport/http';
+import { type OpenedStream, openStream } from '../../shared/transport/openStream';
 import {
 	MAX_PER_PAGE,
 	type ListQuery,
@@ -35,6 +37,16 @@ export const COMMERCECONNECT_PROFILE: ProviderProfile = {
 	secretFields: ['apiToken'],
 	maxBodyBytes: 20 * 1024 * 1024,
 	describeFailure: describeCommerceConnectFailure,
+};
+
+/**
+ * Files an upload fetches from a URL: their host is not CommerceConnect, so their failures are
+ * named after the URL's host, and their clock, limits and pauses are not CommerceConnect's.
+ */
+const FILE_URL_PROFILE: ProviderProfile = {
+	name: 'File URL',
+	credentialType: CREDENTIAL_TYPE,
+	secretFields: ['apiToken'],
 };
 
 /** What a user should know when a create or upload failed in a way that may have created it anyway. */
@@ -86,8 +98,12 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string; ema
 	/** Product-code lookups of this run, as promises: items running side by side share one lookup. */
 	private readonly productIds = new Map<string, Promise<number[]>>();
 
+	/** Downloads of files to upload from a URL: a client of their own (see FILE_URL_PROFILE). */
+	private readonly files: ApiClient;
+
 	constructor(ctx: HttpContext, options: ClientOptions = {}) {
 		super(ctx, COMMERCECONNECT_PROFILE, options);
+		this.files = new ApiClient(ctx, FILE_URL_PROFILE, { ...options, maxInFlight: undefined });
 	}
 
 	protected readSettings(credentials: IDataObject): { baseUrl: string; email: string } {
@@ -173,6 +189,25 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string; ema
 			// A redirect would need the streamed body a second time, which is not kept in memory (a
 			// 200 MB upload would cost 200 MB). A redirect fails with a hint.
 			redirects: 'refuse',
+		});
+	}
+
+	/**
+	 * Starts downloading a file to upload, read as a stream (see openStream). No credential goes
+	 * with it, and it may follow redirects anywhere; at most `maxBytes` pass. Asked for without
+	 * compression, so the bytes that arrive are the size the server declares.
+	 */
+	async openFile(url: string, maxBytes: number): Promise<OpenedStream> {
+		return await openStream(this.files, {
+			method: 'GET',
+			url,
+			headers: { 'Accept-Encoding': 'identity' },
+			idempotent: true,
+			// Never the query: a signed URL carries its signature there.
+			operation: `download the file at ${describeFileUrl(url)}`,
+			maxBodyBytes: maxBytes,
+			timeoutMs: requestTimeouts.transferMs,
+			redirects: 'public',
 		});
 	}
 
@@ -365,5 +400,15 @@ export class CommerceConnectClient extends ProviderClient<{ baseUrl: string; ema
 			if (page >= result.totalPages || result.rows === 0) break;
 		}
 		return matches;
+	}
+}
+
+/** A file URL for messages: host and path, never the query (a signed URL's signature is there). */
+export function describeFileUrl(url: string): string {
+	try {
+		const parsed = new URL(url);
+		return `${parsed.host}${parsed.pathname}`;
+	} catch {
+		return 'the File URL';
 	}
 }

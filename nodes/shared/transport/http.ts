@@ -505,7 +505,9 @@ export class ApiClient {
 		}
 
 		this.stats.requests++;
-		this.ctx.logger.debug(`${this.profile.name}: ${hop.method} ${describeUrl(hop.url, hop.qs)}`);
+		// A public URL (a file to download) may be signed in its query: logged without it.
+		const logged = policy === 'public' ? hop.url.split('?')[0] : describeUrl(hop.url, hop.qs);
+		this.ctx.logger.debug(`${this.profile.name}: ${hop.method} ${logged}`);
 		const sent =
 			policy === 'public'
 				? this.ctx.helpers.httpRequest.call(this.ctx, options)

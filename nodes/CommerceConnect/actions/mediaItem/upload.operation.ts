@@ -1,8 +1,13 @@
-import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
-import { BINARY_ENCODING, updateDisplayOptions } from 'n8n-workflow';
+import type { Readable } from 'node:stream';
 
+import type { IBinaryData, IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+import { BINARY_ENCODING, NodeOperationError, updateDisplayOptions } from 'n8n-workflow';
+
+import { asNodeError } from '../../../shared/transport/errors';
 import { FieldChecker } from '../../model';
-import { buildMultipart } from '../../transport/multipart';
+import type { OpenedStream } from '../../../shared/transport/openStream';
+import { describeFileUrl } from '../../transport';
+import { type MultipartBody, buildMultipart } from '../../transport/multipart';
 import type { RunContext } from '../context';
 import {
 	descriptionOption,
@@ -17,7 +22,29 @@ import { concurrencyFrom, keys, optionsField } from './parallel';
 
 const displayOptions = { show: { resource: ['mediaItem'], operation: ['upload'] } };
 
+/** The largest file an upload fetches from a URL (streamed: memory does not grow with it). */
+export const urlUploadLimits = { maxBytes: 1024 * 1024 * 1024 };
+
 const properties: INodeProperties[] = [
+	{
+		displayName: 'File Source',
+		name: 'fileSource',
+		type: 'options',
+		default: 'binary',
+		options: [
+			{
+				name: 'Binary Field',
+				value: 'binary',
+				description: 'A file in the input item, e.g. from Get Access with Download File on',
+			},
+			{
+				name: 'URL',
+				value: 'url',
+				description:
+					'Downloads the file and streams it on to CommerceConnect as it arrives; it never becomes n8n binary data',
+			},
+		],
+	},
 	{
 		displayName: 'Input Binary Field',
 		name: 'binaryPropertyName',
@@ -25,6 +52,18 @@ const properties: INodeProperties[] = [
 		required: true,
 		default: 'data',
 		hint: 'The name of the input binary field containing the file to upload',
+		displayOptions: { show: { fileSource: ['binary'] } },
+	},
+	{
+		displayName: 'File URL',
+		name: 'fileUrl',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'https://files.example.com/front.png',
+		description:
+			'Where to download the file (http or https); sent without any credential. Its server must give the file’s size (Content-Length). Little memory in any binary data mode, e.g. queue mode with binary data in the database.',
+		displayOptions: { show: { fileSource: ['url'] } },
 	},
 	...productFields(),
 	{
@@ -57,7 +96,11 @@ interface UploadFile {
 	fileName: string;
 	mimeType: string;
 	size: number;
-	open: () => Promise<Buffer | import('node:stream').Readable>;
+	open: () => Promise<Buffer | Readable>;
+	/** Ends whatever is still open of the file (a download); after the upload, failed or not. */
+	close?: () => Promise<void>;
+	/** Where the file came from, when it was downloaded, and how its download failed, if it did. */
+	download?: { url: string; failure: () => Error | undefined };
 }
 
 /**
@@ -87,6 +130,70 @@ async function binaryFile(
 	return { fileName, mimeType, size: buffer.length, open: async () => buffer };
 }
 
+/**
+ * The file at a URL, streamed: the download starts here (its answer gives size and type) and its
+ * body becomes the upload's file part as it arrives. An upload sent again (a 429) downloads the
+ * file again, and the new download must have the same size.
+ */
+async function urlFile(
+	run: RunContext,
+	check: FieldChecker,
+	url: string,
+	fileNameOverride?: string,
+): Promise<UploadFile> {
+	const maxBytes = urlUploadLimits.maxBytes;
+	let current: OpenedStream = await run.client.openFile(url, maxBytes);
+	const close = async () => {
+		current.body.destroy();
+		await current.done;
+	};
+	const declared = current.response.headers['content-length'];
+	const size = declared !== undefined && /^\d+$/.test(declared.trim()) ? Number(declared) : undefined;
+	if (size === undefined || size === 0 || size > maxBytes) {
+		await close();
+		if (size === 0) check.fail(`The file at the File URL (${describeFileUrl(url)}) is empty`);
+		if (size === undefined)
+			check.fail(
+				`The server of the File URL (${describeFileUrl(url)}) did not give the file’s size`,
+				'An upload must declare its size before it starts, and the answer had no Content-Length. Download the file into a binary field first (e.g. with an HTTP Request node) and upload from there.',
+			);
+		check.fail(
+			`The file at the File URL has ${size} bytes, more than the ${maxBytes} an upload from a URL takes`,
+			'Nothing was uploaded.',
+		);
+	}
+	const mimeType = current.response.headers['content-type']?.split(';')[0].trim() || 'application/octet-stream';
+	let opened = 0;
+	return {
+		fileName: (fileNameOverride || fileNameOf(url) || '').trim() || 'upload',
+		mimeType,
+		size,
+		open: async () => {
+			if (opened++ > 0) {
+				await close();
+				current = await run.client.openFile(url, maxBytes);
+				const again = current.response.headers['content-length'];
+				if (again === undefined || Number(again) !== size)
+					throw new Error(
+						`the file at the File URL changed size between two downloads (${size}, then ${again ?? 'unknown'})`,
+					);
+			}
+			return current.body;
+		},
+		close,
+		download: { url, failure: () => current.body.errored ?? undefined },
+	};
+}
+
+/** The last segment of a URL's path, decoded: a file name when none is given. */
+function fileNameOf(url: string): string | undefined {
+	try {
+		return decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '') || undefined;
+	} catch {
+		return undefined;
+	}
+}
+
 /** Uploads for one product run in input order (its media's order and primary follow the input). */
 export const parallel = {
 	concurrency: concurrencyFrom('options'),
@@ -97,20 +204,51 @@ export const parallel = {
 
 export async function execute(this: IExecuteFunctions, run: RunContext, itemIndex: number): Promise<IDataObject[]> {
 	const check = new FieldChecker(this.getNode(), itemIndex);
-	const property = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim();
-	if (!property)
-		check.fail('Input Binary Field is empty', 'Enter the name of the binary field that holds the file, e.g. data.');
-	const binary = this.helpers.assertBinaryData(itemIndex, property);
-
+	const source = this.getNodeParameter('fileSource', itemIndex, 'binary') as string;
+	if (source !== 'binary' && source !== 'url') check.fail(`File Source must be Binary Field or URL, not ${source}`);
 	const raw = this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
 	const fields: IDataObject = {};
 	readCommonFields(check, raw, fields, false);
 	const fileNameOverride = raw.fileName === undefined ? undefined : check.text(raw.fileName, 'File Name');
-	const file = await binaryFile.call(this, binary, check, fileNameOverride);
-	if (file.size === 0) check.fail(`The binary file in ${property} is empty`);
 
-	const { productId } = await readProductId.call(this, run, itemIndex);
-	// Field names as in CommerceConnect's documented curl example.
+	let file: UploadFile;
+	let productId: number;
+	if (source === 'url') {
+		const url = check.url(this.getNodeParameter('fileUrl', itemIndex, ''), 'File URL');
+		// The product first: the download starts only when the upload can follow at once.
+		({ productId } = await readProductId.call(this, run, itemIndex));
+		file = await urlFile(run, check, url, fileNameOverride);
+	} else {
+		const property = String(this.getNodeParameter('binaryPropertyName', itemIndex, 'data')).trim();
+		if (!property)
+			check.fail('Input Binary Field is empty', 'Enter the name of the binary field that holds the file, e.g. data.');
+		const binary = this.helpers.assertBinaryData(itemIndex, property);
+		file = await binaryFile.call(this, binary, check, fileNameOverride);
+		if (file.size === 0) check.fail(`The binary file in ${property} is empty`);
+		({ productId } = await readProductId.call(this, run, itemIndex));
+	}
+	try {
+		return [await run.client.upload(multipartOf(file, fields, productId), file.fileName)];
+	} catch (error) {
+		// The upload broke because its file did: say so, not that CommerceConnect's connection failed.
+		const broken = file.download?.failure();
+		if (!broken) throw asNodeError(this.getNode(), error, itemIndex);
+		throw new NodeOperationError(
+			this.getNode(),
+			`The download of the file at ${describeFileUrl(file.download!.url)} broke off, so nothing was uploaded (${broken.message})`,
+			{
+				itemIndex,
+				description:
+					'CommerceConnect does not keep an upload that ends before its declared size. Run the node again; if it keeps breaking, check the file host.',
+			},
+		);
+	} finally {
+		await file.close?.();
+	}
+}
+
+/** The upload's body: the fields as in CommerceConnect's documented curl example, then the file. */
+function multipartOf(file: UploadFile, fields: IDataObject, productId: number): MultipartBody {
 	const parts: Array<[string, string]> = [['product_id', String(productId)]];
 	if (fields.description !== undefined) parts.push(['image_media_item[description]', String(fields.description)]);
 	if (fields.position !== undefined) parts.push(['image_media_item[position]', String(fields.position)]);
@@ -118,12 +256,11 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 	if (fields.tag_list !== undefined && (fields.tag_list as string[]).length > 0) {
 		parts.push(['image_media_item[tag_list]', (fields.tag_list as string[]).join(',')]);
 	}
-	const body = buildMultipart(parts, {
+	return buildMultipart(parts, {
 		field: 'image_media_item[asset]',
 		fileName: file.fileName,
 		contentType: file.mimeType,
 		size: file.size,
 		open: file.open,
 	});
-	return [await run.client.upload(body, file.fileName)];
 }
