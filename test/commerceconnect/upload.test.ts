@@ -372,6 +372,20 @@ describe('CommerceConnect node → Upload, File Source URL', () => {
 		expectNoSecrets(error, [mock.token]);
 	});
 
+	it('sends the MIME Type given (e.g. the DAM’s mimeType) instead of the download’s; an empty one keeps it; a malformed one is refused', async () => {
+		const data = randomBytes(50_000);
+		reply = serve(data, { 'content-type': 'application/octet-stream' });
+		await upload(`${fileHost}/score.sco`, { mimeType: 'application/x-scorch' });
+		await upload(`${fileHost}/score.sco`, { mimeType: '' });
+		expect(uploads().map((request) => assetOf(request).contentType)).toEqual([
+			'application/x-scorch',
+			'application/octet-stream',
+		]);
+		const error = await caught(() => upload(`${fileHost}/score.sco`, { mimeType: 'scorch' }));
+		expect(error.message).toBe('MIME Type must look like type/subtype, e.g. application/pdf, not "scorch"');
+		expect(uploads()).toHaveLength(2);
+	});
+
 	it('refuses a File URL that is not http(s), before any request', async () => {
 		const error = await caught(() => upload('ftp://files.example.com/a.pdf'));
 		expect(error.message).toBe('File URL must be an http:// or https:// address, not "ftp://files.example.com/a.pdf"');

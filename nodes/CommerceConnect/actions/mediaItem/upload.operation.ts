@@ -82,6 +82,15 @@ const properties: INodeProperties[] = [
 				placeholder: 'front.png',
 				description: 'Name to give the file in CommerceConnect, instead of the binary data’s own file name',
 			},
+			{
+				displayName: 'MIME Type',
+				name: 'mimeType',
+				type: 'string',
+				default: '',
+				placeholder: 'application/pdf',
+				description:
+					'Content type to send the file with, instead of the binary data’s own or the one its URL answered with (e.g. Get Access’s mimeType). Empty keeps that.',
+			},
 			positionOption,
 			primaryOption,
 			tagsOption,
@@ -185,6 +194,15 @@ async function urlFile(
 	};
 }
 
+/** The MIME Type field: empty (or an expression that gave nothing) keeps the file's own type. */
+function readMimeType(check: FieldChecker, value: unknown): string | undefined {
+	if (check.isBlank(value)) return undefined;
+	const text = check.text(value, 'MIME Type').trim();
+	if (!/^[\w.+-]+\/[\w.+-]+$/.test(text))
+		check.fail(`MIME Type must look like type/subtype, e.g. application/pdf, not ${JSON.stringify(text).slice(0, 60)}`);
+	return text;
+}
+
 /** The last segment of a URL's path, decoded: a file name when none is given. */
 function fileNameOf(url: string): string | undefined {
 	try {
@@ -210,6 +228,7 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 	const fields: IDataObject = {};
 	readCommonFields(check, raw, fields, false);
 	const fileNameOverride = raw.fileName === undefined ? undefined : check.text(raw.fileName, 'File Name');
+	const mimeType = readMimeType(check, raw.mimeType);
 
 	let file: UploadFile;
 	let productId: number;
@@ -227,6 +246,7 @@ export async function execute(this: IExecuteFunctions, run: RunContext, itemInde
 		if (file.size === 0) check.fail(`The binary file in ${property} is empty`);
 		({ productId } = await readProductId.call(this, run, itemIndex));
 	}
+	if (mimeType) file.mimeType = mimeType;
 	try {
 		return [await run.client.upload(multipartOf(file, fields, productId), file.fileName)];
 	} catch (error) {
