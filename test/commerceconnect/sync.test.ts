@@ -612,6 +612,15 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		const url = 'https://cdn.example.com/300/new.jpg';
 		const synced = () => productMedia(300).filter((i) => i.tag_list.includes(TAG));
 		const isCreate = (r: { method: string; path: string }) => r.method === 'POST' && r.path === '/api/v2/media_items';
+		/** Another run's items, made once this run has created its own: at its first read after that (the check). */
+		const afterOwnCreate = (make: () => StoredItem[]) => {
+			const state = { createdOwn: false, made: [] as StoredItem[] };
+			mock.server.hold = (request) => {
+				if (isCreate(request)) state.createdOwn = true;
+				else if (state.createdOwn && state.made.length === 0 && request.method === 'GET') state.made = make();
+			};
+			return state;
+		};
 
 		it('both runs create, one item stays (the older), and the run whose copy went says so', async () => {
 			// Both creates are held until both have arrived: neither run could have seen the other's.
@@ -664,47 +673,31 @@ describe('CommerceConnect node → Sync Product Media', () => {
 		});
 
 		it('a copy another run made just after this run’s create goes; this run’s item stays', async () => {
-			let other: StoredItem | undefined;
-			let createdOwn = false;
-			mock.server.hold = (request) => {
-				if (isCreate(request)) createdOwn = true;
-				else if (createdOwn && !other && request.method === 'GET')
-					other = mock.seed({ url, product_id: 300, tag_list: [TAG.toUpperCase()] });
-			};
+			const other = afterOwnCreate(() => [mock.seed({ url, product_id: 300, tag_list: [TAG.toUpperCase()] })]);
 			const [report] = json(await sync({ mediaList: [{ url }] }));
 			const own = (report.changes as Array<{ id: number }>)[0].id;
+			const [copy] = other.made;
 			expect(synced().map((i) => i.id)).toEqual([own]);
-			expect(mock.items.has(other!.id)).toBe(false);
-			expect(report.changes).toContainEqual(expect.objectContaining({ action: 'deleted', id: other!.id }));
+			expect(mock.items.has(copy.id)).toBe(false);
+			expect(report.changes).toContainEqual(expect.objectContaining({ action: 'deleted', id: copy.id }));
 		});
 
 		it('items with the URL but another tag or product are not copies', async () => {
-			let createdOwn = false;
-			const others: StoredItem[] = [];
-			mock.server.hold = (request) => {
-				if (isCreate(request)) createdOwn = true;
-				else if (createdOwn && others.length === 0 && request.method === 'GET')
-					others.push(
-						mock.seed({ url, product_id: 300, tag_list: ['sync:other'] }),
-						mock.seed({ url, product_id: 301, tag_list: [TAG] }),
-					);
-			};
+			const others = afterOwnCreate(() => [
+				mock.seed({ url, product_id: 300, tag_list: ['sync:other'] }),
+				mock.seed({ url, product_id: 301, tag_list: [TAG] }),
+			]);
 			const [report] = json(await sync({ mediaList: [{ url }] }));
 			expect(report).toMatchObject({ created: 1, deleted: 0 });
-			for (const item of others) expect(mock.items.has(item.id)).toBe(true);
+			expect(others.made).toHaveLength(2);
+			for (const item of others.made) expect(mock.items.has(item.id)).toBe(true);
 		});
 
 		it('when the check cannot read the PIM, the run still succeeds and warns on the product; the next run removes the copy', async () => {
-			let other: StoredItem | undefined;
-			let createdOwn = false;
-			mock.server.hold = (request) => {
-				if (isCreate(request)) createdOwn = true;
-				else if (createdOwn && !other && request.method === 'GET')
-					other = mock.seed({ url, product_id: 300, tag_list: [TAG] });
-			};
+			const other = afterOwnCreate(() => [mock.seed({ url, product_id: 300, tag_list: [TAG] })]);
 			mock.server.injectFault(
 				{ kind: 'status', status: 500, body: `{"error":"token ${mock.token} broke"}` },
-				{ match: (r) => createdOwn && r.method === 'GET', times: 10_000 },
+				{ match: (r) => other.createdOwn && r.method === 'GET', times: 10_000 },
 			);
 			const [report] = json(await sync({ mediaList: [{ url }] }));
 			expect(report).toMatchObject({ created: 1, deleted: 0 });

@@ -156,8 +156,7 @@ async function urlFile(
 		current.body.destroy();
 		await current.done;
 	};
-	const declared = current.response.headers['content-length'];
-	const size = declared !== undefined && /^\d+$/.test(declared.trim()) ? Number(declared) : undefined;
+	const size = declaredSize(current);
 	if (size === undefined || size === 0 || size > maxBytes) {
 		await close();
 		if (size === 0) check.fail(`The file at the File URL (${describeFileUrl(url)}) is empty`);
@@ -181,8 +180,8 @@ async function urlFile(
 			if (opened++ > 0) {
 				await close();
 				current = await run.client.openFile(url, maxBytes);
-				const again = current.response.headers['content-length'];
-				if (again === undefined || Number(again) !== size)
+				const again = declaredSize(current);
+				if (again !== size)
 					throw new Error(
 						`the file at the File URL changed size between two downloads (${size}, then ${again ?? 'unknown'})`,
 					);
@@ -192,6 +191,12 @@ async function urlFile(
 		close,
 		download: { url, failure: () => current.body.errored ?? undefined },
 	};
+}
+
+/** The size a download's answer declares (Content-Length), if it declares one. */
+function declaredSize(opened: OpenedStream): number | undefined {
+	const declared = opened.response.headers['content-length']?.trim();
+	return declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
 }
 
 /** The MIME Type field: empty (or an expression that gave nothing) keeps the file's own type. */

@@ -53,11 +53,12 @@ export class ConcurrentCopies {
 		deleted: (id: number) => void,
 		logger: IExecuteFunctions['logger'],
 	): Promise<void> {
-		const log = (text: string) => logger.warn(`CommerceConnect Sync Product Media: ${text}`);
 		if (this.creates.length === 0) return;
+		const log = (text: string) => logger.warn(`CommerceConnect Sync Product Media: ${text}`);
 		const groups = new Map<string, OwnCreate>();
 		for (const create of this.creates) groups.set(copyKey(create.productId, create.syncTag, create.url), create);
-		const copies = new Map<string, MediaItem[]>();
+		// By key, the listed items by ID: an item carrying the tag twice (in two cases) counts once.
+		const copies = new Map<string, Map<number, MediaItem>>();
 		try {
 			// Whole seconds on the wire: one second of margin on each side.
 			const listed = await readStable(
@@ -76,7 +77,9 @@ export class ConcurrentCopies {
 				if (typeof item.product_id !== 'number') continue;
 				for (const tag of item.tag_list ?? []) {
 					const key = copyKey(item.product_id, tag, String(item.url ?? '').trim());
-					if (groups.has(key)) copies.set(key, [...(copies.get(key) ?? []), item]);
+					if (!groups.has(key)) continue;
+					const same = copies.get(key) ?? new Map<number, MediaItem>();
+					copies.set(key, same.set(item.id, item));
 				}
 			}
 		} catch (error) {
@@ -86,8 +89,7 @@ export class ConcurrentCopies {
 		let removed = 0;
 		for (const [key, items] of copies) {
 			const create = groups.get(key)!;
-			// By ID: an item carrying the tag twice (in two cases) is listed once.
-			const same = [...new Map(items.map((item) => [item.id, item])).values()].sort((a, b) => a.id - b.id);
+			const same = [...items.values()].sort((a, b) => a.id - b.id);
 			if (same.length < 2) continue;
 			const kept = same[0];
 			for (const copy of same.slice(1)) {
