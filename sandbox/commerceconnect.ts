@@ -20,7 +20,8 @@ import { type MockReply, type MockRequest, MockServer } from './server';
  * - a product has one primary media item: making one primary makes the others not (and touches them).
  *
  * Test hooks: `onList` runs on every list request, before the query or between its SELECT and
- * its COUNT (they are two queries in Rails), so a test can edit items while a client pages;
+ * its COUNT (they are two queries in Rails, in either order: {@link listQueryOrder}), so a test
+ * can edit items while a client pages;
  * `createStallMs` creates and then holds the answer (a timeout after the server did the work).
  */
 
@@ -97,6 +98,13 @@ export class CommerceConnectMock {
 
 	/** Stored time precision: milliseconds, or whole seconds (MySQL DATETIME). */
 	precision: 'ms' | 's' = 'ms';
+
+	/**
+	 * The order of a list answer's two queries: the page's SELECT first, then the COUNT (the
+	 * default), or the COUNT first. CommerceConnect does not say which; `onList`'s "between" runs
+	 * between them either way.
+	 */
+	listQueryOrder: 'select-first' | 'count-first' = 'select-first';
 
 	/** Writes answer 403 (a read-only user). */
 	readOnly = false;
@@ -414,6 +422,9 @@ export class CommerceConnectMock {
 		// A server that ignores the page number answers page 1 whatever was asked.
 		const page = paging.page > 1 && this.hostile.happens('ignorePage') ? 1 : paging.page;
 		// Rails runs the page's SELECT and the COUNT as two queries; things may change in between.
+		const countFirst = this.listQueryOrder === 'count-first';
+		const counted = countFirst ? matching().length : undefined;
+		if (countFirst) this.onList?.(request, 'between');
 		const selected = matching();
 		const ballast = this.ballastMatching(bounds);
 		const offset = (page - 1) * perPage;
@@ -428,9 +439,12 @@ export class CommerceConnectMock {
 		if (entries.length > 0 && this.hostile.happens('entryWithoutId')) {
 			entries.splice(Math.floor(entries.length / 2), 0, { url: 'https://cdn.example.com/broken.jpg' });
 		}
-		const changesBefore = this.changes.length;
-		this.onList?.(request, 'between');
-		const total = ballast + (this.changes.length === changesBefore ? selected.length : matching().length);
+		let total: number;
+		if (counted === undefined) {
+			const changesBefore = this.changes.length;
+			this.onList?.(request, 'between');
+			total = ballast + (this.changes.length === changesBefore ? selected.length : matching().length);
+		} else total = ballast + counted;
 		return json(200, {
 			page,
 			per_page: perPage,

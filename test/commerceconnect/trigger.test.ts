@@ -156,10 +156,12 @@ describe('CommerceConnect Trigger', () => {
 		tally.add(out);
 		mock.onList = undefined;
 		expect(edited).toBe(true);
-		// The burst's slice was paged (pages 2 and 3), restarted after the edit (page 1 again after
-		// page 2), and closed by a count check (per_page=1).
+		// The burst's slice was paged, restarted after the edit (page 1 again after page 2) and read
+		// through; its last page held the rows its new count leaves for it, so no count was asked
+		// again (per_page=1).
 		const sequence = mock.listRequests().map((r) => `${q(r, 'page')}/${q(r, 'per_page')}`);
-		expect(sequence.join(' ')).toMatch(/2\/100 1\/100 2\/100 3\/100 1\/1/);
+		expect(` ${sequence.join(' ')} `).toContain(' 1/100 2/100 1/100 2/100 3/100 ');
+		expect(sequence).not.toContain('1/1');
 		// Every item of the burst was emitted, none twice.
 		expect(new Set(ids(out))).toEqual(new Set(burst.map((i) => i.id)));
 		expect(tally.duplicates).toBe(0);
@@ -189,7 +191,7 @@ describe('CommerceConnect Trigger', () => {
 	/** The list requests of a slice (bounded on both sides, not a count check), as "from|to". */
 	const sliceOf = (r: MockRequest) => `${q(r, 'updated_time_from')}|${q(r, 'updated_time_to')}`;
 
-	it('reads a dense window as one slice paged under a count check: pages + 3 requests, each item once', async () => {
+	it('reads a dense window as one slice paged under a count check: pages + 2 requests, each item once', async () => {
 		const { items, harness } = denseBacklog();
 		const tally = new Tally();
 		tally.add(await harness.poll());
@@ -198,15 +200,15 @@ describe('CommerceConnect Trigger', () => {
 
 		const lists = mock.listRequests();
 		// The window's first request (no upper bound: the server's clock and a count), the slice's
-		// first page as its count before the pages, its 10 pages, the count check after the last.
-		expect(lists).toHaveLength(13);
+		// first page as its count before the pages, and its 10 pages: the last one holds the 100
+		// rows the count leaves for it, so the count is not asked again.
+		expect(lists).toHaveLength(12);
 		expect(q(lists[0], 'updated_time_to')).toBeNull();
 		const slice = sliceOf(lists[1]);
 		expect(lists.slice(1).every((r) => sliceOf(r) === slice)).toBe(true);
 		expect(lists.slice(1).map((r) => `${q(r, 'page')}/${q(r, 'per_page')}`)).toEqual([
 			'1/100',
 			...Array.from({ length: 10 }, (_, i) => `${i + 1}/100`),
-			'1/1',
 		]);
 		// The slice is in the past: it ends at the window's frozen bound, behind the settle lag.
 		expect(Date.parse(q(lists[1], 'updated_time_to')!)).toBeLessThanOrEqual(lists[0].at - SETTLE_MS + PAD_MS);
@@ -263,6 +265,63 @@ describe('CommerceConnect Trigger', () => {
 			expect(tally.duplicates).toBe(0);
 		},
 	);
+
+	it.each([
+		['the COUNT first: the last page comes up short', 'count-first', true],
+		['the SELECT first: the last page’s count changed', 'select-first', false],
+	] as const)(
+		'an item that leaves between the last page’s two queries is caught (%s), and nothing is lost',
+		async (_name, order, asksAgain) => {
+			mock.listQueryOrder = order;
+			const { items, harness } = denseBacklog(950);
+			const moved = items[42]; // on page 1: every later item shifts one place up
+			let edited = false;
+			mock.onList = (request, at) => {
+				// Page 10 of the paged slice (the last: 950 items), between its COUNT and its SELECT.
+				if (!edited && at === 'between' && q(request, 'page') === '10' && q(request, 'updated_time_to') !== null) {
+					edited = true;
+					mock.edit(moved.id, { description: 'v2' });
+				}
+			};
+			const tally = new Tally();
+			tally.add(await harness.poll());
+			mock.onList = undefined;
+			expect(edited).toBe(true);
+			const lists = mock.listRequests();
+			const last = lists.findIndex((r) => q(r, 'page') === '10');
+			// Count first: page 10 still counts 950 but holds 49 rows where 50 were due; the count,
+			// asked once more, has changed. Select first: page 10's own count says 949.
+			expect(q(lists[last + 1], 'per_page') === '1').toBe(asksAgain);
+			// Either way the slice is read again, narrower, from its start.
+			const again = lists.slice(last + 1).filter((r) => q(r, 'per_page') !== '1');
+			expect(q(again[0], 'updated_time_from')).toBe(q(lists[1], 'updated_time_from'));
+			expect(Date.parse(q(again[0], 'updated_time_to')!)).toBeLessThan(Date.parse(q(lists[1], 'updated_time_to')!));
+			expect(items.filter((i) => i !== moved && !tally.has(i.id, 1))).toEqual([]);
+			expect(tally.duplicates).toBe(0);
+
+			mock.server.advance(seconds(10));
+			tally.add(await harness.poll());
+			expect(tally.has(moved.id, 2)).toBe(true);
+			expect(tally.duplicates).toBe(0);
+		},
+	);
+
+	it('a server whose pages hold more rows than its count is asked the count again, and the trigger moves on', async () => {
+		const { items, harness } = denseBacklog(950);
+		// Every answer carries one broken entry (no id) that its count leaves out.
+		mock.hostile.rates = { random: () => 0.5, ignorePage: 0, entryWithoutId: 1 };
+		const tally = new Tally();
+		tally.add(await harness.poll());
+		mock.hostile.rates = undefined;
+		// The paged slice's last page held a row more than the count leaves for it: the count was
+		// asked again, was unchanged, and the slice was done.
+		const lists = mock.listRequests();
+		const last = lists.findIndex((r) => q(r, 'page') === '10');
+		expect(q(lists[last + 1], 'per_page')).toBe('1');
+		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
+		expect(tally.duplicates).toBe(0);
+		expect(await harness.poll()).toBeNull();
+	});
 
 	it('with a per-poll cap below a few pages, reads one-page slices only (no paging across polls)', async () => {
 		const { items, harness } = denseBacklog(600, 100);

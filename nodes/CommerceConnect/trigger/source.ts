@@ -29,9 +29,10 @@ import { type CommerceConnectClient, MAX_LIST_PAGES } from '../transport';
  *   counts of the answers before it). A slice that fits one page is complete in one request;
  * - a slice in the past can only lose items (edits move them to the present), so it may also be
  *   paged, holding its count: the count is taken before the first page (the answer that showed
- *   the slice too full for one page), checked on every page and once more after the last; an
- *   unchanged count proves no item left and no page shifted. That costs two requests more than
- *   its pages, so it is done only for slices of several pages ({@link MIN_PAGED_PAGES}) that the
+ *   the slice too full for one page) and checked on every page; the last page must hold exactly
+ *   the rows that count leaves for it (else the count is asked once more). An unchanged count
+ *   proves no item left and no page shifted. That costs one request more than its pages, so it
+ *   is done only for slices of several pages ({@link MIN_PAGED_PAGES}) that the
  *   rest of the per-poll cap can take, and never for more than {@link MAX_SLICE_PAGES} pages;
  *   a slice between one page and that is asked again narrower, down to one second, which is
  *   paged whatever its size. A changed count narrows a longer slice (the narrower slices are read
@@ -40,8 +41,8 @@ import { type CommerceConnectClient, MAX_LIST_PAGES } from '../transport';
  *
  * Sizing. With `per_page` = 100 the fewest requests for N items are ⌈N / 100⌉. A slice read in
  * one request costs one request for at most 99 items, so single-page slices aim at
- * {@link FILL} of a page (a little growth still fits); a paged slice costs its pages + 2, so
- * paged slices aim at {@link AIM_PAGES} pages, where the two extra requests weigh little.
+ * {@link FILL} of a page (a little growth still fits); a paged slice costs its pages + 1 (the
+ * answer that counted it), so paged slices aim at {@link AIM_PAGES} pages, where it weighs little.
  * Either way the length comes from the density of the last answer, over its whole query (the
  * padding seconds included), and grows at most {@link MAX_GROWTH}-fold at once.
  *
@@ -65,7 +66,7 @@ export const EVERYTHING_SINCE = Date.UTC(2000, 0, 1);
 export const FILL = 0.85;
 /** A paged slice is aimed at this many pages (when the rest of the per-poll cap takes them). */
 export const AIM_PAGES = 40;
-/** A slice is paged only from this many pages: below, two extra requests cost more than slicing. */
+/** A slice is paged only from this many pages; shorter ones are split into one-page slices, which hold no count across requests. */
 export const MIN_PAGED_PAGES = 5;
 /** A slice longer than one second is never paged beyond this many pages (what a restart can cost). */
 export const MAX_SLICE_PAGES = 100;
@@ -344,9 +345,15 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		if (pg.page < answer.totalPages && answer.rows > 0) {
 			return result(fresh, { ...cp, win: { ...win, pg: { ...pg, page: pg.page + 1 } } }, false, floor);
 		}
-		// Last page read: the count must still be the one taken before the first page.
-		const check = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, 1, 1);
-		if (check.totalEntries !== pg.total) return result(fresh, restart(check.totalEntries), false, floor);
+		// Last page read: the slice must still hold the count taken before the first page. Its rows
+		// say so without another request: a past slice only loses items, so a last page with exactly
+		// the rows that count leaves for it was read from an unchanged slice, and so was every page
+		// before it. A last page short of them (an item left between this page's COUNT and its
+		// SELECT, or a server whose rows and count disagree) is settled by asking the count once more.
+		if (answer.rows !== pg.total - (pg.page - 1) * answer.perPage) {
+			const check = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, 1, 1);
+			if (check.totalEntries !== pg.total) return result(fresh, restart(check.totalEntries), false, floor);
+		}
 		this.loops.delete(pg.end);
 		const span = this.spanFor(
 			seconds + 2,
@@ -366,8 +373,8 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 	}
 
 	/**
-	 * Whether a slice of `count` items is paged rather than split: several pages, so the two extra
-	 * requests weigh little, and no more than {@link MAX_SLICE_PAGES} (what a restart may cost);
+	 * Whether a slice of `count` items is paged rather than split: several pages, so the extra
+	 * request weighs little, and no more than {@link MAX_SLICE_PAGES} (what a restart may cost);
 	 * only while the rest of this poll's cap takes several pages (with a small per-poll cap, every
 	 * slice is one page). A paged slice may be finished by the next poll.
 	 */
