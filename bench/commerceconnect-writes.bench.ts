@@ -1,4 +1,5 @@
 import { CommerceConnectMock } from '../sandbox/commerceconnect';
+import { seededRandom } from '../sandbox/random';
 import { runInChild } from './child/fork';
 import { loadAverage } from './memory';
 import { ms, report } from './report';
@@ -17,6 +18,13 @@ import type { WritesFigures, WritesJob } from './writes-client';
  * media item was written once.
  */
 const latency = Number(process.env.BENCH_LATENCY_MS ?? 50);
+/**
+ * BENCH_LATENCY_JITTER_MS=10: each answer takes 40–60 ms (evenly spread, seeded) instead of
+ * exactly 50. With every answer exactly as long, the requests of a run march in lockstep — ten
+ * answers arrive together and wait for each other's CPU — which a real network does not do.
+ */
+const jitter = Number(process.env.BENCH_LATENCY_JITTER_MS ?? 0);
+const latencyText = jitter > 0 ? `${latency} ± ${jitter} ms latency` : `${latency} ms latency`;
 const PRODUCTS = Number(process.env.BENCH_WRITES_PRODUCTS ?? 200);
 const PER_PRODUCT = Number(process.env.BENCH_WRITES_PER_PRODUCT ?? 5);
 const SETTINGS: Array<number | undefined> = [1, undefined, 20];
@@ -36,6 +44,7 @@ describe('CommerceConnect writes in parallel', () => {
 		// Every run starts from an empty catalogue: Sync's scan reads the same few pages each time.
 		mock.items.clear();
 		mock.server.latencyMs = latency;
+		if (jitter > 0) mock.server.latencyJitter = { spreadMs: jitter, random: seededRandom(16) };
 		mock.server.resetLog();
 		mock.server.maxInFlight = 0;
 		try {
@@ -55,16 +64,30 @@ describe('CommerceConnect writes in parallel', () => {
 			expect(figures.errors).toBe(0);
 			expect(created).toBe(PRODUCTS * PER_PRODUCT);
 			expect(new Set(stored.map((item) => item.url)).size).toBe(PRODUCTS * PER_PRODUCT);
-			return { ...figures, requests: mock.server.requests.length, maxInFlight: mock.server.maxInFlight };
+			return {
+				...figures,
+				requests: mock.server.requests.length,
+				maxInFlight: mock.server.maxInFlight,
+				// Over the measured run only (its last `elapsed` ms), not the warm-up before it.
+				meanInFlight: mock.server.meanInFlight(figures.elapsed),
+			};
 		} finally {
 			mock.server.latencyMs = 0;
+			mock.server.latencyJitter = undefined;
 		}
 	}
 
 	it.each(['create', 'syncProductMedia'] as const)(
 		`%s: ${(PRODUCTS * PER_PRODUCT).toLocaleString('en')} media, one at a time vs the default vs 20`,
 		async (operation) => {
-			const rows: Array<{ label: string; elapsed: number; requests: number; maxInFlight: number }> = [];
+			const rows: Array<{
+				label: string;
+				elapsed: number;
+				cpuMs: number;
+				requests: number;
+				maxInFlight: number;
+				meanInFlight: number;
+			}> = [];
 			for (const concurrency of SETTINGS) {
 				const figures = await measure(operation, concurrency, `${operation}-${concurrency ?? 'default'}`);
 				rows.push({
@@ -79,11 +102,11 @@ describe('CommerceConnect writes in parallel', () => {
 					? `Create, ${PRODUCTS * PER_PRODUCT} input items (${PRODUCTS} products × ${PER_PRODUCT})`
 					: `Sync Product Media, ${PRODUCTS} input items × ${PER_PRODUCT} media (initial import, whole run incl. the scan)`;
 			report(
-				`\nCommerceConnect ${title}, ${latency} ms latency, n8n in a process of its own (load average ${loadAverage()}):`,
+				`\nCommerceConnect ${title}, ${latencyText}, n8n in a process of its own (load average ${loadAverage()}):`,
 			);
 			for (const row of rows) {
 				report(
-					`  Concurrency ${row.label.padEnd(18)} ${ms(row.elapsed).padStart(9)}, ${row.requests} requests (warm-up included), at most ${row.maxInFlight} in flight${row === serial ? '' : `: ${(serial.elapsed / row.elapsed).toFixed(1)}x faster than one at a time`}`,
+					`  Concurrency ${row.label.padEnd(18)} ${ms(row.elapsed).padStart(9)}, ${row.requests} requests (warm-up included), at most ${row.maxInFlight} in flight, ${row.meanInFlight.toFixed(1)} on average, n8n CPU ${(row.cpuMs / (PRODUCTS * PER_PRODUCT)).toFixed(2)} ms per media item${row === serial ? '' : `: ${(serial.elapsed / row.elapsed).toFixed(1)}x faster than one at a time`}`,
 				);
 			}
 			expect(others.length).toBe(2);

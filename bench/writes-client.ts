@@ -30,6 +30,8 @@ export interface WritesJob {
 
 export interface WritesFigures {
 	elapsed: number;
+	/** CPU time of n8n's process (user + system) over the measured run, in ms. */
+	cpuMs: number;
 	outputItems: number;
 	errors: number;
 }
@@ -72,6 +74,7 @@ async function write(job: WritesJob, products: number[]): Promise<WritesFigures>
 		};
 	}
 	const started = performance.now();
+	const cpuBefore = process.cpuUsage();
 	const result = await executeNode(
 		{
 			type: 'commerceConnect',
@@ -81,8 +84,14 @@ async function write(job: WritesJob, products: number[]): Promise<WritesFigures>
 		input,
 	);
 	const elapsed = performance.now() - started;
+	const cpu = process.cpuUsage(cpuBefore);
 	const out = result.output[0];
-	return { elapsed, outputItems: out.length, errors: out.filter((item) => item.json.error !== undefined).length };
+	return {
+		elapsed,
+		cpuMs: (cpu.user + cpu.system) / 1000,
+		outputItems: out.length,
+		errors: out.filter((item) => item.json.error !== undefined).length,
+	};
 }
 
 async function run(job: WritesJob): Promise<WritesFigures> {

@@ -1,5 +1,6 @@
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 
 import { worldClock } from './clock';
 
@@ -63,6 +64,12 @@ export class MockServer {
 	latencyMs = 0;
 
 	/**
+	 * Spreads {@link latencyMs} evenly over ± `spreadMs` (mean unchanged), as round trips vary on a
+	 * real network; without it every answer takes exactly `latencyMs`.
+	 */
+	latencyJitter?: { spreadMs: number; random: () => number };
+
+	/**
 	 * Simulated time every answer takes, in ms: the clock moves on by this much per request instead
 	 * of the answer waiting. With the test's real clock stopped, a poll's time budget then runs out
 	 * after the same requests on any machine, however busy.
@@ -88,6 +95,9 @@ export class MockServer {
 	inFlight = 0;
 
 	maxInFlight = 0;
+
+	/** Each change of {@link inFlight} since the log was reset: [real time in ms, requests in flight after it]. */
+	private readonly inFlightChanges: Array<[number, number]> = [];
 
 	/**
 	 * Optional: reads the body of some requests as a stream instead of keeping it in memory (a
@@ -181,6 +191,7 @@ export class MockServer {
 		this.requests.length = 0;
 		this.abortedRequests.length = 0;
 		this.maxInFlight = this.inFlight;
+		this.inFlightChanges.length = 0;
 	}
 
 	private takeFault(request: MockRequest): Fault | undefined {
@@ -242,16 +253,16 @@ export class MockServer {
 			...(consuming ? { consumed } : {}),
 		};
 		this.requests.push(request);
-		this.inFlight++;
+		this.countInFlight(+1);
 		this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
 		const untrack = this.track?.(request);
 		res.on('close', () => {
-			this.inFlight--;
+			this.countInFlight(-1);
 			untrack?.();
 		});
 		if (this.hold) await this.hold(request);
 
-		if (this.latencyMs > 0) await this.delay(this.latencyMs);
+		if (this.latencyMs > 0) await this.delay(this.latency());
 		if (this.answerTimeMs > 0) this.advance(this.answerTimeMs);
 		const fault = this.takeFault(request);
 		if (fault) {
@@ -334,6 +345,35 @@ export class MockServer {
 			this.timers.delete(timer);
 			if (!res.writableFinished) this.abandoned++;
 		});
+	}
+
+	/**
+	 * How many requests were in flight on average over the last `windowMs` before the last answer
+	 * (from the first request after the log was reset when omitted): how much of a client's allowed
+	 * concurrency it kept busy.
+	 */
+	meanInFlight(windowMs?: number): number {
+		const changes = this.inFlightChanges;
+		if (changes.length < 2) return 0;
+		const end = changes[changes.length - 1][0];
+		const start = windowMs === undefined ? changes[0][0] : Math.max(changes[0][0], end - windowMs);
+		let area = 0;
+		for (let i = 1; i < changes.length; i++) {
+			const [from, count] = [Math.max(start, changes[i - 1][0]), changes[i - 1][1]];
+			if (changes[i][0] > from) area += count * (changes[i][0] - from);
+		}
+		return end > start ? area / (end - start) : 0;
+	}
+
+	private countInFlight(change: 1 | -1): void {
+		this.inFlight += change;
+		this.inFlightChanges.push([performance.now(), this.inFlight]);
+	}
+
+	private latency(): number {
+		const jitter = this.latencyJitter;
+		if (!jitter) return this.latencyMs;
+		return Math.max(0, this.latencyMs + (jitter.random() * 2 - 1) * jitter.spreadMs);
 	}
 
 	private delay(ms: number): Promise<void> {
