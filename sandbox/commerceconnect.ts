@@ -380,8 +380,11 @@ export class CommerceConnectMock {
 		return (from === undefined || value > from) && (to === undefined || value < to);
 	}
 
-	/** Misbehaviour at random, for soaks: list answers that ignore the page number, and pages with an entry that has no id. */
-	readonly hostile = new Misbehaviour<'ignorePage' | 'entryWithoutId'>();
+	/**
+	 * Misbehaviour at random, for soaks: list answers that ignore the page number, pages with an
+	 * entry that has no id, and a `total_pages` one short of what `total_entries` makes.
+	 */
+	readonly hostile = new Misbehaviour<'ignorePage' | 'entryWithoutId' | 'fewerPages'>();
 
 	private list(request: MockRequest): MockReply {
 		this.onList?.(request, 'before');
@@ -448,7 +451,10 @@ export class CommerceConnectMock {
 		return json(200, {
 			page,
 			per_page: perPage,
-			total_pages: Math.ceil(total / perPage),
+			total_pages: Math.max(
+				0,
+				Math.ceil(total / perPage) - (total > perPage && this.hostile.happens('fewerPages') ? 1 : 0),
+			),
 			total_entries: total,
 			entries,
 		});

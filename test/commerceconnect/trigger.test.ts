@@ -309,7 +309,7 @@ describe('CommerceConnect Trigger', () => {
 	it('a server whose pages hold more rows than its count is asked the count again, and the trigger moves on', async () => {
 		const { items, harness } = denseBacklog(950);
 		// Every answer carries one broken entry (no id) that its count leaves out.
-		mock.hostile.rates = { random: () => 0.5, ignorePage: 0, entryWithoutId: 1 };
+		mock.hostile.rates = { random: () => 0.5, ignorePage: 0, entryWithoutId: 1, fewerPages: 0 };
 		const tally = new Tally();
 		tally.add(await harness.poll());
 		mock.hostile.rates = undefined;
@@ -318,6 +318,29 @@ describe('CommerceConnect Trigger', () => {
 		const lists = mock.listRequests();
 		const last = lists.findIndex((r) => q(r, 'page') === '10');
 		expect(q(lists[last + 1], 'per_page')).toBe('1');
+		// …and says so in n8n's log.
+		expect(
+			logLines.some((l) =>
+				/changed media items from .* are counted as 950, but page 10, the last, held 51 entries where 50 were due/.test(
+					l.message,
+				),
+			),
+		).toBe(true);
+		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
+		expect(tally.duplicates).toBe(0);
+		expect(await harness.poll()).toBeNull();
+	});
+
+	it('pages on by the count when the server claims fewer pages than its count makes, and loses nothing', async () => {
+		const { items, harness } = denseBacklog(950);
+		// Every answer of more than a page says total_pages is one less than total_entries makes.
+		mock.hostile.rates = { random: () => 0.5, ignorePage: 0, entryWithoutId: 0, fewerPages: 1 };
+		const tally = new Tally();
+		tally.add(await harness.poll());
+		mock.hostile.rates = undefined;
+		expect(mock.hostile.counts.fewerPages).toBeGreaterThan(0);
+		const pages = mock.listRequests().filter((r) => q(r, 'updated_time_to') !== null && q(r, 'per_page') === '100');
+		expect(pages.map((r) => q(r, 'page'))).toContain('10');
 		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
 		expect(tally.duplicates).toBe(0);
 		expect(await harness.poll()).toBeNull();

@@ -7,7 +7,8 @@ import { type SoakResult, formatResult, formatTable } from './types';
  * (429 with Retry-After, 500/503, truncated bodies, malformed JSON/XML, dropped connections, and
  * on 1 % of polls a slow or drip-fed answer that runs into the poll budget), a hostile mix at
  * 0.5 % each (a redirect to another origin carrying the key, a Date from 2100; PantherMedia and
- * CommerceConnect also ignore the cursor or page and serve an unreadable row, 1 % each) and
+ * CommerceConnect also ignore the cursor or page and serve an unreadable row, and CommerceConnect
+ * claims fewer pages than its count makes, 1 % each) and
  * restarts between polls. The runs are each provider's (test/soak/adapters/), in the registry's
  * order (sandbox/providers.ts).
  * SOAK_POLLS (default 5,000) and SOAK_MAX_SECONDS per scenario (default 120) bound it; a

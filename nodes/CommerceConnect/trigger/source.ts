@@ -106,6 +106,9 @@ export interface CcSourceOptions {
 
 const sec = (ms: number) => Math.floor(ms / 1000) * 1000;
 
+/** A slice bound (whole seconds) as in warnings: 2026-11-30T18:00:00Z. */
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
 /** Canonical JSON (sorted keys), so the same entry always hashes the same. */
 function canonical(value: unknown): string {
 	if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
@@ -342,7 +345,9 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 
 		const fresh = this.fresh(answer.entries, pg.end + PAD_MS + 1000, context);
 		if (fresh.length > context.maxItems) return result(fresh.slice(0, context.maxItems), cp, false, floor);
-		if (pg.page < answer.totalPages && answer.rows > 0) {
+		// The count says how many pages there are: a server that claims fewer is paged on.
+		const pages = Math.max(answer.totalPages, Math.ceil(pg.total / answer.perPage));
+		if (pg.page < pages && answer.rows > 0) {
 			return result(fresh, { ...cp, win: { ...win, pg: { ...pg, page: pg.page + 1 } } }, false, floor);
 		}
 		// Last page read: the slice must still hold the count taken before the first page. Its rows
@@ -350,9 +355,14 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		// the rows that count leaves for it was read from an unchanged slice, and so was every page
 		// before it. A last page short of them (an item left between this page's COUNT and its
 		// SELECT, or a server whose rows and count disagree) is settled by asking the count once more.
-		if (answer.rows !== pg.total - (pg.page - 1) * answer.perPage) {
+		const due = pg.total - (pg.page - 1) * answer.perPage;
+		if (answer.rows !== due) {
 			const check = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, 1, 1);
 			if (check.totalEntries !== pg.total) return result(fresh, restart(check.totalEntries), false, floor);
+			// The count held, yet the pages do not add up to it: nothing more can be read of this slice.
+			this.client.http.warn(
+				`the ${this.what} from ${iso(win.pos)} to ${iso(pg.end)} are counted as ${pg.total}, but page ${pg.page}, the last, held ${answer.rows} entries where ${Math.max(0, due)} were due; the trigger moves on`,
+			);
 		}
 		this.loops.delete(pg.end);
 		const span = this.spanFor(

@@ -94,7 +94,12 @@ export const commerceConnectSoak: SoakAdapter<CommerceConnectSoakOptions> = {
 				credentials: credentialsFor('commerceconnect', mock),
 			},
 			beginFaults() {
-				mock.hostile.rates = { random: seededRandom(run.seed + 5), ignorePage: 0.01, entryWithoutId: 0.01 };
+				mock.hostile.rates = {
+					random: seededRandom(run.seed + 5),
+					ignorePage: 0.01,
+					entryWithoutId: 0.01,
+					fewerPages: 0.01,
+				};
 				// Other users edit items while the trigger reads: an item of the very range being paged.
 				mock.onList = (request) => {
 					if (run.activatedAt === undefined || request.query.get('page') === '1' || random() < 0.5) return;
