@@ -80,14 +80,7 @@ describe('CommerceConnect writes in parallel', () => {
 	it.each(['create', 'syncProductMedia'] as const)(
 		`%s: ${(PRODUCTS * PER_PRODUCT).toLocaleString('en')} media, one at a time vs the default vs 20`,
 		async (operation) => {
-			const rows: Array<{
-				label: string;
-				elapsed: number;
-				cpuMs: number;
-				requests: number;
-				maxInFlight: number;
-				meanInFlight: number;
-			}> = [];
+			const rows: Array<Awaited<ReturnType<typeof measure>> & { label: string }> = [];
 			for (const concurrency of SETTINGS) {
 				const figures = await measure(operation, concurrency, `${operation}-${concurrency ?? 'default'}`);
 				rows.push({

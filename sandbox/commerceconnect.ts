@@ -429,6 +429,7 @@ export class CommerceConnectMock {
 		const counted = countFirst ? matching().length : undefined;
 		if (countFirst) this.onList?.(request, 'between');
 		const selected = matching();
+		const changesAtSelect = this.changes.length;
 		const ballast = this.ballastMatching(bounds);
 		const offset = (page - 1) * perPage;
 		const entries: Array<Record<string, unknown>> = [];
@@ -442,12 +443,10 @@ export class CommerceConnectMock {
 		if (entries.length > 0 && this.hostile.happens('entryWithoutId')) {
 			entries.splice(Math.floor(entries.length / 2), 0, { url: 'https://cdn.example.com/broken.jpg' });
 		}
-		let total: number;
-		if (counted === undefined) {
-			const changesBefore = this.changes.length;
-			this.onList?.(request, 'between');
-			total = ballast + (this.changes.length === changesBefore ? selected.length : matching().length);
-		} else total = ballast + counted;
+		if (!countFirst) this.onList?.(request, 'between');
+		// The COUNT: taken before the SELECT, or after it (counted again only if something changed).
+		const total =
+			ballast + (counted ?? (this.changes.length === changesAtSelect ? selected.length : matching().length));
 		return json(200, {
 			page,
 			per_page: perPage,

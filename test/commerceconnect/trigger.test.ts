@@ -6,7 +6,7 @@ import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertion
 import { useRealClock } from '../harness/clock';
 import { PollHarness, logLines } from '../harness/n8n';
 import { useFreshMock } from '../harness/servers';
-import { CommerceConnectMock } from '../../sandbox/commerceconnect';
+import { CommerceConnectMock, type StoredItem } from '../../sandbox/commerceconnect';
 import type { MockRequest } from '../../sandbox/server';
 
 type Out = INodeExecutionData[][] | null;
@@ -191,6 +191,29 @@ describe('CommerceConnect Trigger', () => {
 	/** The list requests of a slice (bounded on both sides, not a count check), as "from|to". */
 	const sliceOf = (r: MockRequest) => `${q(r, 'updated_time_from')}|${q(r, 'updated_time_to')}`;
 
+	/** `again` reads the paged slice whose count `counted` gave again, narrower, from its start. */
+	function expectReadAgainNarrower(counted: MockRequest, again: MockRequest) {
+		expect(q(again, 'updated_time_from')).toBe(q(counted, 'updated_time_from'));
+		expect(Date.parse(q(again, 'updated_time_to')!)).toBeLessThan(Date.parse(q(counted, 'updated_time_to')!));
+	}
+
+	/**
+	 * After `moved` left a paged dense backlog while it was read: every other item was emitted, none
+	 * twice, and the moved item's new version comes with the next window.
+	 */
+	async function expectMovedItemInNextWindow(
+		backlog: ReturnType<typeof denseBacklog>,
+		moved: StoredItem,
+		tally: Tally,
+	) {
+		expect(backlog.items.filter((i) => i !== moved && !tally.has(i.id, 1))).toEqual([]);
+		expect(tally.duplicates).toBe(0);
+		mock.server.advance(seconds(10));
+		tally.add(await backlog.harness.poll());
+		expect(tally.has(moved.id, 2)).toBe(true);
+		expect(tally.duplicates).toBe(0);
+	}
+
 	it('reads a dense window as one slice paged under a count check: pages + 2 requests, each item once', async () => {
 		const { items, harness } = denseBacklog();
 		const tally = new Tally();
@@ -223,8 +246,8 @@ describe('CommerceConnect Trigger', () => {
 	] as const)(
 		'narrows a paged slice when an item leaves it meanwhile (%s), and loses nothing',
 		async (_name, phase, page) => {
-			const { items, harness } = denseBacklog();
-			const moved = items[42]; // on page 1 of the slice: every later item shifts one place up
+			const backlog = denseBacklog();
+			const moved = backlog.items[42]; // on page 1 of the slice: every later item shifts one place up
 			let edited = false;
 			let firstPageAnswers = 0;
 			mock.onList = (request, at) => {
@@ -238,13 +261,9 @@ describe('CommerceConnect Trigger', () => {
 				}
 			};
 			const tally = new Tally();
-			tally.add(await harness.poll());
+			tally.add(await backlog.harness.poll());
 			mock.onList = undefined;
 			expect(edited).toBe(true);
-			// Every item that stayed is emitted (the moved one's first version may be, if its page was
-			// kept before the count changed: it was replaced before the slice was read through).
-			expect(items.filter((i) => i !== moved && !tally.has(i.id, 1))).toEqual([]);
-			expect(tally.duplicates).toBe(0);
 
 			// After the count changed, the slice was not paged on: it was read again in narrower slices
 			// from its start.
@@ -255,14 +274,11 @@ describe('CommerceConnect Trigger', () => {
 			const after = lists.slice(changed + 1).filter((r) => q(r, 'updated_time_to') !== null);
 			expect(after.length).toBeGreaterThan(0);
 			expect(after.some((r) => sliceOf(r) === slice)).toBe(false);
-			expect(q(after[0], 'updated_time_from')).toBe(q(lists[1], 'updated_time_from'));
-			expect(Date.parse(q(after[0], 'updated_time_to')!)).toBeLessThan(Date.parse(q(lists[1], 'updated_time_to')!));
+			expectReadAgainNarrower(lists[1], after[0]);
 
-			// The moved item's new version comes with the next window.
-			mock.server.advance(seconds(10));
-			tally.add(await harness.poll());
-			expect(tally.has(moved.id, 2)).toBe(true);
-			expect(tally.duplicates).toBe(0);
+			// Every item that stayed is emitted (the moved one's first version may be, if its page was
+			// kept before the count changed: it was replaced before the slice was read through).
+			await expectMovedItemInNextWindow(backlog, moved, tally);
 		},
 	);
 
@@ -273,8 +289,8 @@ describe('CommerceConnect Trigger', () => {
 		'an item that leaves between the last page’s two queries is caught (%s), and nothing is lost',
 		async (_name, order, asksAgain) => {
 			mock.listQueryOrder = order;
-			const { items, harness } = denseBacklog(950);
-			const moved = items[42]; // on page 1: every later item shifts one place up
+			const backlog = denseBacklog(950);
+			const moved = backlog.items[42]; // on page 1: every later item shifts one place up
 			let edited = false;
 			mock.onList = (request, at) => {
 				// Page 10 of the paged slice (the last: 950 items), between its COUNT and its SELECT.
@@ -284,7 +300,7 @@ describe('CommerceConnect Trigger', () => {
 				}
 			};
 			const tally = new Tally();
-			tally.add(await harness.poll());
+			tally.add(await backlog.harness.poll());
 			mock.onList = undefined;
 			expect(edited).toBe(true);
 			const lists = mock.listRequests();
@@ -294,15 +310,8 @@ describe('CommerceConnect Trigger', () => {
 			expect(q(lists[last + 1], 'per_page') === '1').toBe(asksAgain);
 			// Either way the slice is read again, narrower, from its start.
 			const again = lists.slice(last + 1).filter((r) => q(r, 'per_page') !== '1');
-			expect(q(again[0], 'updated_time_from')).toBe(q(lists[1], 'updated_time_from'));
-			expect(Date.parse(q(again[0], 'updated_time_to')!)).toBeLessThan(Date.parse(q(lists[1], 'updated_time_to')!));
-			expect(items.filter((i) => i !== moved && !tally.has(i.id, 1))).toEqual([]);
-			expect(tally.duplicates).toBe(0);
-
-			mock.server.advance(seconds(10));
-			tally.add(await harness.poll());
-			expect(tally.has(moved.id, 2)).toBe(true);
-			expect(tally.duplicates).toBe(0);
+			expectReadAgainNarrower(lists[1], again[0]);
+			await expectMovedItemInNextWindow(backlog, moved, tally);
 		},
 	);
 

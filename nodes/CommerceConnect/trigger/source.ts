@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
+import { toIsoSeconds } from '../../shared/dates';
 import { PageLoop } from '../../shared/paging';
 import { type Report, inFuture, integerOf, numberOf, record, watermarkAndFloor } from '../../shared/sync/restore';
 import type { Candidate, Checkpoint, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
@@ -105,9 +106,6 @@ export interface CcSourceOptions {
 }
 
 const sec = (ms: number) => Math.floor(ms / 1000) * 1000;
-
-/** A slice bound (whole seconds) as in warnings: 2026-11-30T18:00:00Z. */
-const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
 
 /** Canonical JSON (sorted keys), so the same entry always hashes the same. */
 function canonical(value: unknown): string {
@@ -361,7 +359,7 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 			if (check.totalEntries !== pg.total) return result(fresh, restart(check.totalEntries), false, floor);
 			// The count held, yet the pages do not add up to it: nothing more can be read of this slice.
 			this.client.http.warn(
-				`the ${this.what} from ${iso(win.pos)} to ${iso(pg.end)} are counted as ${pg.total}, but page ${pg.page}, the last, held ${answer.rows} entries where ${Math.max(0, due)} were due; the trigger moves on`,
+				`the ${this.what} from ${toIsoSeconds(win.pos)} to ${toIsoSeconds(pg.end)} are counted as ${pg.total}, but page ${pg.page}, the last, held ${answer.rows} entries where ${Math.max(0, due)} were due; the trigger moves on`,
 			);
 		}
 		this.loops.delete(pg.end);
