@@ -3,6 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { NodeOperationError } from 'n8n-workflow';
 
 import { type Attempt, settle } from './attempt';
+import { rememberParameters } from './rememberedParameters';
 import { asNodeError } from './transport/errors';
 
 type ItemResult = INodeExecutionData[] | IDataObject[] | IDataObject;
@@ -318,25 +319,41 @@ export async function routeOperations<Client>(
 		return entry;
 	};
 	const parallel = sharedParallelEntry(ctx, find);
-	let concurrency: ItemConcurrency | undefined;
-	if (parallel) {
-		const limit = parallel.concurrency.call(ctx);
-		if (limit > 1) {
-			options.onConcurrency?.(limit);
-			const key = parallel.key;
-			concurrency = {
-				limit,
-				...(key ? { key: async (itemIndex: number) => await key.call(ctx, client, itemIndex) } : {}),
-			};
-		}
-		if (parallel.finishAll) concurrency = { limit: 1, ...concurrency, finishAll: true };
-	}
-	return await forEachItem(
-		ctx,
-		async (itemIndex) => {
+	if (!parallel) {
+		return await forEachItem(ctx, async (itemIndex) => {
 			const entry = find(itemIndex);
 			const execute = typeof entry === 'function' ? entry : entry.execute;
 			return await execute.call(ctx, client, itemIndex);
+		});
+	}
+	let concurrency: ItemConcurrency | undefined;
+	// An item's run reads again what its key read: it takes those values (rememberedParameters.ts).
+	let runContext = ctx;
+	let forget: (itemIndex: number) => void = () => undefined;
+	const limit = parallel.concurrency.call(ctx);
+	if (limit > 1) {
+		options.onConcurrency?.(limit);
+		const key = parallel.key;
+		if (key) {
+			const remembered = rememberParameters(ctx);
+			runContext = remembered.context;
+			forget = remembered.forget;
+		}
+		concurrency = {
+			limit,
+			...(key ? { key: async (itemIndex: number) => await key.call(runContext, client, itemIndex) } : {}),
+		};
+	}
+	if (parallel.finishAll) concurrency = { limit: 1, ...concurrency, finishAll: true };
+	// Every item runs this operation (sharedParallelEntry read each item's resource and operation).
+	return await forEachItem(
+		ctx,
+		async (itemIndex) => {
+			try {
+				return await parallel.execute.call(runContext, client, itemIndex);
+			} finally {
+				forget(itemIndex);
+			}
 		},
 		concurrency,
 	);

@@ -1,4 +1,4 @@
-import type { INodeExecutionData } from 'n8n-workflow';
+import { type INodeExecutionData, WorkflowExpression } from 'n8n-workflow';
 
 import { caught, recordSleeps } from '../harness/assertions';
 import { logLines } from '../harness/n8n';
@@ -187,6 +187,58 @@ describe('CommerceConnect node: items side by side', () => {
 		expect(logLines.some((line) => /asked to wait 3 s \(Retry-After\)/.test(line.message))).toBe(true);
 	});
 
+	/** How often n8n worked out each of these expressions (a spy that calls through). */
+	function countEvaluations() {
+		const spy = jest.spyOn(WorkflowExpression.prototype, 'getParameterValue');
+		return {
+			of: (expression: string) => spy.mock.calls.filter(([value]) => value === expression).length,
+			restore: () => spy.mockRestore(),
+		};
+	}
+
+	it('an item’s run takes the values its key was worked out from: each expression once per item', async () => {
+		const evaluations = countEvaluations();
+		try {
+			const products = [300, 1000, 300, 1001, 1002, 1003];
+			await create(createItems(products), 4);
+			expect(
+				creates()
+					.map((r) => bodyOf(r).product_id)
+					.sort(),
+			).toEqual([...products].sort());
+			// Read by the item's key (which product it touches) and again by its run: once.
+			expect(evaluations.of('={{ $json.product }}')).toBe(products.length);
+			// Read by the run only.
+			expect(evaluations.of('={{ $json.url }}')).toBe(products.length);
+
+			const seeded = [0, 1, 2].map((i) =>
+				mock.seed({ url: `https://cdn.example.com/1000/k${i}.jpg`, product_id: 1000 }),
+			);
+			const ids = seeded.map((item) => ({ json: { id: item.id } }));
+			await runNode(
+				mock,
+				baseUrl,
+				{
+					operation: 'update',
+					mediaItemId: '={{ $json.id }}',
+					updateFields: { description: 'kept' },
+					options: { concurrency: 4 },
+				},
+				ids,
+			);
+			await runNode(
+				mock,
+				baseUrl,
+				{ operation: 'delete', mediaItemId: '={{ $json.id }}', options: { concurrency: 4 } },
+				ids,
+			);
+			expect(evaluations.of('={{ $json.id }}')).toBe(2 * seeded.length);
+			expect(mock.items.size).toBe(products.length);
+		} finally {
+			evaluations.restore();
+		}
+	});
+
 	it('Update: two updates of one media item keep their order; the last one wins', async () => {
 		const item = mock.seed({ url: 'https://cdn.example.com/300/u.jpg', product_id: 300 });
 		const others = Array.from({ length: 6 }, (_, i) =>
@@ -292,6 +344,20 @@ describe('CommerceConnect node: Sync Product Media side by side', () => {
 		const second = await sync(input);
 		expect(mock.writes()).toEqual([]);
 		expect(json(second).every((r) => r.unchanged === 5 && r.created === 0)).toBe(true);
+	});
+
+	it('works each product’s ID out once, for its key and its run', async () => {
+		const spy = jest.spyOn(WorkflowExpression.prototype, 'getParameterValue');
+		try {
+			const input = [1000, 1001, 1002, 1003, 1004].map((product) => ({
+				json: { product, media: mediaOf(product, 2) },
+			}));
+			await sync(input, 4);
+			expect(spy.mock.calls.filter(([value]) => value === '={{ $json.product }}')).toHaveLength(input.length);
+			expect(mock.items.size).toBe(10);
+		} finally {
+			spy.mockRestore();
+		}
 	});
 
 	it('updates and deletes of one product run side by side; the report lists them in plan order', async () => {

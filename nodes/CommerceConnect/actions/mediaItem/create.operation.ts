@@ -204,14 +204,14 @@ export const parallel = {
 		const attachTo = this.getNodeParameter('attachTo', itemIndex, 'product') as string;
 		if (attachTo === 'product') {
 			return this.getNodeParameter('productBy', itemIndex, 'id') === 'code'
-				? keys.productCode(this.getNodeParameter('productCode', itemIndex, ''))
-				: keys.product(this.getNodeParameter('productId', itemIndex, ''));
+				? keys.productCode(this.getNodeParameter('productCode', itemIndex))
+				: keys.product(this.getNodeParameter('productId', itemIndex));
 		}
 		if (attachTo === 'NpcEntity') {
 			const by = this.getNodeParameter('entityBy', itemIndex, 'id') as string;
-			return keys.entity(attachTo, by, this.getNodeParameter(by === 'code' ? 'entityCode' : 'entityId', itemIndex, ''));
+			return keys.entity(attachTo, by, this.getNodeParameter(by === 'code' ? 'entityCode' : 'entityId', itemIndex));
 		}
-		return keys.entity(attachTo, 'id', this.getNodeParameter('categoryId', itemIndex, ''));
+		return keys.entity(attachTo, 'id', this.getNodeParameter('categoryId', itemIndex));
 	},
 };
 

@@ -16,7 +16,7 @@ export const description = updateDisplayOptions(displayOptions, properties);
 export const parallel = {
 	concurrency: concurrencyFrom('options'),
 	key(this: IExecuteFunctions, _run: RunContext, itemIndex: number): string {
-		return keys.mediaItem(this.getNodeParameter('mediaItemId', itemIndex, ''));
+		return keys.mediaItem(this.getNodeParameter('mediaItemId', itemIndex));
 	},
 };
 

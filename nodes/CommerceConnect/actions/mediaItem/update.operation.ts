@@ -181,7 +181,7 @@ export function readUpdateFields(this: IExecuteFunctions, itemIndex: number): { 
 export const parallel = {
 	concurrency: concurrencyFrom('options'),
 	key(this: IExecuteFunctions, _run: RunContext, itemIndex: number): string[] {
-		const touched = [keys.mediaItem(this.getNodeParameter('mediaItemId', itemIndex, ''))];
+		const touched = [keys.mediaItem(this.getNodeParameter('mediaItemId', itemIndex))];
 		const fields = (this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject | undefined) ?? {};
 		if (fields.productId !== undefined && fields.productId !== '') touched.push(keys.product(fields.productId));
 		if (fields.productCode !== undefined && fields.productCode !== '')
