@@ -25,7 +25,7 @@ import {
 	isRetryableStatus,
 	parseRetryAfter,
 } from './retry';
-import { timing } from './timing';
+import { nextTurn, timing } from './timing';
 
 export { MalformedResponseError, ProviderFailure };
 
@@ -163,6 +163,9 @@ export class ApiClient {
 
 	/** Epoch ms before which no attempt starts: the latest Retry-After the server gave any request. */
 	private pausedUntil = 0;
+
+	/** Resolves once the latest attempt to be given a turn of its own has had it (see {@link inSlot}). */
+	private lastTurn: Promise<void> = Promise.resolve();
 
 	constructor(
 		private readonly ctx: HttpContext,
@@ -321,10 +324,26 @@ export class ApiClient {
 				const pause = until - Date.now();
 				if (pause > 0) await timing.sleep(pause);
 			}
+			await this.ownTurn();
 			return await attempt();
 		} finally {
 			release();
 		}
+	}
+
+	/**
+	 * Side by side, attempts leave one per event-loop turn. n8n opens a new connection for every
+	 * request, and a request leaves only once its connection is up, in a later turn. Sent all in
+	 * the turn that handled a burst of answers, the next requests would wait for the whole burst to
+	 * be handled, leave together and come back together: the run would march in lockstep, each
+	 * round as long as the latency plus all the CPU of a round. At ten at once and 50 ms, one per
+	 * turn makes a run 9.3–9.5× faster than one at a time, against 7.6–8.3× before
+	 * (docs/performance.md, "Writes in parallel").
+	 */
+	private async ownTurn(): Promise<void> {
+		const turn = this.lastTurn.then(nextTurn);
+		this.lastTurn = turn;
+		await turn;
 	}
 
 	/**

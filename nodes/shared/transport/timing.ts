@@ -9,3 +9,8 @@ export const timing = {
 	},
 	random: (): number => Math.random(),
 };
+
+/** Resolves in the event loop's next turn, after the I/O that is ready now has been handled. */
+export async function nextTurn(): Promise<void> {
+	await new Promise<void>((resolve) => setImmediate(resolve));
+}
