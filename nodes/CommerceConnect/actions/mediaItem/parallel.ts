@@ -10,8 +10,8 @@ import { clampInteger } from '../../../shared/numbers';
  * CommerceConnect documents no rate limit. Ten requests at once is a moderate load for a web
  * API (one request per item at a time, ten items); a 429 with Retry-After holds back every request
  * of the run (nodes/shared/transport/http.ts) and is sent again, creates included (a 429 was not
- * processed). 10 is also what a run needs to be about 8× faster than one at a time at 50 ms per
- * request (docs/performance.md, "Writes in parallel").
+ * processed). At 50 ms per request, 10 makes a run of creates 9.3–9.6× faster than one at a time
+ * (docs/performance.md, "Writes in parallel").
  */
 export const DEFAULT_CONCURRENCY = 10;
 export const MAX_CONCURRENCY = 20;
