@@ -20,8 +20,9 @@ import type { WritesFigures, WritesJob } from './writes-client';
 const latency = Number(process.env.BENCH_LATENCY_MS ?? 50);
 /**
  * BENCH_LATENCY_JITTER_MS=10: each answer takes 40–60 ms (evenly spread, seeded) instead of
- * exactly 50. With every answer exactly as long, the requests of a run march in lockstep — ten
- * answers arrive together and wait for each other's CPU — which a real network does not do.
+ * exactly 50, as round trips vary on a real network. Every answer exactly as long is the harder
+ * case: answers that come back together are handled in one burst (see ApiClient.ownTurn for how
+ * the transport keeps the next requests from leaving together again).
  */
 const jitter = Number(process.env.BENCH_LATENCY_JITTER_MS ?? 0);
 const latencyText = jitter > 0 ? `${latency} ± ${jitter} ms latency` : `${latency} ms latency`;
