@@ -12,6 +12,15 @@ import { json, runNode } from './helpers';
  * works per item, the mock never sees more requests at once than the limit, items for one product
  * never overlap, and a 429's Retry-After holds back the other requests too.
  */
+/** How often n8n worked out each of these expressions (a spy that calls through). */
+function countEvaluations() {
+	const spy = jest.spyOn(WorkflowExpression.prototype, 'getParameterValue');
+	return {
+		of: (expression: string) => spy.mock.calls.filter(([value]) => value === expression).length,
+		restore: () => spy.mockRestore(),
+	};
+}
+
 describe('CommerceConnect node: items side by side', () => {
 	let mock: CommerceConnectMock;
 	let baseUrl: string;
@@ -187,15 +196,6 @@ describe('CommerceConnect node: items side by side', () => {
 		expect(logLines.some((line) => /asked to wait 3 s \(Retry-After\)/.test(line.message))).toBe(true);
 	});
 
-	/** How often n8n worked out each of these expressions (a spy that calls through). */
-	function countEvaluations() {
-		const spy = jest.spyOn(WorkflowExpression.prototype, 'getParameterValue');
-		return {
-			of: (expression: string) => spy.mock.calls.filter(([value]) => value === expression).length,
-			restore: () => spy.mockRestore(),
-		};
-	}
-
 	it('an item’s run takes the values its key was worked out from: each expression once per item', async () => {
 		const evaluations = countEvaluations();
 		try {
@@ -347,16 +347,16 @@ describe('CommerceConnect node: Sync Product Media side by side', () => {
 	});
 
 	it('works each product’s ID out once, for its key and its run', async () => {
-		const spy = jest.spyOn(WorkflowExpression.prototype, 'getParameterValue');
+		const evaluations = countEvaluations();
 		try {
 			const input = [1000, 1001, 1002, 1003, 1004].map((product) => ({
 				json: { product, media: mediaOf(product, 2) },
 			}));
 			await sync(input, 4);
-			expect(spy.mock.calls.filter(([value]) => value === '={{ $json.product }}')).toHaveLength(input.length);
+			expect(evaluations.of('={{ $json.product }}')).toBe(input.length);
 			expect(mock.items.size).toBe(10);
 		} finally {
-			spy.mockRestore();
+			evaluations.restore();
 		}
 	});
 
