@@ -1,6 +1,6 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { PAD_MS, SETTLE_MS, entryVersion } from '../../nodes/CommerceConnect/trigger/source';
+import { PAD_MS, READ_AFTER_MS, SETTLE_MS, entryVersion } from '../../nodes/CommerceConnect/trigger/source';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
 import { caught, expectNoSecrets, useRecordedSleeps } from '../harness/assertions';
 import { useRealClock } from '../harness/clock';
@@ -57,25 +57,26 @@ describe('CommerceConnect Trigger', () => {
 		mock.server.advance(seconds(30));
 		const harness = trigger();
 		expect(await harness.poll()).toBeNull();
-		// The server's "now" (one small request), then the first window from there: empty.
-		expect(mock.server.requests).toHaveLength(2);
+		// The server's "now" (one small request). Nothing has settled since then, so the first window
+		// waits for the next poll.
+		expect(mock.server.requests).toHaveLength(1);
 		expect(Object.fromEntries(mock.server.requests[0].query)).toEqual({ page: '1', per_page: '1' });
 		expect(mock.server.requests[0].headers.authorization).toBe(mock.authorization);
 		const activatedAt = Math.floor(mock.server.requests[0].at / 1000) * 1000;
-		expect(Date.parse(q(mock.server.requests[1], 'updated_time_from')!)).toBe(activatedAt - PAD_MS);
 
 		mock.server.advance(seconds(2));
 		const fresh = mock.seed({ url: 'https://cdn.example.com/new.jpg', product_id: 9, description: 'v1' });
 		mock.edit(old.id, { description: 'v2' });
-		mock.server.advance(seconds(1));
+		mock.server.advance(READ_AFTER_MS);
 		mock.server.resetLog();
 		const out = await harness.poll();
 		expect(ids(out).sort()).toEqual([old.id, fresh.id].sort());
 		expect(out![0].find((i) => i.json.id === fresh.id)!.json).toEqual(mock.listEntry(mock.items.get(fresh.id)!));
-		// One request: everything since the start fits one page, so it is the whole window.
+		// One request: the window, from the start to behind the settle lag, fits one page.
 		expect(mock.server.requests).toHaveLength(1);
 		const first = mock.server.requests[0];
-		expect(q(first, 'updated_time_to')).toBeNull();
+		expect(Date.parse(q(first, 'updated_time_from')!)).toBe(activatedAt - PAD_MS);
+		expect(Date.parse(q(first, 'updated_time_to')!) - PAD_MS).toBeLessThanOrEqual(first.at - SETTLE_MS);
 		expect(q(first, 'per_page')).toBe('100');
 
 		// Later polls read the lookback again (10 minutes by default) and emit nothing twice.
@@ -93,7 +94,7 @@ describe('CommerceConnect Trigger', () => {
 		await harness.poll();
 		mock.server.advance(seconds(2));
 		const a = mock.seed({ url: 'https://cdn.example.com/a.jpg', product_id: 9 });
-		mock.server.advance(seconds(2));
+		mock.server.advance(READ_AFTER_MS);
 		expect(ids(await harness.poll())).toEqual([a.id]);
 		expect(q(mock.server.requests.at(-1)!, 'created_time_from')).not.toBeNull();
 		mock.edit(a.id, { description: 'changed' });
@@ -214,7 +215,7 @@ describe('CommerceConnect Trigger', () => {
 		expect(tally.duplicates).toBe(0);
 	}
 
-	it('reads a dense window as one slice paged under a count check: pages + 2 requests, each item once', async () => {
+	it('reads a dense window as one slice paged under a count check: pages + 1 requests, each item once', async () => {
 		const { items, harness } = denseBacklog();
 		const tally = new Tally();
 		tally.add(await harness.poll());
@@ -222,19 +223,18 @@ describe('CommerceConnect Trigger', () => {
 		expect(tally.duplicates).toBe(0);
 
 		const lists = mock.listRequests();
-		// The window's first request (no upper bound: the server's clock and a count), the slice's
-		// first page as its count before the pages, and its 10 pages: the last one holds the 100
-		// rows the count leaves for it, so the count is not asked again.
-		expect(lists).toHaveLength(12);
-		expect(q(lists[0], 'updated_time_to')).toBeNull();
-		const slice = sliceOf(lists[1]);
-		expect(lists.slice(1).every((r) => sliceOf(r) === slice)).toBe(true);
-		expect(lists.slice(1).map((r) => `${q(r, 'page')}/${q(r, 'per_page')}`)).toEqual([
+		// The window's first request asks for the whole window and gives its count before the pages;
+		// then its 10 pages: the last one holds the 100 rows the count leaves for it, so the count is
+		// not asked again.
+		expect(lists).toHaveLength(11);
+		const slice = sliceOf(lists[0]);
+		expect(lists.every((r) => sliceOf(r) === slice)).toBe(true);
+		expect(lists.map((r) => `${q(r, 'page')}/${q(r, 'per_page')}`)).toEqual([
 			'1/100',
 			...Array.from({ length: 10 }, (_, i) => `${i + 1}/100`),
 		]);
-		// The slice is in the past: it ends at the window's frozen bound, behind the settle lag.
-		expect(Date.parse(q(lists[1], 'updated_time_to')!)).toBeLessThanOrEqual(lists[0].at - SETTLE_MS + PAD_MS);
+		// The slice was in the past when it was counted: it ends behind the settle lag.
+		expect(Date.parse(q(lists[0], 'updated_time_to')!) - PAD_MS).toBeLessThanOrEqual(lists[0].at - SETTLE_MS);
 		expect(await harness.poll()).toBeNull();
 	});
 
@@ -268,13 +268,13 @@ describe('CommerceConnect Trigger', () => {
 			// After the count changed, the slice was not paged on: it was read again in narrower slices
 			// from its start.
 			const lists = mock.listRequests();
-			const slice = sliceOf(lists[1]);
-			// (lists[1] is the slice's first page as its count; the pages follow.)
-			const changed = lists.findIndex((r, i) => i > 1 && sliceOf(r) === slice && q(r, 'page') === page);
+			const slice = sliceOf(lists[0]);
+			// (lists[0] is the window's first request: the slice's first page as its count; the pages follow.)
+			const changed = lists.findIndex((r, i) => i > 0 && sliceOf(r) === slice && q(r, 'page') === page);
 			const after = lists.slice(changed + 1).filter((r) => q(r, 'updated_time_to') !== null);
 			expect(after.length).toBeGreaterThan(0);
 			expect(after.some((r) => sliceOf(r) === slice)).toBe(false);
-			expectReadAgainNarrower(lists[1], after[0]);
+			expectReadAgainNarrower(lists[0], after[0]);
 
 			// Every item that stayed is emitted (the moved one's first version may be, if its page was
 			// kept before the count changed: it was replaced before the slice was read through).
@@ -310,7 +310,7 @@ describe('CommerceConnect Trigger', () => {
 			expect(q(lists[last + 1], 'per_page') === '1').toBe(asksAgain);
 			// Either way the slice is read again, narrower, from its start.
 			const again = lists.slice(last + 1).filter((r) => q(r, 'per_page') !== '1');
-			expectReadAgainNarrower(lists[1], again[0]);
+			expectReadAgainNarrower(lists[0], again[0]);
 			await expectMovedItemInNextWindow(backlog, moved, tally);
 		},
 	);
@@ -353,6 +353,93 @@ describe('CommerceConnect Trigger', () => {
 		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
 		expect(tally.duplicates).toBe(0);
 		expect(await harness.poll()).toBeNull();
+	});
+
+	it('takes only the count from the window’s first answer: an item that leaves between its SELECT and its COUNT costs nothing', async () => {
+		mock.listQueryOrder = 'select-first';
+		const backlog = denseBacklog();
+		const moved = backlog.items[42]; // in the first answer's rows; every later item shifts one place up
+		let edited = false;
+		mock.onList = (_request, at) => {
+			if (!edited && at === 'between') {
+				edited = true;
+				mock.edit(moved.id, { description: 'v2' });
+			}
+		};
+		const tally = new Tally();
+		tally.add(await backlog.harness.poll());
+		mock.onList = undefined;
+		expect(edited).toBe(true);
+		// Had the first answer's rows served as page 1, the item that slid from page 2 onto page 1
+		// would never have been read.
+		expect(backlog.items.filter((i) => i !== moved && !tally.has(i.id, 1))).toEqual([]);
+		// The count already lacked the moved item, and the pages were read after it: they agree with
+		// it, so the slice was paged through once.
+		expect(mock.listRequests()).toHaveLength(11);
+		await expectMovedItemInNextWindow(backlog, moved, tally);
+	});
+
+	it.each([
+		[
+			'behind this machine’s: the first window’s first answer cannot count it (one request more); later polls know the offset',
+			-20_000,
+			12,
+		],
+		['ahead of this machine’s: the first window ends further back; later polls know the offset', 20_000, 11],
+	] as const)('with the server’s clock 20 s %s', async (_name, offset, requests) => {
+		mock.server.clockOffsetMs = offset;
+		const backlog = denseBacklog();
+		const tally = new Tally();
+		tally.add(await backlog.harness.poll());
+		expect(mock.listRequests()).toHaveLength(requests);
+		expect(backlog.items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
+		// Every bound asked for lies behind the settle lag of the server's clock when it was asked.
+		for (const request of mock.listRequests().slice(1))
+			expect(Date.parse(q(request, 'updated_time_to')!) - PAD_MS).toBeLessThanOrEqual(request.at - SETTLE_MS);
+
+		// The next poll guesses the server's clock from the offset this one saw: a change that has
+		// settled is read at once, and nothing is emitted twice.
+		const item = mock.seed({ url: 'https://cdn.example.com/skew.jpg', product_id: 9, description: 'v1' });
+		mock.server.advance(READ_AFTER_MS);
+		tally.add(await backlog.harness.poll());
+		expect(tally.has(item.id, 1)).toBe(true);
+		expect(tally.duplicates).toBe(0);
+	});
+
+	describe('with the server’s clock an hour ahead', () => {
+		const HOUR = seconds(3600);
+		const activate = async () => {
+			mock.server.clockOffsetMs = HOUR;
+			const harness = trigger();
+			expect(await harness.poll()).toBeNull(); // "now" is the server's: nothing has settled since
+			const item = mock.seed({ url: 'https://cdn.example.com/ahead.jpg', product_id: 9 });
+			mock.server.advance(READ_AFTER_MS);
+			mock.server.resetLog();
+			return { harness, item };
+		};
+
+		it('reads a change once it has settled on the server’s clock, in one request', async () => {
+			const { harness, item } = await activate();
+			expect(ids(await harness.poll())).toEqual([item.id]);
+			expect(mock.listRequests()).toHaveLength(1);
+		});
+
+		it.each([
+			['without the server’s clock offset (as an earlier version saved it)', undefined],
+			['with an offset that cannot be read', 'soon'],
+			['with an offset of five days', 5 * 24 * HOUR],
+		] as const)('with a state saved %s, asks the clock first rather than wait an hour', async (_name, skew) => {
+			const { harness, item } = await activate();
+			const state = harness.memoryState[STATE_KEY] as unknown as { streams: Record<string, { cp: IDataObject }> };
+			const cp = state.streams.updated.cp;
+			expect(cp.skew).toBeGreaterThan(HOUR - seconds(2));
+			if (skew === undefined) delete cp.skew;
+			else cp.skew = skew;
+			expect(ids(await harness.poll())).toEqual([item.id]);
+			expect(mock.listRequests().map((r) => q(r, 'per_page'))).toEqual(['1', '100']);
+			const warned = logLines.some((l) => /the saved offset of the server’s clock could not be read/.test(l.message));
+			expect(warned).toBe(skew !== undefined);
+		});
 	});
 
 	it('with a per-poll cap below a few pages, reads one-page slices only (no paging across polls)', async () => {
@@ -463,8 +550,8 @@ describe('CommerceConnect Trigger', () => {
 		);
 		mock.server.advance(seconds(1));
 		mock.server.resetLog();
-		expect(await harness.poll()).toBeNull(); // a full page inside the last 5 s: not read yet
-		expect(mock.listRequests()).toHaveLength(1);
+		expect(await harness.poll()).toBeNull(); // a full page inside the settle lag: not asked for yet
+		expect(mock.listRequests()).toHaveLength(0);
 		mock.server.advance(seconds(10));
 		const tally = new Tally();
 		tally.add(await harness.poll());
@@ -496,7 +583,7 @@ describe('CommerceConnect Trigger', () => {
 		await harness.poll();
 		mock.server.advance(seconds(2));
 		const item = mock.seed({ url: 'https://cdn.example.com/f.jpg', product_id: 9 });
-		mock.server.advance(seconds(2));
+		mock.server.advance(READ_AFTER_MS);
 		const before = JSON.stringify(harness.memoryState);
 		mock.server.injectFault({ kind: 'status', status: 500, body: '{"error":"Internal Server Error"}' }, { times: 4 });
 		const error = await caught(() => harness.poll());
@@ -519,13 +606,13 @@ describe('CommerceConnect Trigger', () => {
 		await harness.poll();
 		mock.server.advance(seconds(2));
 		const a = mock.seed({ url: 'https://cdn.example.com/r1.jpg', product_id: 9 });
-		mock.server.advance(seconds(2));
+		mock.server.advance(READ_AFTER_MS);
 		expect(ids(await harness.poll())).toEqual([a.id]);
 		mock.server.advance(seconds(60));
 		expect(await harness.poll()).toBeNull(); // kept in memory only
 		harness.restart();
 		const b = mock.seed({ url: 'https://cdn.example.com/r2.jpg', product_id: 9 });
-		mock.server.advance(seconds(2));
+		mock.server.advance(READ_AFTER_MS);
 		expect(ids(await harness.poll())).toEqual([b.id]);
 	});
 

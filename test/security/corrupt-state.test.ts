@@ -1,5 +1,6 @@
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
+import { READ_AFTER_MS } from '../../nodes/CommerceConnect/trigger/source';
 import { STATE_KEY, stateSize } from '../../nodes/shared/sync/state';
 import { useRecordedSleeps } from '../harness/assertions';
 import { type CredentialStore, PollHarness, logLines } from '../harness/n8n';
@@ -107,7 +108,7 @@ const CHANGES: { [P in ProviderId]: Changes<ProviderMocks[P]> } = {
 		mock: new CommerceConnectMock(),
 		parameters: { event: 'updated' },
 		change: (cc) => String(cc.seed({ url: `https://cdn.example.com/state-${++counter}.jpg`, product_id: 9 }).id),
-		settle: (cc) => cc.server.advance(3_000),
+		settle: (cc) => cc.server.advance(READ_AFTER_MS),
 		key: 'id',
 	},
 };

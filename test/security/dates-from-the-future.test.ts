@@ -1,5 +1,6 @@
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
+import { READ_AFTER_MS } from '../../nodes/CommerceConnect/trigger/source';
 import { STATE_KEY } from '../../nodes/shared/sync/state';
 import { useRecordedSleeps } from '../harness/assertions';
 import { PollHarness, logLines } from '../harness/n8n';
@@ -204,7 +205,7 @@ describe('CommerceConnect Trigger and dates from the future', () => {
 		for (let round = 1; round <= 3; round++) {
 			mock.server.advance(2_000);
 			const item = mock.seed({ url: `https://cdn.example.com/future-${round}.jpg`, product_id: 9 });
-			mock.server.advance(2_000);
+			mock.server.advance(READ_AFTER_MS);
 			if (round === 2) dateOnce(mock.server, YEAR_2100);
 			expect(ids(await harness.poll())).toEqual([String(item.id)]);
 		}

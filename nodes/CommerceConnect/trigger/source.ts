@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 
 import type { IDataObject } from 'n8n-workflow';
 
+import { plausibleOffset } from '../../shared/clock';
 import { toIsoSeconds } from '../../shared/dates';
 import { PageLoop } from '../../shared/paging';
 import { type Report, inFuture, integerOf, numberOf, record, watermarkAndFloor } from '../../shared/sync/restore';
@@ -16,16 +17,16 @@ import { type CommerceConnectClient, MAX_LIST_PAGES } from '../transport';
  * paged by `page` / `per_page`, in whole seconds.
  *
  * Windows. A poll reads the window [wm − lookback, now − settle] on the server's clock: the
- * upper bound is frozen when the window starts (from the Date header of its first answer) and
- * kept in the checkpoint until the window is fully read, possibly over several polls. The
- * watermark then moves to that bound, never past what was read.
+ * upper bound is frozen when the window starts and kept in the checkpoint until the window is
+ * fully read, possibly over several polls. The watermark then moves to that bound, never past
+ * what was read.
  *
  * No skips under offset paging. The list is paged by offset, and items change while pages are
  * read: an item edited meanwhile leaves its time range (its new time is later), which shifts
  * every later item one place up — the one at a page boundary would never be seen. So:
- * - the first request of a window asks for everything since its start, without an upper bound;
- *   when that fits in one page (fewer entries than per_page) it is the whole window, read in
- *   one atomic SELECT, and nothing can be skipped;
+ * - the window is a slice of its own, in the past: its first request asks for all of it; when
+ *   that fits in one page (fewer entries than per_page) it is the whole window, read in one
+ *   atomic SELECT, and nothing can be skipped;
  * - otherwise the window is read in time slices, each sized from the density seen so far (the
  *   counts of the answers before it). A slice that fits one page is complete in one request;
  * - a slice in the past can only lose items (edits move them to the present), so it may also be
@@ -59,6 +60,13 @@ import { type CommerceConnectClient, MAX_LIST_PAGES } from '../transport';
 
 /** Lag behind the server clock for the window's upper bound: writes still committing land before it. */
 export const SETTLE_MS = 5_000;
+/**
+ * A new window's bound is set this much further back than the settle lag, before the server's
+ * clock is known in the poll: room for the Date headers' whole seconds and the time an answer takes.
+ */
+export const CLOCK_SLACK_MS = 3_000;
+/** A change at least this old when a poll starts is inside the poll's new window (the bound is in whole seconds). */
+export const READ_AFTER_MS = SETTLE_MS + CLOCK_SLACK_MS + 1_000;
 /** Every query reaches this far beyond its slice on both sides (bounds may be exclusive). */
 export const PAD_MS = 1_000;
 /** "Everything" starts here. */
@@ -95,6 +103,11 @@ export interface CcCheckpoint {
 	/** The first-run start: nothing before it is asked for. */
 	floor: number;
 	win?: CcWindow;
+	/**
+	 * The server's clock less this machine's (ms), as the last window's answers told it: the next
+	 * poll's guess of the server's clock for its new window's bound, before an answer tells it.
+	 */
+	skew?: number;
 }
 
 export interface CcSourceOptions {
@@ -121,6 +134,16 @@ function canonical(value: unknown): string {
 
 export function entryVersion(entry: MediaItem): string {
 	return createHash('sha1').update(canonical(entry)).digest('base64url').slice(0, 16);
+}
+
+/** A read's outcome, with the checkpoint typed for this source. */
+function readResult(
+	candidates: Array<Candidate<MediaItem>>,
+	next: CcCheckpoint,
+	caughtUp: boolean,
+	floor: number,
+): ReadResult<MediaItem> {
+	return { candidates, next: next as unknown as Checkpoint, caughtUp, floor };
 }
 
 export class CommerceConnectSource implements SyncSource<MediaItem> {
@@ -187,6 +210,12 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		const times = watermarkAndFloor(cp, report);
 		if (!times) return undefined;
 		const restored: CcCheckpoint = { ...times };
+		// Only a first guess, checked by the next answer: one that cannot be read is left out.
+		if (cp?.skew !== undefined) {
+			const skew = numberOf(cp.skew);
+			if (skew !== undefined && plausibleOffset(skew)) restored.skew = skew;
+			else report('the saved offset of the server’s clock could not be read; the next answer tells it again');
+		}
 		if (cp?.win === undefined) return restored as unknown as Checkpoint;
 		const win = record(cp.win);
 		const [to, at, pos, span] = [win?.to, win?.at, win?.pos, win?.span].map(numberOf);
@@ -225,67 +254,101 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 
 	async read(_stream: string, checkpoint: Checkpoint, context: ReadContext): Promise<ReadResult<MediaItem>> {
 		const cp = checkpoint as unknown as CcCheckpoint;
-		const { lookbackMs } = this.options;
-		const result = (
-			candidates: Array<Candidate<MediaItem>>,
-			next: CcCheckpoint,
-			caughtUp: boolean,
-			floor: number,
-		): ReadResult<MediaItem> => ({
-			candidates,
-			next: next as unknown as Checkpoint,
-			caughtUp,
-			floor,
-		});
-
-		if (!cp.win) {
-			// A new window: first ask for everything since its start, without an upper bound.
-			const start = sec(Math.max(cp.floor, cp.wm - lookbackMs));
-			const answer = await this.list(start - PAD_MS, undefined, 1);
-			const serverNow = sec(this.client.http.serverNow());
-			if (CommerceConnectSource.complete(answer)) {
-				const fresh = this.fresh(answer.entries, serverNow + 1000, context);
-				if (fresh.length > context.maxItems) {
-					// More new items than this poll may emit: emit some, ask the same again next time.
-					return result(fresh.slice(0, context.maxItems), cp, false, start - PAD_MS);
-				}
-				const wm = closedWatermark(cp.wm, serverNow - SETTLE_MS, serverNow);
-				return result(fresh, { wm, floor: cp.floor }, true, Math.max(cp.floor, wm - lookbackMs) - PAD_MS);
-			}
-			const to = serverNow - SETTLE_MS;
-			if (to < start) {
-				// More than a page changed in the last seconds, all inside the settle lag: nothing can be
-				// read safely yet. The next poll starts this window with a later bound.
-				return result([], cp, true, start - PAD_MS);
-			}
-			// The count covers [start − pad, now]: a little more than the window, never less.
-			const seconds = (serverNow - start) / 1000 + 2;
-			const rest = (to - start) / 1000 + 1;
-			const win: CcWindow = {
-				to,
-				at: serverNow,
-				pos: start,
-				span: this.spanFor(seconds, answer.totalEntries, answer.perPage, context.maxItems, rest, rest),
-			};
-			return result([], { ...cp, win }, false, this.floorOf(cp, win));
-		}
+		if (!cp.win) return await this.openWindow(cp, context);
 
 		const win = cp.win;
-		if (win.pg) return await this.readPaged(cp, win, win.pg, context, result);
+		if (win.pg) return await this.readPaged(cp, win, win.pg, context);
 
-		if (win.pos > win.to) {
-			// The window is read to its frozen end: close it.
-			const wm = closedWatermark(cp.wm, win.to, win.at);
-			return result([], { wm, floor: cp.floor }, true, Math.max(cp.floor, wm - lookbackMs) - PAD_MS);
-		}
+		if (win.pos > win.to) return this.close(cp, win, []);
 
 		const end = Math.min(win.pos + (win.span - 1) * 1000, win.to);
-		const seconds = (end - win.pos) / 1000 + 1;
 		const answer = await this.list(win.pos - PAD_MS, end + PAD_MS, 1);
+		return this.sliceAnswered(cp, win, end, answer, context);
+	}
+
+	/**
+	 * A new window, [wm − lookback, now − settle], read first as one slice: its first answer either
+	 * holds the whole window or counts it, so a window of several pages costs its pages + 1.
+	 *
+	 * Its bound is set before the server's clock is known in this poll (from this machine's clock
+	 * and the Date headers seen so far), so it is checked afterwards: the query ran no earlier than
+	 * the server's clock when the request left, which is at least the answer's Date less the time
+	 * the answer took. A bound at least {@link SETTLE_MS} behind that makes the answer a count of a
+	 * past slice, which can only lose items. Otherwise (the server's clock runs behind this
+	 * machine's by more than {@link CLOCK_SLACK_MS}) the answer is only what it shows: its entries,
+	 * complete for what had settled when it ran, or the density of the window, and the window's
+	 * bound moves behind the clock learned from it.
+	 */
+	private async openWindow(cp: CcCheckpoint, context: ReadContext): Promise<ReadResult<MediaItem>> {
+		const start = sec(Math.max(cp.floor, cp.wm - this.options.lookbackMs));
+		const http = this.client.http;
+		const boundAt = (serverNow: number) => sec(serverNow - SETTLE_MS - CLOCK_SLACK_MS);
+		let to = boundAt(Date.now() + (http.stats.serverClockOffsetMs ?? cp.skew ?? 0));
+		if (to < start && http.stats.serverClockOffsetMs === undefined && cp.skew === undefined) {
+			// Only this machine's clock says nothing has settled yet: the server's may be far ahead.
+			await this.client.list({ page: 1, perPage: 1 }, 'read the server’s clock');
+			to = boundAt(http.serverNow());
+		}
+		// Nothing has settled since the last window began (polls seconds apart, no lookback).
+		if (to < start) return readResult([], this.withSkew(cp), true, start - PAD_MS);
+		const sent = performance.now();
+		const answer = await this.list(start - PAD_MS, to + PAD_MS, 1);
+		const ranAtLeast = http.serverNow() - (performance.now() - sent);
+		const at = sec(ranAtLeast);
+		const win: CcWindow = { to, at, pos: start, span: (to - start) / 1000 + 1 };
+		if (to + SETTLE_MS <= ranAtLeast) return this.sliceAnswered(cp, win, to, answer, context);
+
+		// The bound was not yet behind the settle lag when the query ran.
+		const settled = Math.min(to, sec(ranAtLeast - SETTLE_MS));
+		if (CommerceConnectSource.complete(answer)) {
+			const fresh = this.fresh(answer.entries, to + PAD_MS + 1000, context);
+			if (fresh.length > context.maxItems)
+				return readResult(fresh.slice(0, context.maxItems), cp, false, start - PAD_MS);
+			return this.close(cp, { ...win, to: settled }, fresh);
+		}
+		// Later requests leave after this answer came, when the server's clock was past its Date.
+		const bound = Math.min(to, sec(http.serverNow()) - SETTLE_MS);
+		if (bound < start) return readResult([], cp, true, start - PAD_MS);
+		const rest = (bound - start) / 1000 + 1;
+		const span = this.spanFor(rest + 2, answer.totalEntries, answer.perPage, context.maxItems, rest, rest);
+		const next: CcWindow = { ...win, to: bound, span };
+		return readResult([], { ...cp, win: next }, false, this.floorOf(cp, next));
+	}
+
+	/** The window is read to its frozen end: the watermark moves there. */
+	private close(cp: CcCheckpoint, win: CcWindow, candidates: Array<Candidate<MediaItem>>): ReadResult<MediaItem> {
+		const wm = closedWatermark(cp.wm, win.to, win.at);
+		return readResult(
+			candidates,
+			this.withSkew({ wm, floor: cp.floor }, cp.skew),
+			true,
+			Math.max(cp.floor, wm - this.options.lookbackMs) - PAD_MS,
+		);
+	}
+
+	/** `next`, with the server's clock offset this poll's answers told, or else the one known before. */
+	private withSkew(next: CcCheckpoint, known = next.skew): CcCheckpoint {
+		const skew = this.client.http.stats.serverClockOffsetMs ?? known;
+		return skew === undefined ? next : { ...next, skew };
+	}
+
+	/**
+	 * What the first answer for the slice [win.pos, end] leads to: the slice is complete in it, or
+	 * paged under the count it gave, or asked again narrower.
+	 */
+	private sliceAnswered(
+		cp: CcCheckpoint,
+		win: CcWindow,
+		end: number,
+		answer: MediaItemPage,
+		context: ReadContext,
+	): ReadResult<MediaItem> {
+		const seconds = (end - win.pos) / 1000 + 1;
 		if (CommerceConnectSource.complete(answer)) {
 			const fresh = this.fresh(answer.entries, end + PAD_MS + 1000, context);
 			if (fresh.length > context.maxItems)
-				return result(fresh.slice(0, context.maxItems), cp, false, this.floorOf(cp, win));
+				return readResult(fresh.slice(0, context.maxItems), { ...cp, win }, false, this.floorOf(cp, win));
+			if (end >= win.to) return this.close(cp, win, fresh);
 			const span = this.spanFor(
 				seconds + 2,
 				answer.totalEntries,
@@ -295,13 +358,13 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 				win.span * MAX_GROWTH,
 			);
 			const next: CcWindow = { ...win, pos: end + 1000, span };
-			return result(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
+			return readResult(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
 		}
 		if (end === win.pos || this.pageable(answer.totalEntries, answer.perPage, context.maxItems)) {
 			// Page the slice, holding its count (this answer's: taken before the first page is read).
 			// One second with more than a page of items is paged whatever its size.
 			const next: CcWindow = { ...win, pg: { end, total: answer.totalEntries, page: 1 } };
-			return result([], { ...cp, win: next }, false, this.floorOf(cp, next));
+			return readResult([], { ...cp, win: next }, false, this.floorOf(cp, next));
 		}
 		// Too full for one page, and not worth paging (or too much to page): a shorter slice, sized
 		// from this count.
@@ -309,7 +372,7 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 			Math.max(1, Math.floor(seconds / 2)),
 			this.spanFor(seconds + 2, answer.totalEntries, answer.perPage, context.maxItems, seconds, seconds),
 		);
-		return result([], { ...cp, win: { ...win, span } }, false, this.floorOf(cp, win));
+		return readResult([], { ...cp, win: { ...win, span } }, false, this.floorOf(cp, win));
 	}
 
 	private async readPaged(
@@ -317,12 +380,6 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		win: CcWindow,
 		pg: NonNullable<CcWindow['pg']>,
 		context: ReadContext,
-		result: (
-			c: Array<Candidate<MediaItem>>,
-			next: CcCheckpoint,
-			caughtUp: boolean,
-			floor: number,
-		) => ReadResult<MediaItem>,
 	): Promise<ReadResult<MediaItem>> {
 		const floor = this.floorOf(cp, win);
 		const seconds = (pg.end - win.pos) / 1000 + 1;
@@ -339,14 +396,14 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 			return { ...cp, win: { ...win, pg: { end: pg.end, total, page: 1 } } };
 		};
 		const answer = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, pg.page, MAX_PER_PAGE, this.pagedLoop(pg.end));
-		if (answer.totalEntries !== pg.total) return result([], restart(answer.totalEntries), false, floor);
+		if (answer.totalEntries !== pg.total) return readResult([], restart(answer.totalEntries), false, floor);
 
 		const fresh = this.fresh(answer.entries, pg.end + PAD_MS + 1000, context);
-		if (fresh.length > context.maxItems) return result(fresh.slice(0, context.maxItems), cp, false, floor);
+		if (fresh.length > context.maxItems) return readResult(fresh.slice(0, context.maxItems), cp, false, floor);
 		// The count says how many pages there are: a server that claims fewer is paged on.
 		const pages = Math.max(answer.totalPages, Math.ceil(pg.total / answer.perPage));
 		if (pg.page < pages && answer.rows > 0) {
-			return result(fresh, { ...cp, win: { ...win, pg: { ...pg, page: pg.page + 1 } } }, false, floor);
+			return readResult(fresh, { ...cp, win: { ...win, pg: { ...pg, page: pg.page + 1 } } }, false, floor);
 		}
 		// Last page read: the slice must still hold the count taken before the first page. Its rows
 		// say so without another request: a past slice only loses items, so a last page with exactly
@@ -356,7 +413,7 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		const due = pg.total - (pg.page - 1) * answer.perPage;
 		if (answer.rows !== due) {
 			const check = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, 1, 1);
-			if (check.totalEntries !== pg.total) return result(fresh, restart(check.totalEntries), false, floor);
+			if (check.totalEntries !== pg.total) return readResult(fresh, restart(check.totalEntries), false, floor);
 			// The count held, yet the pages do not add up to it: nothing more can be read of this slice.
 			this.client.http.warn(
 				`the ${this.what} from ${toIsoSeconds(win.pos)} to ${toIsoSeconds(pg.end)} are counted as ${pg.total}, but page ${pg.page}, the last, held ${answer.rows} entries where ${Math.max(0, due)} were due; the trigger moves on`,
@@ -372,7 +429,7 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 			seconds * MAX_GROWTH,
 		);
 		const next: CcWindow = { to: win.to, at: win.at, pos: pg.end + 1000, span };
-		return result(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
+		return readResult(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
 	}
 
 	/** Lowest change time a later read from this position can return (for pruning the dedupe memory). */
