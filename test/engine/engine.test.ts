@@ -16,6 +16,7 @@ describe('sync engine', () => {
 		simulation.streams = ['events'];
 		simulation.pageSize = 50;
 		simulation.enrichment = false;
+		simulation.pause = 'never';
 	});
 
 	const trigger = (parameters: Record<string, unknown> = {}) =>
@@ -108,6 +109,32 @@ describe('sync engine', () => {
 				...Array.from({ length: 4 }, (_, i) => `new:${i}`),
 			].sort(),
 		);
+	});
+
+	it('lets a source stop a poll before a read the rest of the cap would cut short; the next poll goes on', async () => {
+		simulation.pause = 'below-page';
+		const harness = trigger({ firstRun: 'all', syncOptions: { maxItemsPerPoll: 70 } });
+		for (let i = 0; i < 200; i++) feed.add(`e${String(i).padStart(3, '0')}`, 0);
+		const sizes: number[] = [];
+		const all: unknown[] = [];
+		for (let i = 0; i < 5; i++) {
+			const out = ids(await harness.poll());
+			sizes.push(out.length);
+			all.push(...out);
+		}
+		// A page of 50 each, not 50 + a short page of 20: every poll makes one read.
+		expect(sizes).toEqual([50, 50, 50, 50, 0]);
+		expect(new Set(all).size).toBe(200);
+		expect(logLines.some((l) => /stopped at the per-poll item cap, continuing next poll/.test(l.message))).toBe(true);
+		expect(logLines.some((l) => /error/.test(l.message))).toBe(false);
+	});
+
+	it('fails a poll whose source stops before emitting anything, rather than never move on', async () => {
+		simulation.pause = 'always';
+		const harness = trigger({ firstRun: 'all' });
+		feed.add('a', 0);
+		const error = await caught(() => harness.poll());
+		expect(error.message).toMatch(/stream "events" paused before emitting anything/);
 	});
 
 	it('keeps the dedupe memory bounded, warns when it has to forget', async () => {

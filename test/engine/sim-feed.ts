@@ -63,6 +63,12 @@ export class SimFeed {
 	}
 }
 
+/**
+ * When the simulated source stops a poll early (`ReadResult.pause`): never; once the poll emitted
+ * some and the rest of the cap is less than a page; or always, even before emitting (a broken source).
+ */
+export type SimPause = 'never' | 'below-page' | 'always';
+
 interface FeedCp {
 	wm: number;
 	floor: number;
@@ -88,6 +94,7 @@ export class FeedSource implements SyncSource<FeedEvent> {
 		readonly streams: readonly string[] = ['events'],
 		private readonly pageSize = 50,
 		withEnrichment = false,
+		private readonly pause: SimPause = 'never',
 	) {
 		this.configKey = `sim|${streams.join(',')}`;
 		if (withEnrichment) {
@@ -119,6 +126,9 @@ export class FeedSource implements SyncSource<FeedEvent> {
 	async read(stream: string, checkpoint: Checkpoint, context: ReadContext): Promise<ReadResult<FeedEvent>> {
 		const cp = checkpoint as unknown as FeedCp;
 		const since = cp.cont ? cp.cont.since : Math.max(cp.floor, cp.wm - this.lookbackMs);
+		const short = context.emitted > 0 && context.maxItems < this.pageSize;
+		if (this.pause === 'always' || (this.pause === 'below-page' && short))
+			return { candidates: [], next: checkpoint, caughtUp: false, floor: since, pause: true };
 		const limit = Math.min(this.pageSize, context.maxItems);
 		const raw = this.feed.query(since, cp.cont?.after, limit);
 		const at = cp.cont?.at ?? this.feed.now; // server time of the window's first page
@@ -170,12 +180,14 @@ export const simulation: {
 	streams: string[];
 	pageSize: number;
 	enrichment: boolean;
+	pause: SimPause;
 } = {
 	feed: new SimFeed(),
 	lookbackMs: 10 * 60_000,
 	streams: ['events'],
 	pageSize: 50,
 	enrichment: false,
+	pause: 'never',
 };
 
 const DEFAULTS: TriggerDefaults = {
@@ -208,6 +220,7 @@ export const simFeedTrigger: INodeType = {
 			simulation.streams,
 			simulation.pageSize,
 			simulation.enrichment,
+			simulation.pause,
 		);
 		return await runSync(host, source, settings);
 	},

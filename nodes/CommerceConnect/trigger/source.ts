@@ -79,6 +79,12 @@ export const AIM_PAGES = 40;
 export const MIN_PAGED_PAGES = 5;
 /** A slice longer than one second is never paged beyond this many pages (what a restart can cost). */
 export const MAX_SLICE_PAGES = 100;
+/**
+ * Once a poll emitted some items, no new slice is read when the rest of the per-poll cap is below
+ * this (half a slice aimed at one page) and below half the cap: the next poll reads it with the
+ * cap whole, rather than this one with a request for a few items.
+ */
+export const MIN_SLICE_ITEMS = Math.floor((MAX_PER_PAGE * FILL) / 2);
 /** Slice length never grows more than this factor at once. */
 const MAX_GROWTH = 8;
 
@@ -134,6 +140,11 @@ function canonical(value: unknown): string {
 
 export function entryVersion(entry: MediaItem): string {
 	return createHash('sha1').update(canonical(entry)).digest('base64url').slice(0, 16);
+}
+
+/** Stop this poll here (see {@link ReadResult.pause}); the next one goes on from `cp`. */
+function pauseAt(cp: CcCheckpoint, floor: number): ReadResult<MediaItem> {
+	return { ...readResult([], cp, false, floor), pause: true };
 }
 
 /** A read's outcome, with the checkpoint typed for this source. */
@@ -199,6 +210,35 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		return loop;
 	}
 
+	/**
+	 * Whether to stop this poll before a request that may bring `rows` new items: once the poll
+	 * emitted some, a request whose answer the rest of the per-poll cap would cut (it is asked again
+	 * next poll) waits for the next poll instead.
+	 */
+	private static worthPausing(context: ReadContext, rows: number): boolean {
+		return context.emitted > 0 && context.maxItems < rows;
+	}
+
+	/**
+	 * The least of the per-poll cap that must be left for a poll that emitted some items to read
+	 * another slice: {@link MIN_SLICE_ITEMS}, or half the cap when that is smaller. (The cap as far
+	 * as this stream is concerned: what it emitted in this poll and what it may still emit.)
+	 */
+	private static sliceRoom(context: ReadContext): number {
+		return Math.min(MIN_SLICE_ITEMS, Math.ceil((context.emitted + context.maxItems) / 2));
+	}
+
+	/**
+	 * The room the next slice is sized for, after this read returns `returned` items: the rest of
+	 * the cap, or the whole cap when that rest is too small for another slice in this poll (the
+	 * next poll reads it).
+	 */
+	private static roomForNext(context: ReadContext, returned: number): number {
+		const left = context.maxItems - returned;
+		const waits = context.emitted + returned > 0 && left < CommerceConnectSource.sliceRoom(context);
+		return waits ? context.emitted + context.maxItems : left;
+	}
+
 	/** Whether one answer holds everything its query matches: fewer entries than a full page. */
 	private static complete(page: MediaItemPage): boolean {
 		// Counted by rows, unreadable ones included: a skipped entry does not make a full page look short.
@@ -261,6 +301,8 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 
 		if (win.pos > win.to) return this.close(cp, win, []);
 
+		if (CommerceConnectSource.worthPausing(context, CommerceConnectSource.sliceRoom(context)))
+			return pauseAt(cp, this.floorOf(cp, win));
 		const end = Math.min(win.pos + (win.span - 1) * 1000, win.to);
 		const answer = await this.list(win.pos - PAD_MS, end + PAD_MS, 1);
 		return this.sliceAnswered(cp, win, end, answer, context);
@@ -353,7 +395,7 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 				seconds + 2,
 				answer.totalEntries,
 				answer.perPage,
-				context.maxItems - fresh.length,
+				CommerceConnectSource.roomForNext(context, fresh.length),
 				(win.to - end) / 1000,
 				win.span * MAX_GROWTH,
 			);
@@ -395,6 +437,9 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 			// The second changed while it was paged: a new pass from page 1, which may repeat pages.
 			return { ...cp, win: { ...win, pg: { end: pg.end, total, page: 1 } } };
 		};
+		// The rows this page is due (at the documented page size): a page the cap would cut waits.
+		const due = Math.min(MAX_PER_PAGE, pg.total - (pg.page - 1) * MAX_PER_PAGE);
+		if (CommerceConnectSource.worthPausing(context, due)) return pauseAt(cp, floor);
 		const answer = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, pg.page, MAX_PER_PAGE, this.pagedLoop(pg.end));
 		if (answer.totalEntries !== pg.total) return readResult([], restart(answer.totalEntries), false, floor);
 
@@ -410,13 +455,13 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		// the rows that count leaves for it was read from an unchanged slice, and so was every page
 		// before it. A last page short of them (an item left between this page's COUNT and its
 		// SELECT, or a server whose rows and count disagree) is settled by asking the count once more.
-		const due = pg.total - (pg.page - 1) * answer.perPage;
-		if (answer.rows !== due) {
+		const left = pg.total - (pg.page - 1) * answer.perPage;
+		if (answer.rows !== left) {
 			const check = await this.list(win.pos - PAD_MS, pg.end + PAD_MS, 1, 1);
 			if (check.totalEntries !== pg.total) return readResult(fresh, restart(check.totalEntries), false, floor);
 			// The count held, yet the pages do not add up to it: nothing more can be read of this slice.
 			this.client.http.warn(
-				`the ${this.what} from ${toIsoSeconds(win.pos)} to ${toIsoSeconds(pg.end)} are counted as ${pg.total}, but page ${pg.page}, the last, held ${answer.rows} entries where ${Math.max(0, due)} were due; the trigger moves on`,
+				`the ${this.what} from ${toIsoSeconds(win.pos)} to ${toIsoSeconds(pg.end)} are counted as ${pg.total}, but page ${pg.page}, the last, held ${answer.rows} entries where ${Math.max(0, left)} were due; the trigger moves on`,
 			);
 		}
 		this.loops.delete(pg.end);
@@ -424,7 +469,7 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 			seconds + 2,
 			pg.total,
 			answer.perPage,
-			context.maxItems - fresh.length,
+			CommerceConnectSource.roomForNext(context, fresh.length),
 			(win.to - pg.end) / 1000,
 			seconds * MAX_GROWTH,
 		);
@@ -451,11 +496,13 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 	/**
 	 * Items a slice is aimed at: {@link AIM_PAGES} pages when the rest of the window is expected
 	 * to hold enough for a paged slice, and the rest of the per-poll cap takes one; else
-	 * {@link FILL} of one page.
+	 * {@link FILL} of one page, or of the rest of the cap when that is smaller.
 	 */
 	private aim(perPage: number, remaining: number, expected: number): number {
 		const least = MIN_PAGED_PAGES * perPage;
-		return expected >= least && remaining >= least ? AIM_PAGES * perPage : Math.max(1, Math.floor(perPage * FILL));
+		if (expected >= least && remaining >= least) return AIM_PAGES * perPage;
+		// A slice that would bring more than the rest of the per-poll cap is cut there and asked again.
+		return Math.max(1, Math.floor(Math.min(perPage, remaining) * FILL));
 	}
 
 	/**

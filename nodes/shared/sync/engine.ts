@@ -99,7 +99,12 @@ export async function runSync<T>(
 }
 
 async function runSample<T>(source: SyncSource<T>, settings: SyncSettings): Promise<INodeExecutionData[][] | null> {
-	const context: ReadContext = { maxItems: settings.sampleSize, deadline: settings.deadline, isEmitted: () => false };
+	const context: ReadContext = {
+		maxItems: settings.sampleSize,
+		deadline: settings.deadline,
+		emitted: 0,
+		isEmitted: () => false,
+	};
 	const out: INodeExecutionData[] = [];
 	for (const stream of source.streams) {
 		if (out.length >= settings.sampleSize) break;
@@ -287,6 +292,7 @@ async function drainStream<T>(
 		const context: ReadContext = {
 			maxItems: remaining,
 			deadline: settings.deadline,
+			emitted: run.emitted,
 			isEmitted: (key, version) => run.seen.has(key, version),
 		};
 
@@ -353,6 +359,10 @@ async function drainStream<T>(
 		if (result.caughtUp) {
 			run.caughtUp = true;
 			return 'caught-up';
+		}
+		if (result.pause) {
+			if (run.emitted === 0) throw new Error(`${source.name}: stream "${run.name}" paused before emitting anything`);
+			return 'item-cap';
 		}
 	}
 }

@@ -251,10 +251,11 @@ async function recheckStream<T>(
 		if (remaining <= 0) return { finished: false, cp, emitted, note: 'per-poll cap reached' };
 		if (Date.now() >= input.deadline) return { finished: false, cp, emitted, note: 'poll time budget used up' };
 		// Nothing counts as emitted: the point of the pass is to emit again.
-		const context: ReadContext = { maxItems: remaining, deadline: input.deadline, isEmitted: () => false };
+		const context: ReadContext = { maxItems: remaining, deadline: input.deadline, emitted, isEmitted: () => false };
 		let candidates: Array<Candidate<T>>;
 		let next: Checkpoint;
 		let caughtUp: boolean;
+		let pause: boolean | undefined;
 		let cut: Candidate<T> | undefined;
 		let note: string | undefined;
 		try {
@@ -262,6 +263,7 @@ async function recheckStream<T>(
 			candidates = result.candidates;
 			next = result.next;
 			caughtUp = result.caughtUp;
+			pause = result.pause;
 			let ready = candidates;
 			if (source.enrich && candidates.length > 0) {
 				const enriched = await source.enrich(stream, candidates, context);
@@ -290,5 +292,6 @@ async function recheckStream<T>(
 		}
 		cp = next;
 		if (caughtUp) return { finished: true, cp, emitted };
+		if (pause) return { finished: false, cp, emitted, note: 'per-poll cap reached' };
 	}
 }

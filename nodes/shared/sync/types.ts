@@ -45,6 +45,8 @@ export interface ReadContext {
 	maxItems: number;
 	/** Epoch ms; no request should start after it. */
 	deadline: number;
+	/** Changes this stream emitted in this poll so far: once there are some, a read may pause (see {@link ReadResult.pause}). */
+	emitted: number;
 	/**
 	 * Whether a change is already emitted, by the engine's dedupe memory. A source that reads a
 	 * list in one request may leave such changes out (they count as handled) instead of spending
@@ -59,6 +61,13 @@ export interface ReadResult<T> {
 	next: Checkpoint;
 	/** True when there is nothing more to read right now. */
 	caughtUp: boolean;
+	/**
+	 * True when the rest of the per-poll cap is too small for the next request to be worth making
+	 * (its answer would be cut at the cap and asked again next poll): the stream stops for this
+	 * poll and goes on from `next` in the next one. Only once the stream emitted something in this
+	 * poll (`ReadContext.emitted` > 0), so every poll makes progress.
+	 */
+	pause?: boolean;
 	/**
 	 * Lowest change time (epoch ms) any later read from `next` can return. Remembered keys older
 	 * than this can no longer come back and are dropped.
