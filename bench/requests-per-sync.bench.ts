@@ -34,6 +34,7 @@ const SIZES = (process.env.BENCH_SYNC_SIZES ?? '10,1000,100000').split(',').map(
 /** The per-poll cap (the triggers' default is 100). */
 const CAP = Number(process.env.BENCH_SYNC_CAP ?? 10_000);
 const POLL_BUDGET_MS = 3_600_000;
+/** A sync that needs more polls than this (at least twice the polls the cap makes necessary) has stalled. */
 const MAX_POLLS = 1000;
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
@@ -91,7 +92,8 @@ async function measure(
 	let polls = 0;
 	const started = performance.now();
 	try {
-		while (polls < MAX_POLLS) {
+		const maxPolls = Math.max(MAX_POLLS, 2 * Math.ceil(n / CAP));
+		while (polls < maxPolls) {
 			polls++;
 			const out = await harness.poll({ pollBudgetMs: POLL_BUDGET_MS });
 			for (const item of out?.[0] ?? []) {
