@@ -215,6 +215,32 @@ describe('CommerceConnect Trigger', () => {
 		expect(tally.duplicates).toBe(0);
 	}
 
+	/**
+	 * One poll of a dense backlog while someone edits `moved` (it leaves its slice, and every later
+	 * item shifts one place up) at the first list answer `when` picks: what the poll emitted.
+	 */
+	async function pollEditingOnce(
+		backlog: ReturnType<typeof denseBacklog>,
+		moved: StoredItem,
+		when: (request: MockRequest, at: Parameters<NonNullable<CommerceConnectMock['onList']>>[1]) => boolean,
+	): Promise<Tally> {
+		let edited = false;
+		mock.onList = (request, at) => {
+			if (!edited && when(request, at)) {
+				edited = true;
+				mock.edit(moved.id, { description: 'v2' });
+			}
+		};
+		const tally = new Tally();
+		try {
+			tally.add(await backlog.harness.poll());
+		} finally {
+			mock.onList = undefined;
+		}
+		expect(edited).toBe(true);
+		return tally;
+	}
+
 	it('reads a dense window as one slice paged under a count check: pages + 1 requests, each item once', async () => {
 		const { items, harness } = denseBacklog();
 		const tally = new Tally();
@@ -248,22 +274,14 @@ describe('CommerceConnect Trigger', () => {
 		async (_name, phase, page) => {
 			const backlog = denseBacklog();
 			const moved = backlog.items[42]; // on page 1 of the slice: every later item shifts one place up
-			let edited = false;
 			let firstPageAnswers = 0;
-			mock.onList = (request, at) => {
-				if (q(request, 'updated_time_to') === null || q(request, 'per_page') === '1') return;
+			const tally = await pollEditingOnce(backlog, moved, (request, at) => {
+				if (q(request, 'updated_time_to') === null || q(request, 'per_page') === '1') return false;
 				if (at === 'before' && q(request, 'page') === '1') firstPageAnswers++;
 				// The slice's first page is answered twice: as its count, then as page 1.
 				const pagedAlready = q(request, 'page') !== '1' || firstPageAnswers >= 2;
-				if (!edited && pagedAlready && at === phase && q(request, 'page') === page) {
-					edited = true;
-					mock.edit(moved.id, { description: 'v2' });
-				}
-			};
-			const tally = new Tally();
-			tally.add(await backlog.harness.poll());
-			mock.onList = undefined;
-			expect(edited).toBe(true);
+				return pagedAlready && at === phase && q(request, 'page') === page;
+			});
 
 			// After the count changed, the slice was not paged on: it was read again in narrower slices
 			// from its start.
@@ -291,18 +309,12 @@ describe('CommerceConnect Trigger', () => {
 			mock.listQueryOrder = order;
 			const backlog = denseBacklog(950);
 			const moved = backlog.items[42]; // on page 1: every later item shifts one place up
-			let edited = false;
-			mock.onList = (request, at) => {
-				// Page 10 of the paged slice (the last: 950 items), between its COUNT and its SELECT.
-				if (!edited && at === 'between' && q(request, 'page') === '10' && q(request, 'updated_time_to') !== null) {
-					edited = true;
-					mock.edit(moved.id, { description: 'v2' });
-				}
-			};
-			const tally = new Tally();
-			tally.add(await backlog.harness.poll());
-			mock.onList = undefined;
-			expect(edited).toBe(true);
+			// Page 10 of the paged slice (the last: 950 items), between its COUNT and its SELECT.
+			const tally = await pollEditingOnce(
+				backlog,
+				moved,
+				(request, at) => at === 'between' && q(request, 'page') === '10' && q(request, 'updated_time_to') !== null,
+			);
 			const lists = mock.listRequests();
 			const last = lists.findIndex((r) => q(r, 'page') === '10');
 			// Count first: page 10 still counts 950 but holds 49 rows where 50 were due; the count,
@@ -359,17 +371,7 @@ describe('CommerceConnect Trigger', () => {
 		mock.listQueryOrder = 'select-first';
 		const backlog = denseBacklog();
 		const moved = backlog.items[42]; // in the first answer's rows; every later item shifts one place up
-		let edited = false;
-		mock.onList = (_request, at) => {
-			if (!edited && at === 'between') {
-				edited = true;
-				mock.edit(moved.id, { description: 'v2' });
-			}
-		};
-		const tally = new Tally();
-		tally.add(await backlog.harness.poll());
-		mock.onList = undefined;
-		expect(edited).toBe(true);
+		const tally = await pollEditingOnce(backlog, moved, (_request, at) => at === 'between');
 		// Had the first answer's rows served as page 1, the item that slid from page 2 onto page 1
 		// would never have been read.
 		expect(backlog.items.filter((i) => i !== moved && !tally.has(i.id, 1))).toEqual([]);

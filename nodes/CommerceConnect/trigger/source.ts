@@ -228,15 +228,19 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		return Math.min(MIN_SLICE_ITEMS, Math.ceil((context.emitted + context.maxItems) / 2));
 	}
 
+	/** Whether a poll in `context` stops before another slice (see {@link sliceRoom}). */
+	private static pausesBeforeSlice(context: ReadContext): boolean {
+		return CommerceConnectSource.worthPausing(context, CommerceConnectSource.sliceRoom(context));
+	}
+
 	/**
 	 * The room the next slice is sized for, after this read returns `returned` items: the rest of
 	 * the cap, or the whole cap when that rest is too small for another slice in this poll (the
 	 * next poll reads it).
 	 */
 	private static roomForNext(context: ReadContext, returned: number): number {
-		const left = context.maxItems - returned;
-		const waits = context.emitted + returned > 0 && left < CommerceConnectSource.sliceRoom(context);
-		return waits ? context.emitted + context.maxItems : left;
+		const after = { ...context, emitted: context.emitted + returned, maxItems: context.maxItems - returned };
+		return CommerceConnectSource.pausesBeforeSlice(after) ? after.emitted + after.maxItems : after.maxItems;
 	}
 
 	/** Whether one answer holds everything its query matches: fewer entries than a full page. */
@@ -301,8 +305,7 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 
 		if (win.pos > win.to) return this.close(cp, win, []);
 
-		if (CommerceConnectSource.worthPausing(context, CommerceConnectSource.sliceRoom(context)))
-			return pauseAt(cp, this.floorOf(cp, win));
+		if (CommerceConnectSource.pausesBeforeSlice(context)) return pauseAt(cp, this.floorOf(cp, win));
 		const end = Math.min(win.pos + (win.span - 1) * 1000, win.to);
 		const answer = await this.list(win.pos - PAD_MS, end + PAD_MS, 1);
 		return this.sliceAnswered(cp, win, end, answer, context);
