@@ -25,7 +25,8 @@ import { ms, report } from './report';
  * of poll budget and no minimum interval, so the counts show the API pattern, not a time limit.
  * Request counts do not depend on latency: N ≤ 1,000 runs at BENCH_LATENCY_MS (default 50 ms); N = 100,000 runs at
  * BENCH_BIG_LATENCY_MS (default 0) to keep the run short (PSRESTful with media makes 100,000
- * detail requests).
+ * detail requests). CommerceConnect's changes are spread over time as BENCH_SYNC_SPREAD says
+ * (see `changeTimes`; its request count depends on it, the other triggers' do not).
  */
 
 const latency = Number(process.env.BENCH_LATENCY_MS ?? 50);
@@ -33,6 +34,11 @@ const bigLatency = Number(process.env.BENCH_BIG_LATENCY_MS ?? 0);
 const SIZES = (process.env.BENCH_SYNC_SIZES ?? '10,1000,100000').split(',').map(Number);
 /** The per-poll cap (the triggers' default is 100). */
 const CAP = Number(process.env.BENCH_SYNC_CAP ?? 10_000);
+const SPREADS = ['day', 'even', 'bursts', 'rising'] as const;
+type Spread = (typeof SPREADS)[number];
+/** How CommerceConnect's changes are spread over the time read (see `changeTimes`). */
+const SPREAD = (process.env.BENCH_SYNC_SPREAD ?? 'day') as Spread;
+if (!SPREADS.includes(SPREAD)) throw new Error(`BENCH_SYNC_SPREAD must be one of ${SPREADS.join(', ')}`);
 const POLL_BUDGET_MS = 3_600_000;
 /** A sync that needs more polls than this (at least twice the polls the cap makes necessary) has stalled. */
 const MAX_POLLS = 1000;
@@ -232,16 +238,45 @@ function halLeonard() {
 // ---------------------------------------------------------------------------------------------
 // CommerceConnect: media_items by updated time, per_page ≤ 100, sliced by time.
 
+/**
+ * When the N changes happened, ending at `end` (CommerceConnect reads time slices, so its request
+ * count depends on how the changes are spread; the other triggers' do not):
+ * - `day` (the default): evenly over the last 24 hours of the 2 days read;
+ * - `even`: evenly over the 2 days;
+ * - `bursts`: 8 bursts of 10 minutes at fixed pseudo-random times in the 2 days (bulk jobs);
+ * - `rising`: ever denser toward `end` (the density grows linearly from nothing, 2 days back).
+ */
+function changeTimes(n: number, spread: Spread, end: number): number[] {
+	const span = 2 * DAY - 2 * MINUTE;
+	const share = (i: number) => (i + 0.5) / n;
+	switch (spread) {
+		case 'day':
+			return Array.from({ length: n }, (_, i) => end - DAY + Math.floor((i * DAY) / n));
+		case 'even':
+			return Array.from({ length: n }, (_, i) => end - span + Math.floor(share(i) * span));
+		case 'rising':
+			return Array.from({ length: n }, (_, i) => end - span + Math.floor(Math.sqrt(share(i)) * span));
+		case 'bursts': {
+			let seed = 7;
+			const next = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+			const starts = Array.from({ length: 8 }, () => end - span + Math.floor(next() * (span - 10 * MINUTE)));
+			return Array.from(
+				{ length: n },
+				(_, i) => starts[i % 8]! + Math.floor(share(Math.floor(i / 8) * 8) * 10 * MINUTE),
+			);
+		}
+	}
+}
+
 function commerceConnect() {
 	return async (n: number): Promise<Prepared> => {
 		const mock = new CommerceConnectMock();
 		const baseUrl = await mock.start();
 		const now = mock.server.now();
-		// N media items changed over 24 hours, evenly, ending a minute ago (outside the trigger's
-		// 5-second settle lag, which a later poll reads); the trigger starts 2 days back.
-		const from = now - DAY - MINUTE;
-		for (let i = 0; i < n; i++)
-			mock.seed({ url: `https://cdn.example.com/m/${i}.jpg`, product_id: 257 }, from + Math.floor((i * DAY) / n));
+		// N media items changed as BENCH_SYNC_SPREAD says, ending a minute ago (outside the
+		// trigger's settle lag, which a later poll reads); the trigger starts 2 days back.
+		const changed = changeTimes(n, SPREAD, now - MINUTE);
+		changed.forEach((time, i) => mock.seed({ url: `https://cdn.example.com/m/${i}.jpg`, product_id: 257 }, time));
 		const times = [...mock.items.values()].map((item) => item.updated_at).sort((a, b) => a - b);
 		/** Items whose updated time is in [from, to] (the mock's inclusive bounds). */
 		const countIn = (fromMs: number, toMs: number) => upperBound(times, toMs) - upperBound(times, fromMs - 1);
@@ -395,7 +430,7 @@ describe('requests per sync', () => {
 		const format = (cells: string[]) =>
 			cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 		report(
-			`\nRequests per sync (one complete sync of N changes from a first run that includes them; per-poll cap ${num(CAP)}):`,
+			`\nRequests per sync (one complete sync of N changes from a first run that includes them; per-poll cap ${num(CAP)}; CommerceConnect changes spread: ${SPREAD}):`,
 		);
 		report(`  ${format(header)}`);
 		for (const line of lines) report(`  ${format(line)}`);
