@@ -349,7 +349,7 @@ function commerceConnect() {
 					`${open} request(s) without an upper bound (the server's clock, asked only when this machine's clock and the saved offset cannot tell it), ` +
 					`${fits} slices that fit one page (${fits ? (entries / fits).toFixed(0) : 0} entries on average; they aim at ${Math.floor(100 * FILL)}), ` +
 					`${pagedSlices} slices paged under a count check (${pages} pages and ${checks} count checks; a paged slice costs its pages + 1: the answer that gave its count before the pages, for a window's first slice the window's first request; a count check after the last page only when that page comes up short), ` +
-					`${tooFull} slices too full for a page and not paged (asked again narrower: the walk to where the changes are, or more than ${MAX_SLICE_PAGES} pages, such as a window's first request when the window holds more); ` +
+					`${tooFull} slices too full for a page and not paged (asked again narrower: the walk to where the changes are, or more than ${MAX_SLICE_PAGES} pages or five polls of the per-poll cap, such as a window's first request when the window holds more); ` +
 					`${repeats} of these repeat a page or slice already read (re-read by the next poll when it held more than the rest of the per-poll cap)`
 				);
 			},
@@ -446,7 +446,7 @@ describe('requests per sync', () => {
 			'  - Hal Leonard DAM: ranges are unpaged; a range holding more than the per-poll cap is asked again by the next poll, which skips what it emitted (small state), so ceil(files in the range / cap) requests per range.',
 		);
 		report(
-			`  - CommerceConnect: offset pages shift while items change, so the trigger never pages an open window by offset: it reads time slices sized from the density seen, each either one page or paged under a count check (a past slice can only lose items; pages + 1 requests, the last page's rows proving the count held); the extra requests are each paged slice's count (the window's first request counts the window), the narrower re-asks and the pages re-read at the per-poll cap (see the breakdown above).`,
+			`  - CommerceConnect: offset pages shift while items change, so the trigger never pages an open window by offset: it reads time slices sized from the density seen (and, after an answer too full or empty, from the counts seen ahead, halving across empty time), each either one page or paged under a count check (a past slice can only lose items; pages + 1 requests, the last page's rows proving the count held); the extra requests are each paged slice's count (the window's first request counts the window), the narrower re-asks and the pages re-read at the per-poll cap (see the breakdown above).`,
 		);
 		report(`  load average at end: ${loadAverage()}`);
 	});

@@ -111,13 +111,15 @@ describe('CommerceConnect Trigger', () => {
 				start + seconds(1) + i * 2000,
 			),
 		);
+		// A cap below a page: no slice of several seconds is paged, every one fits a page.
 		const harness = trigger({
 			firstRun: 'date',
 			startDate: new Date(start).toISOString(),
-			syncOptions: { maxItemsPerPoll: 1000 },
+			syncOptions: { maxItemsPerPoll: 99 },
 		});
-		const out = await harness.poll();
-		expect(ids(out).sort()).toEqual(items.map((i) => i.id).sort());
+		const out: number[] = [];
+		for (let i = 0; i < 6; i++) out.push(...ids(await harness.poll()));
+		expect(out.sort()).toEqual(items.map((i) => i.id).sort());
 
 		const lists = mock.listRequests();
 		const frozen = Date.parse(q(lists[1], 'updated_time_to')!); // the first slice ends at the frozen bound or before
@@ -132,7 +134,7 @@ describe('CommerceConnect Trigger', () => {
 		expect(await harness.poll()).toBeNull();
 	});
 
-	it('pages a one-second burst larger than a page, and re-reads it when an item moves out meanwhile', async () => {
+	it('pages a burst larger than a page under its count, and reads it again narrower when an item moves out meanwhile', async () => {
 		const harness = trigger({
 			firstRun: 'date',
 			startDate: new Date(mock.now() - seconds(60)).toISOString(),
@@ -157,11 +159,15 @@ describe('CommerceConnect Trigger', () => {
 		tally.add(out);
 		mock.onList = undefined;
 		expect(edited).toBe(true);
-		// The burst's slice was paged, restarted after the edit (page 1 again after page 2) and read
-		// through; its last page held the rows its new count leaves for it, so no count was asked
-		// again (per_page=1).
-		const sequence = mock.listRequests().map((r) => `${q(r, 'page')}/${q(r, 'per_page')}`);
-		expect(` ${sequence.join(' ')} `).toContain(' 1/100 2/100 1/100 2/100 3/100 ');
+		// The window's first answer counted the burst: its slice was paged, read again narrower after
+		// the edit (page 1 of a shorter slice after page 2) down to the burst's second, which was
+		// paged through; its last page held the rows its new count leaves for it, so no count was
+		// asked again (per_page=1).
+		const lists = mock.listRequests();
+		const sequence = lists.map((r) => `${q(r, 'page')}/${q(r, 'per_page')}`);
+		expect(sequence.slice(0, 4)).toEqual(['1/100', '1/100', '2/100', '1/100']);
+		expect(Date.parse(q(lists[3], 'updated_time_to')!)).toBeLessThan(Date.parse(q(lists[2], 'updated_time_to')!));
+		expect(` ${sequence.slice(3).join(' ')} `).toContain(' 1/100 2/100 3/100 ');
 		expect(sequence).not.toContain('1/1');
 		// Every item of the burst was emitted, none twice.
 		expect(new Set(ids(out))).toEqual(new Set(burst.map((i) => i.id)));
@@ -444,10 +450,10 @@ describe('CommerceConnect Trigger', () => {
 		});
 	});
 
-	it('with a per-poll cap below a few pages, reads one-page slices only (no paging across polls)', async () => {
-		const { items, harness } = denseBacklog(600, 100);
+	it('with a per-poll cap below a page, reads one-page slices only (no paging across polls)', async () => {
+		const { items, harness } = denseBacklog(600, 60);
 		const tally = new Tally();
-		for (let i = 0; i < 12; i++) tally.add(await harness.poll());
+		for (let i = 0; i < 16; i++) tally.add(await harness.poll());
 		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
 		expect(tally.duplicates).toBe(0);
 		const bounded = mock.listRequests().filter((r) => q(r, 'updated_time_to') !== null);
@@ -546,6 +552,54 @@ describe('CommerceConnect Trigger', () => {
 		expect(tally.duplicates).toBe(0);
 		expect(stateSize(harness.memoryState[STATE_KEY] as IDataObject)).toBeLessThan(16_384);
 		expect(logLines.some((l) => /stopped at the per-poll item cap/.test(l.message))).toBe(true);
+	});
+
+	/**
+	 * Five bulk jobs of 125 items, each written within a minute, at fixed times over the last two
+	 * days (more than five polls of the cap, so the window is not paged whole); a trigger started
+	 * two days back with the default cap of 100, polled until caught up.
+	 */
+	async function bulkJobs(corrupt?: (win: IDataObject) => void) {
+		const start = Math.floor((mock.now() - 2 * 86_400_000) / 1000) * 1000;
+		const jobs = [0.2, 0.9, 1.1, 1.5, 1.7].map((day) => start + Math.floor(day * 86_400_000));
+		const items = jobs.flatMap((at, job) =>
+			Array.from({ length: 125 }, (_, i) =>
+				mock.seed({ url: `https://cdn.example.com/j/${job}-${i}.jpg`, product_id: 9, description: 'v1' }, at + i * 400),
+			),
+		);
+		const harness = trigger({ firstRun: 'date', startDate: new Date(start).toISOString() });
+		const tally = new Tally();
+		for (let poll = 0; poll < 30; poll++) {
+			const out = await harness.poll();
+			tally.add(out);
+			const state = harness.memoryState[STATE_KEY] as unknown as { streams: Record<string, { cp: IDataObject }> };
+			const win = state?.streams.updated.cp.win as IDataObject | undefined;
+			if (poll === 0 && win && corrupt) corrupt(win);
+			if (!out && !win) break;
+		}
+		expect(items.filter((i) => !tally.has(i.id, 1))).toEqual([]);
+		expect(tally.duplicates).toBe(0);
+		return mock.listRequests().length;
+	}
+
+	it('finds changes bunched far apart in a long window by halving, and pages a slice found too full', async () => {
+		// 625 items: 7 requests at the fewest; here 17. Searching each job out with one-page slices
+		// grown 8-fold after an empty answer (before counts seen ahead sized slices and too-full
+		// slices were paged) took 161.
+		expect(await bulkJobs()).toBeLessThanOrEqual(20);
+		const bounded = mock.listRequests().filter((r) => q(r, 'updated_time_to') !== null);
+		expect(bounded.some((r) => q(r, 'page') === '2')).toBe(true);
+	});
+
+	it('reports counts saved ahead of an unfinished window that cannot be read, and reads on without them', async () => {
+		const requests = await bulkJobs((win) => {
+			expect(Array.isArray(win.ahead)).toBe(true);
+			win.ahead = [{ end: 'soon', count: -1 }];
+		});
+		expect(requests).toBeGreaterThan(5);
+		expect(
+			logLines.some((l) => /the counts saved ahead of the unfinished window could not be read/.test(l.message)),
+		).toBe(true);
 	});
 
 	it('waits for the settle lag before paging a burst that is only seconds old', async () => {

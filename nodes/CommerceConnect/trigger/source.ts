@@ -8,6 +8,16 @@ import { PageLoop } from '../../shared/paging';
 import { type Report, inFuture, integerOf, numberOf, record, watermarkAndFloor } from '../../shared/sync/restore';
 import type { Candidate, Checkpoint, FirstRun, ReadContext, ReadResult, SyncSource } from '../../shared/sync/types';
 import { closedWatermark } from '../../shared/sync/watermark';
+import {
+	type CountAhead,
+	type CountsAhead,
+	MAX_COUNTS_AHEAD,
+	afterRead,
+	expectedIn,
+	spanExpecting,
+	stretchOver,
+	withCount,
+} from './counts-ahead';
 import { type ListQuery, MAX_PER_PAGE, type MediaItem, type MediaItemPage } from '../model';
 import { type CommerceConnectClient, MAX_LIST_PAGES } from '../transport';
 
@@ -33,20 +43,27 @@ import { type CommerceConnectClient, MAX_LIST_PAGES } from '../transport';
  *   paged, holding its count: the count is taken before the first page (the answer that showed
  *   the slice too full for one page) and checked on every page; the last page must hold exactly
  *   the rows that count leaves for it (else the count is asked once more). An unchanged count
- *   proves no item left and no page shifted. That costs one request more than its pages, so it
- *   is done only for slices of several pages ({@link MIN_PAGED_PAGES}) that the
- *   rest of the per-poll cap can take, and never for more than {@link MAX_SLICE_PAGES} pages;
- *   a slice between one page and that is asked again narrower, down to one second, which is
- *   paged whatever its size. A changed count narrows a longer slice (the narrower slices are read
- *   afresh) and restarts a one-second one.
+ *   proves no item left and no page shifted. A slice found too full for one page is paged when
+ *   its count is in hand: its pages are then the fewest requests that read it. Only up to
+ *   {@link MAX_SLICE_PAGES} pages (what a restart can cost), only as many as
+ *   {@link MAX_PAGED_POLLS} polls of the per-poll cap read (how long the count is held), and
+ *   never with a cap below a page; a fuller slice is asked again narrower, down to one second,
+ *   which is paged whatever its size. A changed count narrows a longer slice (the narrower
+ *   slices are read afresh) and restarts a one-second one.
  * An item that leaves a slice is found again in the next window at its new time.
  *
  * Sizing. With `per_page` = 100 the fewest requests for N items are ⌈N / 100⌉. A slice read in
  * one request costs one request for at most 99 items, so single-page slices aim at
  * {@link FILL} of a page (a little growth still fits); a paged slice costs its pages + 1 (the
- * answer that counted it), so paged slices aim at {@link AIM_PAGES} pages, where it weighs little.
- * Either way the length comes from the density of the last answer, over its whole query (the
- * padding seconds included), and grows at most {@link MAX_GROWTH}-fold at once.
+ * answer that counted it), so paged slices aim at up to {@link AIM_PAGES} pages, where it weighs
+ * little (with a small cap, only where changes are dense enough that a one-page slice's padding
+ * seconds cost more). A slice's length comes from the density of the last answer, over its whole
+ * query (the padding seconds included), growing at most {@link MAX_GROWTH}-fold at once; after
+ * an answer too full, empty, or far emptier than expected, from the counts seen ahead (see
+ * counts-ahead.ts): the window's first count, and those of slices found too full, interpolated.
+ * After an answer that missed what they put there, the next slice reaches at least half of the
+ * counted stretch ahead, so a walk across empty time to bunched changes takes as many steps as
+ * halvings.
  *
  * Bounds. Whether CommerceConnect's time filters are inclusive is not documented, and list
  * entries carry no timestamps, so every query reaches one second past its slice on both sides;
@@ -75,8 +92,15 @@ export const EVERYTHING_SINCE = Date.UTC(2000, 0, 1);
 export const FILL = 0.85;
 /** A paged slice is aimed at this many pages (when the rest of the per-poll cap takes them). */
 export const AIM_PAGES = 40;
-/** A slice is paged only from this many pages; shorter ones are split into one-page slices, which hold no count across requests. */
+/** Slices are aimed at {@link AIM_PAGES} pages only when the rest of the window and the per-poll cap hold this many. */
 export const MIN_PAGED_PAGES = 5;
+/** A slice is paged only if the per-poll cap reads it in this many polls (how long its count is held). */
+export const MAX_PAGED_POLLS = 5;
+/**
+ * Paged slices are aimed at only when they read this much more of their own items per request
+ * than one-page slices (which hold no count across requests, so nothing to restart).
+ */
+const PAGED_GAIN = 1.1;
 /** A slice longer than one second is never paged beyond this many pages (what a restart can cost). */
 export const MAX_SLICE_PAGES = 100;
 /**
@@ -85,10 +109,40 @@ export const MAX_SLICE_PAGES = 100;
  * cap whole, rather than this one with a request for a few items.
  */
 export const MIN_SLICE_ITEMS = Math.floor((MAX_PER_PAGE * FILL) / 2);
-/** Slice length never grows more than this factor at once. */
+/** Slice length never grows more than this factor at once, when no count ahead tells more. */
 const MAX_GROWTH = 8;
+/** An answer with less than 1 / this of the items the counts ahead put in its slice (or of a one-page slice's aim) missed them. */
+const MISSED_BY = 4;
 
 export type CcStream = 'updated' | 'created';
+
+/** What a poll leaves for the next slice: the rest of its per-poll cap, and the cap as a whole. */
+interface Room {
+	rest: number;
+	cap: number;
+}
+
+/** What the next slice's length is sized from (see `spanFor`). */
+interface SliceSizing {
+	/** The slice's first second, epoch ms. */
+	pos: number;
+	ahead: CountsAhead;
+	/** The last answer: the seconds its query reached (padding included) and its count. */
+	seen: { seconds: number; count: number };
+	perPage: number;
+	room: Room;
+	/** Seconds left to read in the window (or, for a slice found too full, in that slice). */
+	rest: number;
+	/** At most this many seconds, when no count ahead is known. */
+	longest: number;
+	/**
+	 * Size from the counts ahead rather than the last answer's density: when that answer counted
+	 * more than its slice (too full), held nothing, or held far fewer than the counts put there.
+	 */
+	byCounts: boolean;
+	/** The last answer held far fewer items than the counts ahead put in its slice. */
+	missed?: boolean;
+}
 
 interface CcWindow {
 	/** Frozen upper bound, epoch ms, whole second (the last second of the window). */
@@ -101,7 +155,17 @@ interface CcWindow {
 	span: number;
 	/** A one-second slice being paged: its last second, the count it must keep, the next page. */
 	pg?: { end: number; total: number; page: number };
+	/** Counts seen ahead of `pos` (the window's own, and of slices found too full): they size the next slice. */
+	ahead?: CountAhead[];
+	/**
+	 * The slice at `pos` was sized after an answer that missed what the counts put there: it may
+	 * reach across empty time into the changes, so its answer's density says little about the
+	 * slice after it, which the counts size instead.
+	 */
+	probe?: true;
 }
+
+const probe = (missed: boolean): Pick<CcWindow, 'probe'> => (missed ? { probe: true } : {});
 
 export interface CcCheckpoint {
 	/** Everything that changed before this time (ms) was read in a window that ended there. */
@@ -145,6 +209,21 @@ export function entryVersion(entry: MediaItem): string {
 /** Stop this poll here (see {@link ReadResult.pause}); the next one goes on from `cp`. */
 function pauseAt(cp: CcCheckpoint, floor: number): ReadResult<MediaItem> {
 	return { ...readResult([], cp, false, floor), pause: true };
+}
+
+/** Saved counts ahead of `pos`, when they are what {@link withCount} keeps: ends ascending within the window, counts not falling. */
+function countsAhead(saved: unknown, pos: number, to: number): CountAhead[] | undefined {
+	if (!Array.isArray(saved) || saved.length > MAX_COUNTS_AHEAD) return undefined;
+	const counts: CountAhead[] = [];
+	for (const entry of saved) {
+		const known = record(entry);
+		const [end, count] = [integerOf(known?.end), integerOf(known?.count)];
+		const last = counts.at(-1);
+		if (end === undefined || count === undefined || count < 0 || end < pos || end > to) return undefined;
+		if (last && (end <= last.end || count < last.count)) return undefined;
+		counts.push({ end, count });
+	}
+	return counts;
 }
 
 /** A read's outcome, with the checkpoint typed for this source. */
@@ -233,14 +312,20 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		return CommerceConnectSource.worthPausing(context, CommerceConnectSource.sliceRoom(context));
 	}
 
+	/** The room this poll leaves for the slice the read in `context` is about to ask for. */
+	private static roomNow(context: ReadContext): Room {
+		return { rest: context.maxItems, cap: context.emitted + context.maxItems };
+	}
+
 	/**
 	 * The room the next slice is sized for, after this read returns `returned` items: the rest of
 	 * the cap, or the whole cap when that rest is too small for another slice in this poll (the
 	 * next poll reads it).
 	 */
-	private static roomForNext(context: ReadContext, returned: number): number {
+	private static roomForNext(context: ReadContext, returned: number): Room {
 		const after = { ...context, emitted: context.emitted + returned, maxItems: context.maxItems - returned };
-		return CommerceConnectSource.pausesBeforeSlice(after) ? after.emitted + after.maxItems : after.maxItems;
+		const cap = after.emitted + after.maxItems;
+		return { rest: CommerceConnectSource.pausesBeforeSlice(after) ? cap : after.maxItems, cap };
 	}
 
 	/** Whether one answer holds everything its query matches: fewer entries than a full page. */
@@ -283,7 +368,17 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 			pos,
 			span: Math.floor(span),
 			...(paged ? { pg: { end: paged[0]!, total: paged[1]!, page: paged[2]! } } : {}),
+			...probe(win?.probe === true),
 		};
+		if (win?.ahead !== undefined) {
+			// Only a guess for sizing slices, checked by every answer: counts that cannot be read are left out.
+			const ahead = countsAhead(win.ahead, pos, to);
+			if (ahead) restored.win.ahead = ahead;
+			else
+				report(
+					'the counts saved ahead of the unfinished window could not be read; its next slices are sized without them',
+				);
+		}
 		return restored as unknown as Checkpoint;
 	}
 
@@ -355,8 +450,19 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 		const bound = Math.min(to, sec(http.serverNow()) - SETTLE_MS);
 		if (bound < start) return readResult([], cp, true, start - PAD_MS);
 		const rest = (bound - start) / 1000 + 1;
-		const span = this.spanFor(rest + 2, answer.totalEntries, answer.perPage, context.maxItems, rest, rest);
-		const next: CcWindow = { ...win, to: bound, span };
+		// The count reached as far as `to`, so it holds at most as many items up to `bound`.
+		const ahead = withCount([], bound, answer.totalEntries);
+		const span = this.spanFor({
+			pos: start,
+			ahead,
+			seen: { seconds: rest + 2, count: answer.totalEntries },
+			perPage: answer.perPage,
+			room: CommerceConnectSource.roomNow(context),
+			rest,
+			longest: rest,
+			byCounts: true,
+		});
+		const next: CcWindow = { ...win, to: bound, span, ahead };
 		return readResult([], { ...cp, win: next }, false, this.floorOf(cp, next));
 	}
 
@@ -394,30 +500,49 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 			if (fresh.length > context.maxItems)
 				return readResult(fresh.slice(0, context.maxItems), { ...cp, win }, false, this.floorOf(cp, win));
 			if (end >= win.to) return this.close(cp, win, fresh);
-			const span = this.spanFor(
-				seconds + 2,
-				answer.totalEntries,
-				answer.perPage,
-				CommerceConnectSource.roomForNext(context, fresh.length),
-				(win.to - end) / 1000,
-				win.span * MAX_GROWTH,
-			);
-			const next: CcWindow = { ...win, pos: end + 1000, span };
+			const ahead = afterRead(win.ahead ?? [], win.pos, end, answer.totalEntries);
+			// Far fewer items than the counts ahead put here, and too few for a one-page slice: the
+			// changes lie further on. (A slice that brought a good share of a page found them.)
+			const expected = Math.min(expectedIn(win.ahead ?? [], win.pos, seconds), answer.perPage * FILL);
+			const missed = answer.totalEntries * MISSED_BY < expected;
+			const span = this.spanFor({
+				pos: end + 1000,
+				ahead,
+				seen: { seconds: seconds + 2, count: answer.totalEntries },
+				perPage: answer.perPage,
+				room: CommerceConnectSource.roomForNext(context, fresh.length),
+				rest: (win.to - end) / 1000,
+				longest: win.span * MAX_GROWTH,
+				byCounts: missed || answer.totalEntries === 0 || win.probe === true,
+				missed,
+			});
+			const next: CcWindow = { to: win.to, at: win.at, pos: end + 1000, span, ahead, ...probe(missed) };
 			return readResult(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
 		}
-		if (end === win.pos || this.pageable(answer.totalEntries, answer.perPage, context.maxItems)) {
+		if (end === win.pos || this.pageable(answer.totalEntries, answer.perPage, CommerceConnectSource.roomNow(context))) {
 			// Page the slice, holding its count (this answer's: taken before the first page is read).
 			// One second with more than a page of items is paged whatever its size.
 			const next: CcWindow = { ...win, pg: { end, total: answer.totalEntries, page: 1 } };
 			return readResult([], { ...cp, win: next }, false, this.floorOf(cp, next));
 		}
 		// Too full for one page, and not worth paging (or too much to page): a shorter slice, sized
-		// from this count.
+		// from this count and those seen before.
+		const ahead = withCount(win.ahead ?? [], end, answer.totalEntries);
 		const span = Math.min(
 			Math.max(1, Math.floor(seconds / 2)),
-			this.spanFor(seconds + 2, answer.totalEntries, answer.perPage, context.maxItems, seconds, seconds),
+			this.spanFor({
+				pos: win.pos,
+				ahead,
+				seen: { seconds: seconds + 2, count: answer.totalEntries },
+				perPage: answer.perPage,
+				room: CommerceConnectSource.roomNow(context),
+				rest: seconds,
+				longest: seconds,
+				byCounts: true,
+			}),
 		);
-		return readResult([], { ...cp, win: { ...win, span } }, false, this.floorOf(cp, win));
+		const narrower: CcWindow = { to: win.to, at: win.at, pos: win.pos, span, ahead };
+		return readResult([], { ...cp, win: narrower }, false, this.floorOf(cp, win));
 	}
 
 	private async readPaged(
@@ -434,7 +559,13 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 				// Items left the slice while it was paged: read it again in narrower slices (each
 				// complete in itself, or paged with fewer pages to hold). What was emitted stays
 				// emitted; the re-read is deduped.
-				const narrower: CcWindow = { to: win.to, at: win.at, pos: win.pos, span: Math.max(1, Math.floor(seconds / 2)) };
+				const narrower: CcWindow = {
+					to: win.to,
+					at: win.at,
+					pos: win.pos,
+					span: Math.max(1, Math.floor(seconds / 2)),
+					ahead: withCount(win.ahead ?? [], pg.end, total),
+				};
 				return { ...cp, win: narrower };
 			}
 			// The second changed while it was paged: a new pass from page 1, which may repeat pages.
@@ -468,15 +599,18 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 			);
 		}
 		this.loops.delete(pg.end);
-		const span = this.spanFor(
-			seconds + 2,
-			pg.total,
-			answer.perPage,
-			CommerceConnectSource.roomForNext(context, fresh.length),
-			(win.to - pg.end) / 1000,
-			seconds * MAX_GROWTH,
-		);
-		const next: CcWindow = { to: win.to, at: win.at, pos: pg.end + 1000, span };
+		const ahead = afterRead(win.ahead ?? [], win.pos, pg.end, pg.total);
+		const span = this.spanFor({
+			pos: pg.end + 1000,
+			ahead,
+			seen: { seconds: seconds + 2, count: pg.total },
+			perPage: answer.perPage,
+			room: CommerceConnectSource.roomForNext(context, fresh.length),
+			rest: (win.to - pg.end) / 1000,
+			longest: seconds * MAX_GROWTH,
+			byCounts: win.probe === true,
+		});
+		const next: CcWindow = { to: win.to, at: win.at, pos: pg.end + 1000, span, ahead };
 		return readResult(fresh, { ...cp, win: next }, false, this.floorOf(cp, next));
 	}
 
@@ -486,46 +620,57 @@ export class CommerceConnectSource implements SyncSource<MediaItem> {
 	}
 
 	/**
-	 * Whether a slice of `count` items is paged rather than split: several pages, so the extra
-	 * request weighs little, and no more than {@link MAX_SLICE_PAGES} (what a restart may cost);
-	 * only while the rest of this poll's cap takes several pages (with a small per-poll cap, every
-	 * slice is one page). A paged slice may be finished by the next poll.
+	 * Whether a slice found too full for one page is paged under its count rather than asked again
+	 * narrower: its count is in hand, so its pages are the fewest requests that read it, where
+	 * narrower slices cost at least as many and, when its items are bunched, a search for where
+	 * they are. Only up to {@link MAX_SLICE_PAGES} pages (what a restart may cost), and only as many
+	 * as {@link MAX_PAGED_POLLS} polls of the per-poll cap read (how long the count is held).
 	 */
-	private pageable(count: number, perPage: number, remaining: number): boolean {
-		const least = MIN_PAGED_PAGES * perPage;
-		return count >= least && count <= MAX_SLICE_PAGES * perPage && remaining >= least;
+	private pageable(count: number, perPage: number, room: Room): boolean {
+		return count <= MAX_SLICE_PAGES * perPage && room.cap >= perPage && count <= MAX_PAGED_POLLS * room.cap;
 	}
 
 	/**
-	 * Items a slice is aimed at: {@link AIM_PAGES} pages when the rest of the window is expected
-	 * to hold enough for a paged slice, and the rest of the per-poll cap takes one; else
-	 * {@link FILL} of one page, or of the rest of the cap when that is smaller.
+	 * Items a slice is aimed at: {@link FILL} of one page (or of the rest of the per-poll cap when
+	 * that is smaller), or a paged slice of up to {@link AIM_PAGES} pages, as many as
+	 * {@link MAX_PAGED_POLLS} polls of the cap read, when the rest of the window is expected to hold
+	 * one and it reads more of its own items per request. Each query reads the second beyond each
+	 * end of its slice again (2 × `density` items it does not move on by), which a one-page slice
+	 * pays on every request and a paged one once per slice: where changes are dense, paged slices
+	 * pay off even with a small cap.
 	 */
-	private aim(perPage: number, remaining: number, expected: number): number {
-		const least = MIN_PAGED_PAGES * perPage;
-		if (expected >= least && remaining >= least) return AIM_PAGES * perPage;
-		// A slice that would bring more than the rest of the per-poll cap is cut there and asked again.
-		return Math.max(1, Math.floor(Math.min(perPage, remaining) * FILL));
+	private aim(perPage: number, room: Room, expected: number, density: number): number {
+		const onePage = Math.max(1, Math.floor(Math.min(perPage, room.rest) * FILL));
+		const pages = Math.min(AIM_PAGES, Math.floor((MAX_PAGED_POLLS * room.cap) / perPage));
+		if (expected < MIN_PAGED_PAGES * perPage || pages < MIN_PAGED_PAGES) return onePage;
+		const pad = 2 * density;
+		const pagedGain = (pages * perPage - pad) / (pages + 1) / Math.max(1, onePage - pad);
+		return pagedGain >= PAGED_GAIN ? pages * perPage : onePage;
 	}
 
 	/**
-	 * The next slice length in seconds, from the density of an answer: `count` items over the
-	 * `seconds` its query reached (the padding seconds included), aimed at {@link aim} for the
-	 * `rest` seconds left to read, at most `longest`. Nothing seen: the longest.
+	 * The length in seconds of the next slice, aimed at {@link aim} for the rest of the window:
+	 * from the counts seen ahead, interpolated between them (after a missed answer at least half
+	 * the counted stretch that holds more than the aim, so a walk across empty time takes as many
+	 * steps as halvings); else from the density of the last answer, which tells the items near
+	 * the next slice better than counts of longer stretches do, at most `longest` seconds
+	 * (nothing seen: the longest).
 	 */
-	private spanFor(
-		seconds: number,
-		count: number,
-		perPage: number,
-		remaining: number,
-		rest: number,
-		longest: number,
-	): number {
+	private spanFor(sizing: SliceSizing): number {
+		const { pos, ahead, seen, perPage, room, rest, longest, byCounts, missed } = sizing;
+		if (byCounts && ahead.length > 0) {
+			const expected = expectedIn(ahead, pos, rest);
+			const aim = this.aim(perPage, room, expected, expected / (rest + 2));
+			let span = spanExpecting(ahead, pos, aim) ?? rest;
+			const over = missed ? stretchOver(ahead, pos, aim) : undefined;
+			if (over !== undefined) span = Math.max(span, Math.floor(over / 2));
+			return Math.max(1, Math.floor(Math.min(rest, span)));
+		}
 		const most = Math.max(1, Math.floor(Math.min(longest, rest)));
-		if (count <= 0) return most;
-		const density = count / seconds;
+		if (seen.count <= 0) return most;
+		const density = seen.count / seen.seconds;
 		// Every query reaches a second beyond both ends of its slice: those seconds count too.
-		const span = Math.floor(this.aim(perPage, remaining, density * rest) / density) - 2;
+		const span = Math.floor(this.aim(perPage, room, density * rest, density) / density) - 2;
 		return Math.max(1, Math.min(most, span));
 	}
 
