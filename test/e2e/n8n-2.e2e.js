@@ -129,12 +129,20 @@ describe('n8n 2.x with the package and the sandboxes', () => {
 			});
 			expect(/** @type {{ bytes: Buffer }} */ (uploads[0].asset).bytes.length).toBeGreaterThan(0);
 		}
-		// Workflow 4: it emitted media items that workflow 1 created.
-		const fromWorkflow1 = new Set(tagged('psrestful-hit').map((item) => item.id));
-		const reported = [];
-		for (const { execution } of await env.executions(workflows[3].id))
-			reported.push(...emitted(execution, 'CommerceConnect Trigger').map((item) => /** @type {number} */ (item.id)));
-		expect(reported.some((id) => fromWorkflow1.has(id))).toBe(true);
+		// Workflow 4: it emitted media items that workflow 1 created. Workflow 1 replaces a product's
+		// items when the product changes (the last time just now, after the restart), and workflow 4
+		// reads a change at its own minute poll at least 9 s later: wait for a poll that reports
+		// items the PIM holds now.
+		const reportedByWorkflow4 = async () => {
+			const fromWorkflow1 = new Set(tagged('psrestful-hit').map((item) => item.id));
+			const reported = [];
+			for (const { execution } of await env.executions(workflows[3].id))
+				reported.push(...emitted(execution, 'CommerceConnect Trigger').map((item) => /** @type {number} */ (item.id)));
+			return reported.some((id) => fromWorkflow1.has(id));
+		};
+		const deadline = Date.now() + 150_000;
+		while (!(await reportedByWorkflow4()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2000));
+		expect(await reportedByWorkflow4()).toBe(true);
 		// No example failed anywhere.
 		for (const workflow of workflows) {
 			const statuses = (await env.executions(workflow.id)).map(({ summary }) => statusOf(summary));
