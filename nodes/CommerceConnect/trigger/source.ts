@@ -153,7 +153,7 @@ interface CcWindow {
 	pos: number;
 	/** Length of the next slice, in seconds. */
 	span: number;
-	/** A one-second slice being paged: its last second, the count it must keep, the next page. */
+	/** A slice being paged under its count: its last second, the count it must keep, the next page. */
 	pg?: { end: number; total: number; page: number };
 	/** Counts seen ahead of `pos` (the window's own, and of slices found too full): they size the next slice. */
 	ahead?: CountAhead[];
