@@ -8,7 +8,8 @@
 const { SANDBOX_PRODUCTS } = require('../../sandbox/sandbox');
 const { workflowStaticData } = require('../../scripts/n8n/lib/db');
 const { checkTypesLoaded } = require('../../scripts/n8n/lib/scenario');
-const { E2eEnvironment, emitted, statusOf } = require('./helpers');
+const { E2eEnvironment, NEXT_POLL_MS, emitted, statusOf } = require('./helpers');
+const { waitFor } = require('./process-tree');
 const { changesOf, expectPimMatchesSupplier, psRestfulKeys, wrongCredentials } = require('./expectations');
 
 const WORKFLOW_1 = 'PSRESTful Trigger';
@@ -140,9 +141,13 @@ describe('n8n 2.x with the package and the sandboxes', () => {
 				reported.push(...emitted(execution, 'CommerceConnect Trigger').map((item) => /** @type {number} */ (item.id)));
 			return reported.some((id) => fromWorkflow1.has(id));
 		};
-		const deadline = Date.now() + 150_000;
-		while (!(await reportedByWorkflow4()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2000));
-		expect(await reportedByWorkflow4()).toBe(true);
+		await expect(
+			waitFor(reportedByWorkflow4, {
+				what: 'example 4 to report an item of example 1 that the PIM holds',
+				timeoutMs: NEXT_POLL_MS,
+				intervalMs: 2000,
+			}),
+		).resolves.toBe(true);
 		// No example failed anywhere.
 		for (const workflow of workflows) {
 			const statuses = (await env.executions(workflow.id)).map(({ summary }) => statusOf(summary));
