@@ -6,11 +6,9 @@
  * workers run workflow 1, which must behave exactly as with n8n's default saving (the other
  * queue-mode file): each change once, across polls and a main restart, the PIM as the supplier.
  */
-const { emitted } = require('./helpers');
+const { emitted, NEXT_POLL_MS } = require('./helpers');
 const { changesOf, expectPimMatchesSupplier, psRestfulKeys } = require('./expectations');
 const { QueueE2eEnvironment } = require('./queue-environment');
-
-const NEXT_POLL_MS = 150_000;
 
 describe('n8n 2.x in queue mode with durable poll cursors', () => {
 	const env = new QueueE2eEnvironment({ profile: 'e2e-queue-durable', durable: true });
