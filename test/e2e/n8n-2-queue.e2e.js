@@ -13,7 +13,7 @@
 const { loadExample, prepareExample, sandboxFirstRuns } = require('../../scripts/n8n/lib/demo');
 const { memoryOf, resetPeakMemory } = require('../../scripts/n8n/lib/queue');
 const { checkTypesLoaded } = require('../../scripts/n8n/lib/scenario');
-const { emitted } = require('./helpers');
+const { emitted, NEXT_POLL_MS } = require('./helpers');
 const { changesOf, expectPimMatchesSupplier, psRestfulKeys } = require('./expectations');
 const { QueueE2eEnvironment } = require('./queue-environment');
 
@@ -26,14 +26,14 @@ const RECHECK_MINUTES = 2;
  * new one. The waits below use this bound as their timeout.
  */
 const HEAL_WITHIN_MS = (RECHECK_MINUTES + 1) * 60_000 + 120_000;
-/** n8n's minute polls land at a random second of the minute: a poll plus its run fits in this. */
-const NEXT_POLL_MS = 150_000;
 
 const FIFTY_MB = 50 * 1024 * 1024;
 /** 50 MB uploads measured per binary data mode: their median increase is the figure. */
 const UPLOADS = 3;
-/** Each upload waits for a DAM poll (each minute) and its execution. */
-const UPLOADS_TIMEOUT_MS = UPLOADS * (NEXT_POLL_MS * 2 + 60_000);
+/** The suite's workers; each one's first 50 MB upload per mode is a warm-up, not measured. */
+const WORKERS = 2;
+/** Each upload, warm-ups included, waits for a DAM poll (each minute) and its execution. */
+const UPLOADS_TIMEOUT_MS = (UPLOADS + WORKERS) * (NEXT_POLL_MS * 2 + 60_000);
 
 /** @typedef {import('../../scripts/n8n/lib/client').Execution} Execution */
 /** @typedef {import('../../scripts/n8n/lib/demo').ImportedExample} ImportedExample */
@@ -128,10 +128,14 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 	let nextAsset = 950000;
 
 	/**
-	 * A Hal Leonard → CommerceConnect path with a 50 MB file, `UPLOADS` times, each in an execution
-	 * of its own (one DAM poll each): before each, both workers' peak RSS (VmHWM) is reset to their
-	 * RSS; after it, the peak of the worker that ran it. One increase depends on where that worker's
-	 * garbage collector stood, so the median of the increases is the figure.
+	 * A Hal Leonard → CommerceConnect path with a 50 MB file, each upload in an execution of its own
+	 * (one DAM poll each): before each, both workers' peak RSS (VmHWM) is reset to their RSS; after
+	 * it, the peak of the worker that ran it. A worker's first upload is a warm-up, printed and not
+	 * measured: it grows the worker's heap once (+76 to +86 MB where later ones took +34 MB, in CI on
+	 * 2026-12-01), so counting it made the median depend on how Redis happened to hand the jobs to
+	 * the workers. Uploads go on until `UPLOADS` ran on a warm worker: at most `UPLOADS + WORKERS`.
+	 * One increase depends on where that worker's garbage collector stood, so the median of the
+	 * measured increases is the figure.
 	 * @param {'database' | 'filesystem'} mode  what the cluster runs now (printed, and checked in the binary's id)
 	 * @param {{ workflowId: string, path: 'url' | 'binary' }} how  the workflow that uploads, and how
 	 *   the file reaches Upload: streamed from its URL (example 3), or as n8n binary data (Get Access
@@ -142,6 +146,8 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 		const cc = env.sandbox.commerceconnect;
 		const wf3 = workflowId;
 		const mb = (/** @type {number} */ n) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+		/** A change of RSS, with its sign: a worker's RSS can also fall after a garbage collection. */
+		const delta = (/** @type {number} */ n) => `${n < 0 ? '-' : '+'}${mb(Math.abs(n))}`;
 		const load = () => require('node:os').loadavg()[0].toFixed(1);
 		cc.streamUploads = true;
 		const big = Buffer.alloc(FIFTY_MB, 'MediaSync-50MB ');
@@ -150,7 +156,10 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 		/** Each worker's RSS before the first upload of this round: memory a worker keeps after an upload shows against it. */
 		/** @type {Map<string, number>} */
 		const idle = new Map();
-		for (let i = 0; i < UPLOADS; i++) {
+		/** Workers that ran an upload in this round (their warm-up). */
+		const warm = new Set();
+		expect(env.c.workers).toHaveLength(WORKERS);
+		for (let i = 0; runs.length < UPLOADS && i < UPLOADS + WORKERS; i++) {
 			const assetId = String(nextAsset++).padStart(8, '0');
 			// The DAM's Get Access answers with this file for the asset (sandbox/halleonard.ts).
 			hl.fileReplies.set(`HL_SCORCH_${assetId}.sco`, {
@@ -194,16 +203,19 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 			if (path === 'url') expect(binary).toBeUndefined();
 			else
 				expect(String(binary?.data?.id ?? '').split(':')[0]).toBe(mode === 'filesystem' ? 'filesystem-v2' : 'database');
-			runs.push({ worker: ranOn, before: base, peak, increase: peak - base, load: load() });
+			const warmUp = !warm.has(ranOn);
+			warm.add(ranOn);
+			if (!warmUp) runs.push({ worker: ranOn, before: base, peak, increase: peak - base, load: load() });
 			const first = idle.get(ranOn) ?? 0;
 			console.log(
-				`queue e2e: 50 MB upload ${i + 1}/${UPLOADS}, ${mode} mode, file ${path === 'url' ? 'streamed from its URL' : 'as binary data'}, on ${ranOn} (execution ${run.id}, load ${load()}): RSS before ${mb(base)}, peak ${mb(peak)} (+${mb(peak - base)}; +${mb(peak - first)} over its ${mb(first)} before the first upload)`,
+				`queue e2e: 50 MB upload ${i + 1} (${warmUp ? `${ranOn}'s warm-up, not measured` : `measured ${runs.length}/${UPLOADS}`}), ${mode} mode, file ${path === 'url' ? 'streamed from its URL' : 'as binary data'}, on ${ranOn} (execution ${run.id}, load ${load()}): RSS before ${mb(base)}, peak ${mb(peak)} (${delta(peak - base)}; ${delta(peak - first)} over its ${mb(first)} before the first upload)`,
 			);
 		}
+		expect(runs).toHaveLength(UPLOADS);
 		const increases = runs.map((r) => r.increase).sort((a, b) => a - b);
 		const median = increases[Math.floor(increases.length / 2)];
 		console.log(
-			`queue e2e: 50 MB uploads in ${mode} mode, file ${path === 'url' ? 'streamed from its URL' : 'as binary data'}: median increase +${mb(median)} (${increases.map((n) => `+${mb(n)}`).join(', ')}), ${(median / FIFTY_MB).toFixed(2)}× the file`,
+			`queue e2e: 50 MB uploads in ${mode} mode, file ${path === 'url' ? 'streamed from its URL' : 'as binary data'}: median increase ${delta(median)} (${increases.map(delta).join(', ')}), ${(median / FIFTY_MB).toFixed(2)}× the file`,
 		);
 		return { runs, median };
 	};
@@ -275,9 +287,10 @@ describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () 
 			// database mode holds several copies of a file: see the filesystem test below and
 			// docs/deployment.md → Binary data).
 			const figures = await measureUploads('database', { workflowId: workflows[2].id, path: 'url' });
-			// Measured +19 to +63 MB (median 0.9× the file): the chunks that passed wait for the garbage
-			// collector, most on a worker's first upload. The bound leaves room for that and still says
-			// "well under 2×"; n8n's own binary path in this mode measured 5.4–7.2×.
+			// Measured on warm workers +5 to +34 MB (one run's median +18 MB, 0.36× the file), the chunks
+			// that passed waiting for the garbage collector; a worker's warm-up, not measured, took +55
+			// to +86 MB. The bound leaves room and still says "well under 2×"; n8n's own binary path in
+			// this mode measured 5.4–7.2×.
 			expect(figures.median).toBeLessThan(1.5 * FIFTY_MB);
 		},
 		UPLOADS_TIMEOUT_MS,
