@@ -30,7 +30,7 @@ const HEAL_WITHIN_MS = (RECHECK_MINUTES + 1) * 60_000 + 120_000;
 const FIFTY_MB = 50 * 1024 * 1024;
 /** 50 MB uploads measured per binary data mode: their median increase is the figure. */
 const UPLOADS = 3;
-/** The suite's workers; each one's first 50 MB upload per mode is a warm-up, not measured. */
+/** The suite's `n8n worker` processes; each one's first 50 MB upload per mode is a warm-up, not measured. */
 const WORKERS = 2;
 /** Each upload, warm-ups included, waits for a DAM poll (each minute) and its execution. */
 const UPLOADS_TIMEOUT_MS = (UPLOADS + WORKERS) * (NEXT_POLL_MS * 2 + 60_000);
@@ -57,6 +57,7 @@ function triggerItems(execution) {
 describe('n8n 2.x in queue mode: PostgreSQL, Redis, a main and two workers', () => {
 	const env = new QueueE2eEnvironment({
 		profile: 'e2e-queue',
+		workers: WORKERS,
 		env: process.env.E2E_QUEUE_DEBUG ? { N8N_LOG_LEVEL: 'debug' } : {},
 	});
 	/** @type {ImportedExample[]} */
